@@ -1,0 +1,55 @@
+"""Corridor's own errors: each carries a message a person can act on.
+
+The CLI maps every CorridorError to exit code 2 and prints only its message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CorridorError(Exception):
+    """Base class for errors Corridor reports to users (bad usage or bad input)."""
+
+
+class UsageError(CorridorError):
+    """A request that cannot be answered as asked (bad option, unknown id, empty filter)."""
+
+
+class InputError(CorridorError):
+    """A source file that does not parse or validate; names the file, row and column."""
+
+    def __init__(
+        self,
+        file: str | Path,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        sheet: str | None = None,
+    ) -> None:
+        self.file = str(file)
+        self.row = row
+        self.column = column
+        self.sheet = sheet
+        self.reason = message
+        where = [f"file {Path(self.file).name}"]
+        if sheet is not None:
+            where.append(f"sheet {sheet!r}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+class FetchError(CorridorError):
+    """A download that failed after its retries (timeout, HTTP error, wrong content)."""
+
+
+class NoCubeError(UsageError):
+    """No encounter cube can answer a flows request; lists what is available."""
+
+
+class WarehouseError(CorridorError):
+    """The warehouse is missing, locked or not a Corridor warehouse."""

@@ -1,0 +1,360 @@
+"""The source interface and the checked readers every source module uses.
+
+A source module declares its official files (`FileSpec`) and turns them into tidy frames
+(`Parsed`). Readers here raise `InputError` naming the file, row and column of the first
+problem, so that no source has to invent its own error wording.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import pandas as pd
+
+from corridor.errors import InputError
+
+Grain = Literal["month", "fiscal_year"]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One official file: where it lives online and in a mirror folder, and who publishes it."""
+
+    key: str
+    mirror_path: str
+    url: str
+    publisher: str
+    licence: str = "US government work, public domain (17 U.S.C. 105)"
+    published: str | None = None  # release date (YYYY-MM-DD) where the publisher states it
+    max_bytes: int = 200_000_000
+
+
+@dataclass(frozen=True)
+class CubeSpec:
+    """An encounter cube: one publisher's grain (dimensions, period, exact or rounded)."""
+
+    id: str
+    title: str
+    table: str
+    grain: Grain
+    dims: tuple[str, ...]
+    fixed: dict[str, str]
+    rounded: bool
+    schemes: dict[str, str] = field(default_factory=dict)
+    dim_since: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The months (inclusive) for which one file feeds one cube."""
+
+    cube: str
+    file_key: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A non-cube table a source writes (indicators, sector statistics, ...)."""
+
+    name: str
+    description: str
+    append_to: str | None = None  # shared long table this frame is appended to (e.g. indicators)
+
+
+@dataclass
+class Parsed:
+    """What a source's parse returns: frames to load, cubes they form, and per-file facts."""
+
+    frames: dict[str, pd.DataFrame]
+    cubes: list[CubeSpec] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)  # file key -> data rows read
+    periods: dict[str, tuple[str, str]] = field(default_factory=dict)  # file key -> (from, to)
+    tables: list[TableSpec] = field(default_factory=list)
+
+
+class Source(Protocol):
+    """A dataset Corridor can sync: its official files and how to parse them."""
+
+    id: str
+    title: str
+    files: tuple[FileSpec, ...]
+
+    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
+        """Parse and validate the files (keyed by FileSpec.key); `releases` gives release ids."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Checked tables
+
+
+@dataclass
+class RawTable:
+    """Cells as read (strings for CSV, typed values for Excel) plus each row's number in the file."""
+
+    path: Path
+    frame: pd.DataFrame
+    rownums: list[int]
+    sheet: str | None = None
+
+    def error(self, message: str, *, index: int | None = None, column: str | None = None) -> InputError:
+        row = self.rownums[index] if index is not None else None
+        return InputError(self.path, message, row=row, column=column, sheet=self.sheet)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_csv(
+    path: Path,
+    *,
+    columns: Sequence[str],
+    sep: str = ",",
+    skiprows: int = 0,
+    require_final_newline: bool = True,
+    encoding: str = "utf-8-sig",
+    extra_columns: Literal["forbid", "ignore_blank"] = "forbid",
+) -> RawTable:
+    """Read a delimited file whose header must equal `columns`; all cells stay text."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(path, "file is empty")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(path, f"not valid {encoding} text ({exc.reason})", row=line) from None
+    lines = text.splitlines()
+    header_line = skiprows + 1
+    if len(lines) < header_line:
+        raise InputError(path, "file ends before its header row", row=len(lines))
+    if require_final_newline and not text.endswith(("\n", "\r")):
+        raise InputError(
+            path,
+            "the last line is not terminated; the file looks truncated",
+            row=len(lines),
+        )
+    reader = csv.reader(io.StringIO("\n".join(lines[skiprows:])), delimiter=sep)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(path, f"malformed delimited text: {exc}", row=header_line) from None
+    header = [h.strip() for h in rows[0]]
+    width = len(columns)
+    if extra_columns == "ignore_blank":
+        while len(header) > width and header[-1] in ("",):
+            header.pop()
+    for i, expected in enumerate(columns):
+        found = header[i] if i < len(header) else None
+        if found != expected:
+            raise InputError(
+                path,
+                f"expected header {expected!r}, found {found!r}; the publisher's layout changed",
+                row=header_line,
+                column=expected,
+            )
+    if len(header) > width and extra_columns == "forbid":
+        raise InputError(
+            path, f"unexpected extra column {header[width]!r}", row=header_line, column=header[width]
+        )
+    body: list[list[str]] = []
+    rownums: list[int] = []
+    for offset, row in enumerate(rows[1:], start=1):
+        line = header_line + offset
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) < width:
+            missing = columns[len(row)]
+            raise InputError(
+                path,
+                f"row has {len(row)} fields, expected {width} (truncated line?)",
+                row=line,
+                column=missing,
+            )
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            if extra_columns == "forbid":
+                raise InputError(path, f"row has {len(row)} fields, expected {width}", row=line)
+        body.append(row[:width])
+        rownums.append(line)
+    if not body:
+        raise InputError(path, "file has a header but no data rows", row=header_line + 1)
+    frame = pd.DataFrame(body, columns=list(columns), dtype=object)
+    return RawTable(path=path, frame=frame, rownums=rownums)
+
+
+def read_sheet(
+    path: Path,
+    sheet: str,
+    *,
+    columns: Sequence[str],
+    header_row: int = 1,
+    workbook: Any = None,
+) -> RawTable:
+    """Read one Excel sheet with calamine; the header (at `header_row`, 1-based) must match."""
+    wb = workbook if workbook is not None else open_workbook(path)
+    names = list(wb.sheet_names)
+    if sheet not in names:
+        raise InputError(path, f"sheet {sheet!r} is missing (found: {', '.join(names)})", sheet=sheet)
+    try:
+        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own types for damaged sheets
+        raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
+    if len(rows) < header_row:
+        raise InputError(path, "sheet is empty", sheet=sheet)
+    header = [_cell_text(c) for c in rows[header_row - 1]]
+    for i, expected in enumerate(columns):
+        found = header[i] if i < len(header) else None
+        if found != expected:
+            raise InputError(
+                path,
+                f"expected header {expected!r}, found {found!r}; the publisher's layout changed",
+                row=header_row,
+                column=expected,
+                sheet=sheet,
+            )
+    width = len(columns)
+    body, rownums = [], []
+    for offset, row in enumerate(rows[header_row:], start=header_row + 1):
+        cells = list(row[:width]) + [""] * (width - len(row))
+        if all(_cell_text(c) == "" for c in cells):
+            continue
+        body.append(cells)
+        rownums.append(offset)
+    if not body:
+        raise InputError(path, "sheet has a header but no data rows", sheet=sheet, row=header_row + 1)
+    frame = pd.DataFrame(body, columns=list(columns), dtype=object)
+    return RawTable(path=path, frame=frame, rownums=rownums, sheet=sheet)
+
+
+def open_workbook(path: Path) -> Any:
+    """Open an .xlsx with calamine, turning a damaged or non-Excel file into an InputError."""
+    from python_calamine import CalamineWorkbook
+
+    data = path.read_bytes()
+    if not data:
+        raise InputError(path, "file is empty")
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:
+        raise InputError(path, f"not a readable Excel workbook ({exc})") from None
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+def int_column(
+    table: RawTable,
+    column: str,
+    *,
+    allow_blank: bool = False,
+    nonnegative: bool = True,
+    blanks: Sequence[str] = ("",),
+) -> pd.Series:
+    """Whole numbers from a column; the first bad cell raises with its row and column.
+
+    With `allow_blank`, cells equal to one of `blanks` (e.g. 'NA') become missing values.
+    """
+    values: list[int | None] = []
+    for i, raw in enumerate(table.frame[column].tolist()):
+        text = _cell_text(raw).replace(",", "")
+        if text in blanks or text == "":
+            if allow_blank:
+                values.append(None)
+                continue
+            raise table.error("empty cell where a count is required", index=i, column=column)
+        try:
+            number = float(text)
+        except ValueError:
+            raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column) from None
+        if not number.is_integer():
+            raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column)
+        if nonnegative and number < 0:
+            raise table.error(f"negative count {raw!r}", index=i, column=column)
+        values.append(int(number))
+    return pd.Series(values, index=table.frame.index, dtype="Int64" if allow_blank else "int64")
+
+
+def float_column(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd.Series:
+    """Real numbers from a column; listed blank markers become missing, anything else raises."""
+    values: list[float] = []
+    for i, raw in enumerate(table.frame[column].tolist()):
+        text = _cell_text(raw)
+        if text in blanks:
+            values.append(math.nan)
+            continue
+        try:
+            values.append(float(text.replace(",", "")))
+        except ValueError:
+            raise table.error(f"expected a number, found {raw!r}", index=i, column=column) from None
+    return pd.Series(values, index=table.frame.index, dtype="float64")
+
+
+def map_column(
+    table: RawTable, column: str, mapper: Callable[[Any], Any], kind: str
+) -> pd.Series:
+    """Apply a label mapper to a column; an unknown label raises with its row and column."""
+    cache: dict[Any, Any] = {}
+    out = []
+    for i, raw in enumerate(table.frame[column].tolist()):
+        key = _cell_text(raw)
+        if key not in cache:
+            try:
+                cache[key] = mapper(key)
+            except (KeyError, ValueError):
+                raise table.error(f"unknown {kind} {raw!r}", index=i, column=column) from None
+        out.append(cache[key])
+    return pd.Series(out, index=table.frame.index, dtype=object)
+
+
+def check_unique(table: RawTable, frame: pd.DataFrame, keys: Sequence[str], column: str) -> None:
+    """Raise on the first row whose key repeats an earlier row (e.g. a duplicated month)."""
+    if not frame.duplicated(subset=list(keys)).any():
+        return
+    seen: dict[tuple[Any, ...], int] = {}
+    for pos, key in enumerate(frame[list(keys)].itertuples(index=False, name=None)):
+        if key in seen:
+            values = ", ".join(f"{k}={v}" for k, v in zip(keys, key, strict=True))
+            raise table.error(
+                f"duplicate row ({values}) repeats row {table.rownums[seen[key]]}",
+                index=pos,
+                column=column,
+            )
+        seen[key] = pos
+
+
+def check_months_contiguous(table: RawTable, months: pd.Series, column: str) -> tuple[dt.date, dt.date]:
+    """The first and last month; raise if a month inside that span has no rows at all."""
+    from corridor.reference.calendar import month_range
+
+    present = set(months.tolist())
+    first, last = min(present), max(present)
+    for m in month_range(first, last):
+        if m not in present:
+            # Point at the first row after the gap, where a reader would look for it.
+            after = months[months > m]
+            idx = int(after.index[0]) if len(after) else len(months) - 1
+            raise table.error(
+                f"month {m:%Y-%m} is missing between {first:%Y-%m} and {last:%Y-%m}",
+                index=idx,
+                column=column,
+            )
+    return first, last
