@@ -62,9 +62,7 @@ def _loaded_checksums(wh: Warehouse) -> dict[tuple[str, str], str]:
     except Exception:
         return {}
     try:
-        rows = con.execute(
-            "SELECT dataset, file_key, sha256 FROM releases WHERE is_current"
-        ).fetchall()
+        rows = con.execute("SELECT dataset, file_key, sha256 FROM releases WHERE is_current").fetchall()
     except duckdb.Error:
         rows = []
     finally:
@@ -100,9 +98,7 @@ def sync(
         got = {}
         for i, spec in enumerate(src.files):
             note(src.id, "fetch", i, len(src.files))
-            got[spec.key] = (
-                fetch.from_mirror(spec, mirror_dir) if mirror_dir else fetch.download(spec)
-            )
+            got[spec.key] = fetch.from_mirror(spec, mirror_dir) if mirror_dir else fetch.download(spec)
         fetched[src.id] = got
         note(src.id, "fetch", len(src.files), len(src.files))
 
@@ -160,12 +156,9 @@ def _load(
     """Replace one dataset's tables, cubes and current releases inside the open transaction."""
     old_tables = [
         r[0]
-        for r in con.execute(
-            "SELECT table_name FROM dataset_tables WHERE dataset = ?", [src.id]
-        ).fetchall()
+        for r in con.execute("SELECT table_name FROM dataset_tables WHERE dataset = ?", [src.id]).fetchall()
     ]
     for table in old_tables:
-        con.execute(f'DROP VIEW IF EXISTS "{table}"')
         con.execute(f'DROP TABLE IF EXISTS "{table}"')
     con.execute("DELETE FROM dataset_tables WHERE dataset = ?", [src.id])
     con.execute(
@@ -205,9 +198,7 @@ def _load(
     for cube in parsed.cubes:
         frame = _mark_current(parsed.frames[cube.table], cube, parsed.coverage, releases, specs)
         _create(con, cube.table, frame)
-        con.execute(
-            "INSERT INTO dataset_tables VALUES (?, ?, 'cube', ?)", [src.id, cube.table, cube.title]
-        )
+        con.execute("INSERT INTO dataset_tables VALUES (?, ?, 'cube', ?)", [src.id, cube.table, cube.title])
         con.execute(
             "INSERT INTO cubes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [

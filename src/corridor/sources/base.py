@@ -129,7 +129,12 @@ def read_csv(
     """Read a delimited file whose header must equal `columns`; all cells stay text."""
     data = path.read_bytes()
     if not data.strip():
-        raise InputError(path, "file is empty")
+        raise InputError(
+            path,
+            f"file is empty; expected a header row starting {columns[0]!r}",
+            row=skiprows + 1,
+            column=columns[0],
+        )
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -182,9 +187,8 @@ def read_csv(
                 row=line,
                 column=missing,
             )
-        if len(row) > width and any(c.strip() for c in row[width:]):
-            if extra_columns == "forbid":
-                raise InputError(path, f"row has {len(row)} fields, expected {width}", row=line)
+        if len(row) > width and any(c.strip() for c in row[width:]) and extra_columns == "forbid":
+            raise InputError(path, f"row has {len(row)} fields, expected {width}", row=line)
         body.append(row[:width])
         rownums.append(line)
     if not body:
@@ -243,7 +247,7 @@ def open_workbook(path: Path) -> Any:
 
     data = path.read_bytes()
     if not data:
-        raise InputError(path, "file is empty")
+        raise InputError(path, "file is empty; expected an Excel workbook", row=1)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
@@ -308,9 +312,7 @@ def float_column(table: RawTable, column: str, *, blanks: Sequence[str] = ("",))
     return pd.Series(values, index=table.frame.index, dtype="float64")
 
 
-def map_column(
-    table: RawTable, column: str, mapper: Callable[[Any], Any], kind: str
-) -> pd.Series:
+def map_column(table: RawTable, column: str, mapper: Callable[[Any], Any], kind: str) -> pd.Series:
     """Apply a label mapper to a column; an unknown label raises with its row and column."""
     cache: dict[Any, Any] = {}
     out = []

@@ -82,9 +82,7 @@ class CbpSboSource:
             }
         )
         types = t.frame["Encounter Type"].astype(str).str.strip()
-        for i, (comp, title, kind) in enumerate(
-            zip(frame["component"], frame["title"], types, strict=True)
-        ):
+        for i, (comp, title, kind) in enumerate(zip(frame["component"], frame["title"], types, strict=True)):
             expected = ENCOUNTER_TYPES[(comp, title)]
             if not kind.startswith(expected):
                 raise t.error(

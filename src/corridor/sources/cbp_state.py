@@ -77,7 +77,9 @@ def parse_state_file(path: Path, release_id: str) -> tuple[pd.DataFrame, tuple]:
     for i, grouping in enumerate(t.frame["Month Grouping"].tolist()):
         if str(grouping).strip() not in ("FYTD", "Remaining"):
             raise t.error(f"unknown month grouping {grouping!r}", index=i, column="Month Grouping")
-    check_unique(t, frame, ["month", "region", "state", "demographic", "citizenship", "title"], "Month (abbv)")
+    check_unique(
+        t, frame, ["month", "region", "state", "demographic", "citizenship", "title"], "Month (abbv)"
+    )
     first, last = check_months_contiguous(t, frame["month"], "Month (abbv)")
     frame["release_id"] = release_id
     return frame, (first, last)

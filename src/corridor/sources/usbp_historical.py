@@ -63,7 +63,11 @@ PSV_COLUMNS = (
     "fy",
     "cy",
 )
-PSV_REGION_TOTALS = {"coastal_border": "coastal", "northern_border": "northern", "southwest_border": "southwest"}
+PSV_REGION_TOTALS = {
+    "coastal_border": "coastal",
+    "northern_border": "northern",
+    "southwest_border": "southwest",
+}
 # CBP's FY2000-FY2020 PDF counts the Livermore sector under the coastal border (its region totals
 # only add up that way), while OHSS files it under the northern border.
 PSV_REGION_OVERRIDES = {"livermore": "coastal"}
@@ -71,6 +75,7 @@ PSV_REGION_OVERRIDES = {"livermore": "coastal"}
 
 def _psv_region(sector: str) -> str:
     return PSV_REGION_OVERRIDES.get(sector, sector_region(sector))
+
 
 SECTOR_MONTHLY = CubeSpec(
     id="usbp_sector_monthly",
@@ -208,7 +213,13 @@ class UsbpHistoricalSource:
         self._nationwide(paths["nationwide_annual"], releases["nationwide_annual"], out)
         stats = [
             self._stats(paths[key], releases[key], key, out)
-            for key in ("family_child_monthly", "other_than_mexico", "sw_deaths", "staffing", "sector_profile")
+            for key in (
+                "family_child_monthly",
+                "other_than_mexico",
+                "sw_deaths",
+                "staffing",
+                "sector_profile",
+            )
         ]
         out.frames[STATS.name] = pd.concat(stats, ignore_index=True)
         out.tables.append(STATS)
@@ -240,7 +251,9 @@ class UsbpHistoricalSource:
                 )
         bad = (total != values["monthly_total"]).to_numpy().nonzero()[0]
         if len(bad):
-            raise t.error("monthly_total is not the sum of the sectors", index=int(bad[0]), column="monthly_total")
+            raise t.error(
+                "monthly_total is not the sum of the sectors", index=int(bad[0]), column="monthly_total"
+            )
         long = pd.DataFrame(
             {
                 "month": [m for m in months for _ in sectors],
@@ -293,7 +306,12 @@ class UsbpHistoricalSource:
         out.frames[NATIONWIDE_ANNUAL.table] = frame
         out.cubes.append(NATIONWIDE_ANNUAL)
         out.coverage.append(
-            Coverage(NATIONWIDE_ANNUAL.id, "nationwide_annual", dt.date(years[0] - 1, 10, 1), dt.date(years[-1], 9, 1))
+            Coverage(
+                NATIONWIDE_ANNUAL.id,
+                "nationwide_annual",
+                dt.date(years[0] - 1, 10, 1),
+                dt.date(years[-1], 9, 1),
+            )
         )
         out.rows["nationwide_annual"] = len(t)
         out.periods["nationwide_annual"] = (f"{years[0] - 1}-10", f"{years[-1]}-09")
@@ -301,10 +319,21 @@ class UsbpHistoricalSource:
     def _stats(self, path: Path, release: str, key: str, out: Parsed) -> pd.DataFrame:
         header = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip().split(",")
         expected = {
-            "family_child_monthly": ("sector", "fiscal_year", "month", "total_apprehensions",
-                                     "unaccompanied_child_apprehension", "family_apprehensions"),
-            "other_than_mexico": ("sector", "fiscal_year", "total_apprehensions",
-                                  "mexican_apprehensions", "other_than_mexican_apprehensions"),
+            "family_child_monthly": (
+                "sector",
+                "fiscal_year",
+                "month",
+                "total_apprehensions",
+                "unaccompanied_child_apprehension",
+                "family_apprehensions",
+            ),
+            "other_than_mexico": (
+                "sector",
+                "fiscal_year",
+                "total_apprehensions",
+                "mexican_apprehensions",
+                "other_than_mexican_apprehensions",
+            ),
             "sw_deaths": ("sector", "fiscal_year", "deaths"),
             "staffing": ("sector", "fiscal_year", "number_of_agents"),
         }.get(key, tuple(header))
@@ -337,6 +366,7 @@ class UsbpHistoricalSource:
                         "is_aggregate": aggregate | yearly_total,
                         "fiscal_year": fy,
                         "month": month,
+                        "file_key": key,
                         "metric": metric,
                         "value": values,
                         "release_id": release,

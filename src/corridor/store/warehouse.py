@@ -78,9 +78,7 @@ class Warehouse:
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-only connection; raises WarehouseError if there is no warehouse yet."""
         if not self.path.exists():
-            raise WarehouseError(
-                f"no warehouse at {self.path}; run `corridor sync --mirror DIR` first"
-            )
+            raise WarehouseError(f"no warehouse at {self.path}; run `corridor sync --mirror DIR` first")
         try:
             return duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
@@ -102,9 +100,7 @@ class Warehouse:
         try:
             for stmt in SCHEMA:
                 con.execute(stmt)
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
-            )
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
             con.execute("BEGIN TRANSACTION")
             yield con
             con.execute("COMMIT")

@@ -1,0 +1,36 @@
+# Corridor: the two commands a newcomer runs are `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MIRROR ?= ../shared/data
+OUT ?= out
+
+.PHONY: setup demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
+	$(VENV)/bin/uv pip install --python $(PY) --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# The main job: sync the warehouse from the mirror folder, then summarise the latest flows.
+demo: setup
+	$(VENV)/bin/corridor sync --mirror $(MIRROR)
+	$(VENV)/bin/corridor status
+	$(VENV)/bin/corridor flows --region southwest --by fiscal_year
+	$(VENV)/bin/corridor flows --region southwest --by demographic --since 2025-01
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+# The whole test suite: lint, then every test on the real data in $(MIRROR).
+test: lint
+	CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) corridor.duckdb .corridor-cache $(OUT)

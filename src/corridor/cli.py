@@ -1,0 +1,184 @@
+"""The `corridor` command line: a thin Typer shell over the Python API.
+
+Exit codes: 0 success; 2 bad usage or bad input (the error is on stderr, one line).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from corridor import output
+from corridor.errors import CorridorError
+
+app = typer.Typer(
+    name="corridor",
+    help="Corridor: an open observatory for migration flows, their root causes, and what works.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Warehouse file (default $CORRIDOR_DB or ./corridor.duckdb).")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | parquet")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+
+
+def _fail(exc: CorridorError) -> None:
+    err.print(f"error: {exc}", highlight=False, markup=False)
+    raise typer.Exit(2)
+
+
+@app.command()
+def sync(
+    mirror: Annotated[
+        Path | None,
+        typer.Option(
+            "--mirror", help="Read official files from this folder (else $CORRIDOR_MIRROR, else download)."
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Sync only these dataset ids (repeatable).")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Load official data into the warehouse: atomic (all or nothing) and idempotent."""
+    from corridor import ingest
+
+    interactive = sys.stderr.isatty()
+    progress = Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        TextColumn("{task.fields[stage]}"),
+        console=err,
+        disable=not interactive,
+    )
+    tasks: dict[str, int] = {}
+
+    def note(dataset: str, stage: str, done: int, total: int) -> None:
+        if dataset not in tasks:
+            tasks[dataset] = progress.add_task(dataset, total=3, stage="")
+        step = {"fetch": 0, "parse": 1, "load": 2, "unchanged": 3}[stage]
+        progress.update(tasks[dataset], completed=step + (done / max(total, 1)), stage=stage)
+
+    try:
+        with progress:
+            report = ingest.sync(db=db, mirror=mirror, only=only, progress=note)
+    except CorridorError as exc:
+        _fail(exc)
+        return
+    table = Table(title=f"Sync into {report.db}", caption_justify="left")
+    for col in ("dataset", "status", "rows", "period", "files"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for r in report.results:
+        period = f"{r.period[0]}..{r.period[1]}" if r.period else "–"
+        table.add_row(r.dataset, r.status, f"{r.rows:,}" if r.rows else "–", period, str(len(r.files)))
+    table.caption = (
+        "Loaded in one atomic write."
+        if report.changed
+        else "Nothing changed: every file matches a loaded checksum."
+    )
+    Console().print(table)
+
+
+@app.command()
+def status(db: DbOpt = None, fmt: FormatOpt = "table", out: OutOpt = None) -> None:
+    """Which datasets and releases are loaded, with rows, periods and checksums."""
+    import corridor
+
+    try:
+        with corridor.open(db) as obs:
+            frame = obs.status()
+            if fmt == "table":
+                frame = frame[
+                    ["dataset", "file_name", "rows", "period_start", "period_end", "sha256"]
+                ].assign(sha256=frame["sha256"].str[:12])
+            output.emit(
+                frame,
+                fmt=fmt,
+                out=out,
+                metadata={"warehouse": str(obs.warehouse.path)},
+                caption=(
+                    f"Warehouse {obs.warehouse.path}: {frame['dataset'].nunique()} datasets, "
+                    f"{len(frame)} current releases."
+                ),
+                title="Loaded releases",
+            )
+    except CorridorError as exc:
+        _fail(exc)
+
+
+@app.command()
+def flows(
+    region: Annotated[
+        str | None, typer.Option(help="southwest | northern | coastal (default: nationwide)")
+    ] = None,
+    component: Annotated[str, typer.Option(help="all | usbp | ofo")] = "all",
+    citizenship: Annotated[str | None, typer.Option(help="ISO3 codes, comma-separated")] = None,
+    demographic: Annotated[
+        str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")
+    ] = None,
+    sector: Annotated[
+        str | None, typer.Option(help="Border Patrol sector slugs, e.g. rio_grande_valley")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="title8 | title42")] = None,
+    state: Annotated[str | None, typer.Option(help="US state codes, comma-separated")] = None,
+    since: Annotated[str | None, typer.Option(help="First month, YYYY-MM")] = None,
+    until: Annotated[str | None, typer.Option(help="Last month, YYYY-MM")] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Group by: month, fiscal_year, calendar_year, region, component, citizenship, "
+            "demographic, sector, title, state (repeatable or comma-separated)"
+        ),
+    ] = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """Encounters, sliced and grouped any way; says which sources answered."""
+    import corridor
+
+    keys = [k.strip() for item in (by or []) for k in item.split(",") if k.strip()]
+    try:
+        with corridor.open(db) as obs:
+            result = obs.flows(
+                region=region,
+                component=component,
+                citizenship=citizenship,
+                demographic=demographic,
+                sector=sector,
+                title=title,
+                state=state,
+                by=keys,
+                since=since,
+                until=until,
+            )
+            output.emit(
+                result.tidy(),
+                fmt=fmt,
+                out=out,
+                metadata=result.metadata(),
+                caption=result.caption(),
+                title="Encounters",
+            )
+    except CorridorError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

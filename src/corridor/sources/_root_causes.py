@@ -1,0 +1,5 @@
+"""Root-cause indicators (World Bank, governance, disasters, aid)."""
+
+from corridor.sources.base import Source
+
+ROOT_CAUSES: tuple[Source, ...] = ()

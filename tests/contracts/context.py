@@ -1,0 +1,5 @@
+"""Source contracts for the context datasets."""
+
+from tests.contracts import Contract
+
+CONTRACTS: list[Contract] = []

@@ -1,0 +1,183 @@
+"""Sync behaviour: idempotent, atomic under a kill, provenance rows, downloads over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+import pytest
+
+import corridor
+from corridor import ingest
+from corridor.errors import FetchError
+from corridor.sources import SOURCES
+from tests.conftest import data_dir
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_second_sync_changes_nothing(tmp_path: Path, data: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    first = ingest.sync(db=db, mirror=data, only=["cbp_sbo", "usbp_historical"])
+    assert first.changed
+    before = _digest(db)
+    second = ingest.sync(db=db, mirror=data, only=["cbp_sbo", "usbp_historical"])
+    assert not second.changed
+    assert {r.status for r in second.results} == {"unchanged"}
+    assert _digest(db) == before
+
+
+def test_releases_record_provenance(warehouse: Path, data: Path) -> None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.execute(
+        "SELECT dataset, file_key, sha256, bytes, rows, period_start, url, licence "
+        "FROM releases WHERE is_current"
+    ).fetchall()
+    con.close()
+    by_key = {(d, k): r for d, k, *r in rows}
+    for src in SOURCES.values():
+        for spec in src.files:
+            sha, size, nrows, start, url, licence = by_key[(src.id, spec.key)]
+            assert nrows and nrows > 0
+            path = data / spec.mirror_path
+            assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+            assert size == path.stat().st_size
+            assert url == spec.url and licence
+            assert start is not None
+
+
+def test_changed_file_is_a_new_release(tmp_path: Path, data: Path) -> None:
+    mirror = tmp_path / "mirror"
+    spec = SOURCES["cbp_sbo"].files[0]
+    (mirror / spec.mirror_path).parent.mkdir(parents=True)
+    text = (data / spec.mirror_path).read_text()
+    (mirror / spec.mirror_path).write_text(text)
+    db = tmp_path / "w.duckdb"
+    ingest.sync(db=db, mirror=mirror, only=["cbp_sbo"])
+    # A revision: the publisher changes one count.
+    lines = text.splitlines(keepends=True)
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",2\n"
+    (mirror / spec.mirror_path).write_text("".join(lines))
+    report = ingest.sync(db=db, mirror=mirror, only=["cbp_sbo"])
+    assert report.changed
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT is_current FROM releases WHERE dataset='cbp_sbo' ORDER BY loaded_at, is_current"
+    ).fetchall()
+    con.close()
+    assert sorted(r[0] for r in rows) == [False, True]
+
+
+def _status(db: Path) -> list[tuple]:
+    with corridor.open(db) as obs:
+        return [tuple(r) for r in obs.status()[["dataset", "file_name", "sha256"]].itertuples(index=False)]
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.2, 2.0])
+def test_sync_killed_midway_keeps_previous_warehouse(tmp_path: Path, data: Path, delay: float) -> None:
+    db = tmp_path / "w.duckdb"
+    ingest.sync(db=db, mirror=data, only=["cbp_sbo"])
+    before_status = _status(db)
+    before_bytes = _digest(db)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corridor.cli", "sync", "--mirror", str(data), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # Either the kill came first (previous state, byte for byte) or the sync had finished.
+    if _digest(db) == before_bytes:
+        assert _status(db) == before_status
+    else:
+        assert {d for d, _, _ in _status(db)} == set(SOURCES)
+    # A later sync cleans up the copy the killed process left and completes.
+    ingest.sync(db=db, mirror=data)
+    assert not list(tmp_path.glob("w.duckdb.tmp-*"))
+    assert {d for d, _, _ in _status(db)} == set(SOURCES)
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    mode: ClassVar[dict[str, str]] = {}
+    hits: ClassVar[dict[str, int]] = {}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        mode = self.mode.get(self.path)
+        if mode == "500-once" and self.hits[self.path] == 1:
+            self.send_error(500)
+            return
+        if mode == "html":
+            body = b"<html><body>Access denied</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    handler = lambda *a, **kw: _Handler(*a, directory=str(data_dir()), **kw)  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    _Handler.mode, _Handler.hits = {}, {}
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_sync_downloads_from_http(server: str, tmp_path: Path, monkeypatch, data: Path) -> None:
+    monkeypatch.setenv("CORRIDOR_DOWNLOAD_BASE", server)
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("CORRIDOR_MIRROR", raising=False)
+    path = "/" + SOURCES["cbp_sbo"].files[0].mirror_path
+    _Handler.mode[path] = "500-once"
+    db = tmp_path / "w.duckdb"
+    report = ingest.sync(db=db, only=["cbp_sbo"])
+    assert report.changed and _Handler.hits[path] == 2  # one 500, then success
+    mirror_db = tmp_path / "m.duckdb"
+    ingest.sync(db=mirror_db, mirror=data, only=["cbp_sbo"])
+    with corridor.open(db) as a, corridor.open(mirror_db) as b:
+        assert a.status()["sha256"].tolist() == b.status()["sha256"].tolist()
+        fa = a.flows(region="southwest", by="fiscal_year").tidy()
+        fb = b.flows(region="southwest", by="fiscal_year").tidy()
+        assert fa.equals(fb)
+
+
+def test_html_instead_of_csv_is_refused(server: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CORRIDOR_DOWNLOAD_BASE", server)
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    _Handler.mode["/" + SOURCES["cbp_sbo"].files[0].mirror_path] = "html"
+    with pytest.raises(FetchError, match="HTML"):
+        ingest.sync(db=tmp_path / "w.duckdb", only=["cbp_sbo"])
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_env_mirror_is_used(tmp_path: Path, monkeypatch, data: Path) -> None:
+    monkeypatch.setenv("CORRIDOR_MIRROR", str(data))
+    monkeypatch.setenv("CORRIDOR_DB", str(tmp_path / "env.duckdb"))
+    ingest.sync(only=["cbp_sbo"])
+    assert (tmp_path / "env.duckdb").exists()
+    assert os.environ["CORRIDOR_DB"].endswith("env.duckdb")

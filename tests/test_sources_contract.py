@@ -1,0 +1,100 @@
+"""The contract every registered source passes: parses the real files, totals match an
+independent read of the raw file, and damaged copies fail cleanly without touching the warehouse."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from corridor import ingest
+from corridor.cli import app
+from corridor.sources import SOURCES
+from tests.badinput import cases_for, mirror_with
+from tests.conftest import data_dir
+from tests.contracts import all_contracts
+
+CONTRACTS = all_contracts()
+
+
+def test_every_source_has_a_contract() -> None:
+    covered = {c.dataset for c in CONTRACTS}
+    missing = sorted(set(SOURCES) - covered)
+    assert not missing, f"sources without a contract: {missing}"
+    for c in CONTRACTS:
+        assert len(c.checks) >= 2, f"{c.dataset} needs at least two independent checks"
+        assert c.bad_inputs, f"{c.dataset} declares no bad-input cases"
+
+
+CHECKS = [(c.dataset, chk) for c in CONTRACTS for chk in c.checks]
+
+
+@pytest.mark.parametrize(("dataset", "check"), CHECKS, ids=[f"{d}:{c.name}" for d, c in CHECKS])
+def test_totals_match_raw_file(dataset: str, check, warehouse: Path, data: Path) -> None:
+    expected = check.raw(data)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        actual = con.execute(check.sql).fetchone()[0]
+    finally:
+        con.close()
+    assert actual is not None, f"{dataset}: query returned nothing: {check.sql}"
+    assert abs(float(actual) - float(expected)) <= check.tolerance, (dataset, check.name, actual, expected)
+
+
+def test_sources_declare_provenance() -> None:
+    for src in SOURCES.values():
+        assert src.files, src.id
+        for spec in src.files:
+            assert spec.url.startswith("https://"), (src.id, spec.key)
+            assert spec.publisher and spec.licence, (src.id, spec.key)
+            assert (data_dir() / spec.mirror_path).is_file(), (src.id, spec.mirror_path)
+
+
+BAD = [
+    (c.dataset, bad, case) for c in CONTRACTS for bad in c.bad_inputs for case in cases_for(bad, c.dataset)
+]
+
+
+@pytest.fixture(scope="module")
+def good_warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Per dataset, a warehouse holding that dataset as synced from the real files."""
+    out = {}
+    for c in CONTRACTS:
+        db = tmp_path_factory.mktemp(f"good-{c.dataset}") / "w.duckdb"
+        ingest.sync(db=db, mirror=data_dir(), only=[c.dataset])
+        out[c.dataset] = db
+    return out
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("dataset", "bad", "case"),
+    BAD,
+    ids=[f"{d}:{b.file_key}:{case}" for d, b, case in BAD],
+)
+def test_bad_input_fails_cleanly(dataset, bad, case, good_warehouses, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(good_warehouses[dataset].read_bytes())
+    before = _digest(db)
+    mirror = tmp_path / "mirror"
+    name = mirror_with(data_dir(), mirror, dataset, bad, case)
+    result = CliRunner().invoke(app, ["sync", "--mirror", str(mirror), "--only", dataset, "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    message = result.output.strip()
+    assert message.startswith("error:"), message
+    assert name in message, message
+    if case == "missing_sheet":
+        assert bad.sheet in message, message
+    elif case != "truncated" or not name.endswith(".xlsx"):
+        assert " row " in message, message
+    if case in ("header", "number"):
+        column = bad.header if case == "header" else bad.number_column
+        assert f"column {column!r}" in message, message
+    assert _digest(db) == before, "the warehouse changed after a failed sync"
+    assert not list(tmp_path.glob("w.duckdb.tmp-*")), "a temporary copy was left behind"
