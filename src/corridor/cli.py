@@ -15,6 +15,9 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from corridor import output
+from corridor.commands import register_all
+from corridor.commands.common import DbOpt, FormatOpt, OutOpt, err
+from corridor.commands.common import fail as _fail
 from corridor.errors import CorridorError
 
 app = typer.Typer(
@@ -24,18 +27,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, soft_wrap=True)
-
-DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="Warehouse file (default $CORRIDOR_DB or ./corridor.duckdb).")
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | parquet")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
-
-
-def _fail(exc: CorridorError) -> None:
-    err.print(f"error: {exc}", highlight=False, markup=False)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -173,6 +164,9 @@ def flows(
             )
     except CorridorError as exc:
         _fail(exc)
+
+
+register_all(app)
 
 
 def main() -> None:

@@ -13,6 +13,11 @@ import duckdb
 import pandas as pd
 
 from corridor import config, flows
+from corridor.api.evaluate import EvaluateMixin
+from corridor.api.forecast import ForecastMixin
+from corridor.api.indicators import IndicatorsMixin
+from corridor.api.simulate import SimulateMixin
+from corridor.api.track import TrackMixin
 from corridor.reference.calendar import parse_month
 from corridor.store import Warehouse
 
@@ -38,8 +43,8 @@ def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> tuple[s
     return tuple(v.upper() for v in out) if upper else out
 
 
-class Observatory:
-    """Read-only access to a Corridor warehouse: flows, status, and (as they land) analyses."""
+class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin):
+    """Read-only access to a Corridor warehouse: flows, status, and the analyses built on them."""
 
     def __init__(self, db: str | Path | None = None) -> None:
         self.warehouse = Warehouse(config.warehouse_path(db))
