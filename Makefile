@@ -14,12 +14,12 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# The main job: sync the warehouse from the mirror folder, then summarise the latest flows.
+# The main job: sync the warehouse from the mirror folder, summarise, and write the report.
 demo: setup
 	$(VENV)/bin/corridor sync --mirror $(MIRROR)
-	$(VENV)/bin/corridor status
 	$(VENV)/bin/corridor flows --region southwest --by fiscal_year
-	$(VENV)/bin/corridor flows --region southwest --by demographic --since 2025-01
+	$(VENV)/bin/corridor report --out $(OUT)
+	@echo "Open $(OUT)/index.html in a browser (it works offline)."
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -1,9 +1,36 @@
-"""CLI verbs for: the HTML report and the web server."""
+"""CLI verb: the self-contained HTML report."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from corridor.commands.common import DbOpt, fail
+from corridor.errors import CorridorError
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's verbs to the `corridor` app."""
+    """Add `report` to the `corridor` app."""
+
+    @app.command()
+    def report(
+        out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write index.html into")] = Path(
+            "out"
+        ),
+        db: DbOpt = None,
+    ) -> None:
+        """Write a self-contained HTML report (works offline from a file:// URL)."""
+        import corridor
+        from corridor.report import build_report
+
+        try:
+            with corridor.open(db) as obs:
+                path = build_report(obs, out)
+        except CorridorError as exc:
+            fail(exc)
+        Console().print(
+            f"Report written to {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser."
+        )

@@ -1,0 +1,156 @@
+"""Benchmark: a full sync from the mirror, and 20 typical flows queries on a warm warehouse.
+
+Baselines, measured in the same run: pandas reading the same CBP CSV files and the OHSS
+workbook (calamine), and pandas `groupby` answering the same 20 questions from frames already
+in memory. Prints each timing beside its baseline and the ratio.
+
+    python bench/sync_flows.py [--mirror ../shared/data] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+import corridor
+from corridor import ingest
+
+QUERIES: list[dict] = [
+    {"region": "southwest", "by": "fiscal_year"},
+    {"region": "southwest", "by": "month"},
+    {"by": "fiscal_year"},
+    {"region": "southwest", "by": ["fiscal_year", "demographic"]},
+    {"region": "southwest", "by": ["fiscal_year", "citizenship"]},
+    {"region": "southwest", "citizenship": "GTM,HND,SLV", "by": ["month", "citizenship"]},
+    {"region": "southwest", "citizenship": "HND", "by": "fiscal_year"},
+    {"region": "southwest", "demographic": "family_units,uac", "by": ["month", "demographic"]},
+    {"region": "southwest", "title": "title42", "by": "month"},
+    {"by": ["fiscal_year", "region"]},
+    {"by": ["month", "state"], "since": "2024-10"},
+    {"region": "southwest", "by": ["calendar_year", "title"]},
+    {"region": "southwest", "since": "2024-10", "until": "2025-09", "by": "citizenship"},
+    {"region": "southwest", "component": "usbp", "by": "fiscal_year"},
+    {"region": "southwest", "component": "usbp", "citizenship": "VEN", "by": "month"},
+    {"component": "usbp", "by": ["fiscal_year", "sector"]},
+    {"component": "usbp", "sector": "rio_grande_valley", "by": "month"},
+    {"region": "southwest", "component": "usbp", "by": ["fiscal_year", "demographic"]},
+    {"region": "southwest", "by": ["fiscal_year", "component"], "since": "2021-10"},
+    {"region": "northern", "by": ["month", "citizenship"], "since": "2023-10"},
+]
+
+STATE_FILES = ("nationwide-encounters-fy20-fy23-state.csv", "nationwide-encounters-fy23-fy26-nov-state.csv")
+
+
+def pandas_read(mirror: Path) -> dict[str, pd.DataFrame]:
+    """The baseline reader: the CBP CSVs and the OHSS workbook, no validation."""
+    frames = {name: pd.read_csv(mirror / "cbp" / name) for name in STATE_FILES}
+    frames["sbo"] = pd.read_csv(mirror / "cbp" / "sbo-encounters-fy22-fy25-aug.csv")
+    frames["psv"] = pd.read_csv(
+        mirror / "cbp/usbp_historical/usbp_monthly_encounters_by_sector_fy2000-fy2020.psv.csv", sep="|"
+    )
+    frames.update(
+        pd.read_excel(mirror / "cbp" / "ohss-khsm-encounters-usbp-fy25m11.xlsx", sheet_name=None, engine="calamine")
+    )
+    return frames
+
+
+def pandas_queries(frames: dict[str, pd.DataFrame]) -> None:
+    """The 20 questions answered with plain groupby (same grouping work, no planning)."""
+    state = pd.concat([frames[STATE_FILES[0]], frames[STATE_FILES[1]]])
+    sw = state[state["Land Border Region"] == "Southwest Land Border"]
+    ohss = frames["Monthly Rgn and Citp"]
+    sector = frames["Monthly Rgn and Sector"]
+    fam = frames["Monthly Rgn and Fam Status"]
+    g = "Fiscal Year"
+    sw.groupby(g)["Encounter Count"].sum()
+    sw.groupby([g, "Month (abbv)"])["Encounter Count"].sum()
+    state.groupby(g)["Encounter Count"].sum()
+    sw.groupby([g, "Demographic"])["Encounter Count"].sum()
+    sw.groupby([g, "Citizenship"])["Encounter Count"].sum()
+    sw[sw.Citizenship.isin(["GUATEMALA", "HONDURAS", "EL SALVADOR"])].groupby([g, "Month (abbv)", "Citizenship"])[
+        "Encounter Count"
+    ].sum()
+    sw[sw.Citizenship == "HONDURAS"].groupby(g)["Encounter Count"].sum()
+    sw[sw.Demographic.isin(["FMUA", "UAC"])].groupby([g, "Month (abbv)", "Demographic"])["Encounter Count"].sum()
+    sw[sw["Title of Authority"] == "Title 42"].groupby([g, "Month (abbv)"])["Encounter Count"].sum()
+    state.groupby([g, "Land Border Region"])["Encounter Count"].sum()
+    state.groupby([g, "Month (abbv)", "State"])["Encounter Count"].sum()
+    sw.groupby([g, "Title of Authority"])["Encounter Count"].sum()
+    sw.groupby("Citizenship")["Encounter Count"].sum()
+    ohss[ohss.Region == "Southwest Land Border"].groupby("Fiscal\nYear")["Quantity"].sum()
+    ohss[(ohss.Region == "Southwest Land Border") & (ohss.Citizenship == "Venezuela")].groupby(
+        ["Fiscal\nYear", "Month"]
+    )["Quantity"].sum()
+    sector.groupby(["Fiscal\nYear", "Sector"])["Quantity"].sum()
+    sector[sector.Sector == "Rio Grande Valley, TX"].groupby(["Fiscal\nYear", "Month"])["Quantity"].sum()
+    fam[fam.Region == "Southwest Land Border"].groupby(["Fiscal\nYear", "Family Status"])["Quantity"].sum()
+    frames["sbo"].groupby([g, "Component"])["Encounter Count"].sum()
+    state[state["Land Border Region"] == "Northern Land Border"].groupby([g, "Month (abbv)", "Citizenship"])[
+        "Encounter Count"
+    ].sum()
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mirror", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+
+    def full_sync() -> None:
+        db = tmp / "bench.duckdb"
+        db.unlink(missing_ok=True)
+        ingest.sync(db=db, mirror=args.mirror)
+
+    def encounter_sync() -> None:
+        db = tmp / "enc.duckdb"
+        db.unlink(missing_ok=True)
+        ingest.sync(db=db, mirror=args.mirror, only=["cbp_state", "cbp_sbo", "ohss_usbp", "usbp_historical"])
+
+    sync_all = timed(full_sync, args.repeat)
+    sync_enc = timed(encounter_sync, args.repeat)
+    base_read = timed(lambda: pandas_read(args.mirror), args.repeat)
+    noop = timed(lambda: ingest.sync(db=tmp / "bench.duckdb", mirror=args.mirror), args.repeat)
+
+    obs = corridor.open(tmp / "bench.duckdb")
+    for q in QUERIES:  # warm-up: cube metadata and DuckDB caches
+        obs.flows(**q)
+    per_query: list[float] = []
+    for q in QUERIES:
+        t = timed(lambda q=q: obs.flows(**q), args.repeat)
+        per_query.append(statistics.median(t))
+    frames = pandas_read(args.mirror)
+    base_q = statistics.median(timed(lambda: pandas_queries(frames), args.repeat)) / len(QUERIES)
+
+    med = statistics.median
+    print(f"{'measure':<48} {'corridor':>10} {'baseline':>10} {'ratio':>7}")
+    print(f"{'full sync, whole mirror (s)':<48} {med(sync_all):>10.3f} {med(base_read):>10.3f} "
+          f"{med(sync_all) / med(base_read):>7.2f}")
+    print(f"{'sync, encounter datasets only (s)':<48} {med(sync_enc):>10.3f} {med(base_read):>10.3f} "
+          f"{med(sync_enc) / med(base_read):>7.2f}")
+    print(f"{'second sync, nothing changed (s)':<48} {med(noop):>10.3f} {'':>10} {'':>7}")
+    print(f"{'flows query, median of 20 (ms)':<48} {med(per_query) * 1e3:>10.2f} {base_q * 1e3:>10.2f} "
+          f"{med(per_query) / base_q:>7.2f}")
+    print(f"{'flows query, slowest of 20 (ms)':<48} {max(per_query) * 1e3:>10.2f}")
+    print("baseline: pandas read_csv of the CBP CSVs + read_excel(calamine) of the OHSS workbook; "
+          "pandas groupby on in-memory frames for the queries (per query).")
+    print(f"targets: full sync < 5 s -> {'met' if med(sync_all) < 5 else 'MISSED'}; "
+          f"median flows query < 20 ms -> {'met' if med(per_query) < 0.020 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,434 @@
+"""The indicators query layer: tidy indicator values, the catalog, the analysis panel and
+country profiles, all read from the warehouse's `indicators` view.
+
+Alignment rule for panels (documented in the README): calendar-year indicators are joined to
+fiscal year N by their calendar year N - lag (FY N runs Oct N-1 .. Sep N, so with lag 0 nine of
+its twelve months fall in calendar year N). Indicators published by US fiscal year (US aid) are
+joined by fiscal year N - lag. Missing values stay missing and are counted, never filled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from corridor.errors import UsageError
+from corridor.reference.countries import country_name
+
+Freq = Literal["fiscal_year", "calendar_year"]
+# Indicator ids whose `year` is a US fiscal year rather than a calendar year.
+FISCAL_YEAR_PREFIXES = ("aid.us_",)
+
+# Root-cause indicators shown in country profiles, in reading order, with the direction that
+# counts as an improvement (+1 higher is better, -1 lower is better).
+ROOT_CAUSES: tuple[tuple[str, int], ...] = (
+    ("wdi.gdp_pc_ppp", +1),
+    ("wdi.poverty_300", -1),
+    ("wdi.poverty_national", -1),
+    ("wdi.unemployment", -1),
+    ("wdi.inflation", -1),
+    ("wdi.remittances_pct_gdp", 0),
+    ("wdi.homicide_rate", -1),
+    ("wgi.control_of_corruption", +1),
+    ("wgi.rule_of_law", +1),
+    ("wgi.government_effectiveness", +1),
+    ("wgi.political_stability", +1),
+    ("wgi.voice_accountability", +1),
+    ("ti.cpi", +1),
+    ("fsi.total", -1),
+    ("emdat.affected", -1),
+    ("aid.us_disbursed", 0),
+)
+
+
+def is_fiscal(indicator: str) -> bool:
+    return indicator.startswith(FISCAL_YEAR_PREFIXES)
+
+
+def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = [v.strip() for v in items if v and v.strip()]
+    return [v.upper() for v in out] if upper else out
+
+
+def expand_countries(values: Sequence[str]) -> list[str]:
+    """ISO3 codes, with named groups expanded (e.g. NORTHERN_TRIANGLE -> GTM, HND, SLV)."""
+    from corridor.reference import countries
+
+    groups = {k.upper(): v for k, v in getattr(countries, "GROUPS", {}).items()}
+    groups.setdefault("NORTHERN_TRIANGLE", countries.NORTHERN_TRIANGLE)
+    out: list[str] = []
+    for v in values:
+        key = v.upper()
+        if key in groups:
+            out.extend(groups[key])
+        elif re.fullmatch(r"[A-Z]{3}", key):
+            out.append(key)
+        else:
+            raise UsageError(f"--country {v!r} is not an ISO3 code or a group ({', '.join(groups)})")
+    return list(dict.fromkeys(out))
+
+
+def _has(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[
+            0
+        ]  # type: ignore[index]
+    )
+
+
+def catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every indicator id with its description, unit, source and coverage (countries, years)."""
+    if not (_has(con, "indicators") and _has(con, "indicator_catalog")):
+        raise UsageError("no indicators are loaded; run `corridor sync` with the indicator datasets")
+    return con.execute(
+        """
+        SELECT c.indicator, c.name, c.description, c.unit, c.source,
+               cov.countries, cov.first_year, cov.last_year, c.url, c.licence
+        FROM indicator_catalog c
+        LEFT JOIN (
+            SELECT indicator, count(DISTINCT iso3) AS countries,
+                   min(year) AS first_year, max(year) AS last_year
+            FROM indicators WHERE NOT is_aggregate AND value IS NOT NULL GROUP BY indicator
+        ) cov USING (indicator)
+        ORDER BY c.indicator
+        """
+    ).df()
+
+
+def known_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return set(catalog(con)["indicator"])
+
+
+def _check_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], option: str) -> None:
+    known = known_ids(con)
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        close = sorted(k for k in known if k.split(".")[0] in {u.split(".")[0] for u in unknown})
+        hint = f"; ids from the same source: {', '.join(close[:12])}" if close else ""
+        raise UsageError(
+            f"{option}: unknown indicator id(s) {', '.join(unknown)}{hint}. See `corridor indicators --list`."
+        )
+
+
+@dataclass
+class IndicatorsResult:
+    """Tidy indicator values with their sources."""
+
+    frame: pd.DataFrame
+    sources: pd.DataFrame
+
+    def tidy(self) -> pd.DataFrame:
+        return self.frame
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "rows": len(self.frame),
+            "period": self.period(),
+            "sources": self.sources.to_dict(orient="records"),
+        }
+
+    def period(self) -> str:
+        if self.frame.empty:
+            return ""
+        return f"{int(self.frame['year'].min())}..{int(self.frame['year'].max())}"
+
+    def caption(self) -> str:
+        src = "; ".join(
+            f"{r.name} ({r.source})" for r in self.sources.itertuples() if isinstance(r.name, str)
+        )
+        return f"Indicators, {self.period()}. Source: {src}."
+
+    def summary(self) -> str:
+        return self.caption() + f"\n{len(self.frame)} rows."
+
+    def chart(self) -> dict[str, Any]:
+        from corridor.charts import series_chart
+
+        frame = self.frame.rename(columns={"year": "calendar_year"})
+        first = frame["indicator"].iloc[0] if len(frame) else ""
+        frame = frame[frame["indicator"] == first]
+        return series_chart(
+            frame[["calendar_year", "iso3", "value"]],
+            y="value",
+            color="iso3",
+            title=f"{first}",
+            caption=self.caption(),
+        )
+
+
+def query(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    country: str | Sequence[str] | None = None,
+    indicator: str | Sequence[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    aggregates: bool = False,
+) -> IndicatorsResult:
+    """Indicator values in long form: iso3, country, indicator, year, value, unit, source."""
+    ids = _codes(indicator)
+    if ids:
+        _check_ids(con, ids, "--indicator")
+    else:
+        catalog(con)  # raises a clear error when nothing is loaded
+    countries = expand_countries(_codes(country)) if country else []
+    where, params = ["value IS NOT NULL"], []  # type: ignore[var-annotated]
+    if not aggregates:
+        where.append("NOT is_aggregate")
+    if ids:
+        where.append("indicator IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(ids)
+    if countries:
+        where.append("iso3 IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(countries)
+    if since is not None:
+        where.append("year >= ?")
+        params.append(int(since))
+    if until is not None:
+        where.append("year <= ?")
+        params.append(int(until))
+    frame = con.execute(
+        f"SELECT iso3, indicator, year, value, unit, source FROM indicators WHERE {' AND '.join(where)} "
+        "ORDER BY indicator, iso3, year",
+        params,
+    ).df()
+    if countries and frame.empty:
+        raise UsageError(f"no values for country {', '.join(countries)} and the indicators asked")
+    frame.insert(1, "country", frame["iso3"].map(country_name))
+    frame["year"] = frame["year"].astype("int64")
+    used = sorted(set(frame["indicator"]))
+    sources = con.execute(
+        "SELECT indicator, name, unit, source, url, licence FROM indicator_catalog "
+        "WHERE indicator IN (SELECT unnest(?::VARCHAR[])) ORDER BY indicator",
+        [used],
+    ).df()
+    return IndicatorsResult(frame=frame.reset_index(drop=True), sources=sources)
+
+
+# --- panel -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PanelResult:
+    """A country-period panel: the outcome from the flows planner and drivers joined."""
+
+    frame: pd.DataFrame
+    metadata_: dict[str, Any] = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.frame
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.metadata_
+
+    def caption(self) -> str:
+        m = self.metadata_
+        missing = ", ".join(f"{k}: {v}" for k, v in m["missing"].items() if v) or "none"
+        return (
+            f"Panel of {m['rows']} {m['unit_column']}-{m['freq']} rows, {m['period']}. "
+            f"Outcome: {m['outcome_caption']} Drivers: {', '.join(m['drivers']) or 'none'} "
+            f"(lag {m['lag']}; {m['alignment']}). Missing values (kept missing): {missing}."
+        )
+
+    def summary(self) -> str:
+        return self.caption()
+
+
+def panel(
+    obs: Any,
+    *,
+    outcome: str = "encounters",
+    region: str | None = None,
+    component: str = "all",
+    demographic: str | Sequence[str] | None = None,
+    by: str = "citizenship",
+    freq: Freq = "fiscal_year",
+    with_: str | Sequence[str] | None = None,
+    lag: int = 1,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+) -> PanelResult:
+    """Outcome by country-period from `obs.flows`, with indicator drivers lagged by `lag` years."""
+    if outcome != "encounters":
+        raise UsageError(f"--outcome {outcome!r}: only 'encounters' is available")
+    if by != "citizenship":
+        raise UsageError(f"--by {by!r}: panels are by citizenship (the country of the outcome)")
+    if freq not in ("fiscal_year", "calendar_year"):
+        raise UsageError(f"--freq {freq!r} is not fiscal_year or calendar_year")
+    if not 0 <= int(lag) <= 10:
+        raise UsageError(f"--lag {lag} must be between 0 and 10 years")
+    drivers = _codes(with_)
+    con = obs.con
+    if drivers:
+        _check_ids(con, drivers, "--with")
+    flows = obs.flows(
+        region=region,
+        component=component,
+        demographic=demographic,
+        by=[freq, "citizenship"],
+        since=since,
+        until=until,
+    )
+    frame = flows.tidy()
+    lumped = frame["citizenship"].isin(["OTHER", "UNK"])
+    frame = frame[~lumped].rename(columns={}).reset_index(drop=True)
+    frame["country"] = frame["citizenship"].map(country_name)
+    frame = frame[["citizenship", "country", freq, "encounters"]]
+    if drivers:
+        values = con.execute(
+            "SELECT iso3, year, indicator, value FROM indicators "
+            "WHERE NOT is_aggregate AND indicator IN (SELECT unnest(?::VARCHAR[]))",
+            [drivers],
+        ).df()
+        for ind in drivers:
+            part = values[values["indicator"] == ind][["iso3", "year", "value"]]
+            part = part.assign(year=part["year"].astype("int64") + int(lag))
+            part = part.groupby(["iso3", "year"], as_index=False)["value"].mean()
+            part = part.rename(columns={"iso3": "citizenship", "year": freq, "value": ind})
+            frame = frame.merge(part, on=["citizenship", freq], how="left")
+    frame = frame.sort_values(["citizenship", freq]).reset_index(drop=True)
+    missing = {ind: int(frame[ind].isna().sum()) for ind in drivers}
+    periods = frame[freq]
+    alignment = (
+        "FY N joined to calendar year N-lag (fiscal-year indicators: FY N-lag)"
+        if freq == "fiscal_year"
+        else "calendar year N joined to year N-lag"
+    )
+    meta = {
+        "unit_column": "citizenship",
+        "freq": freq,
+        "rows": len(frame),
+        "countries": int(frame["citizenship"].nunique()),
+        "period": f"{periods.min()}..{periods.max()}" if len(frame) else "",
+        "drivers": drivers,
+        "lag": int(lag),
+        "alignment": alignment,
+        "missing": missing,
+        "complete_rows": int(frame[drivers].notna().all(axis=1).sum()) if drivers else len(frame),
+        "excluded": "publisher lumps (OTHER, UNK) are not countries and are left out",
+        "outcome_caption": flows.caption(),
+        "outcome_sources": flows.metadata()["sources"],
+        "partial_periods": flows.partial_periods,
+    }
+    return PanelResult(frame=frame, metadata_=meta)
+
+
+# --- country profile -------------------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    """One country: root-cause indicators (latest, trend) and US encounters by FY and demographic."""
+
+    iso3: str
+    name: str
+    indicators: pd.DataFrame
+    encounters: pd.DataFrame
+    encounters_caption: str
+    sources: pd.DataFrame
+
+    def tidy(self) -> pd.DataFrame:
+        return self.indicators
+
+    def to_dict(self) -> dict[str, Any]:
+        from corridor.output import records
+
+        return {
+            "iso3": self.iso3,
+            "name": self.name,
+            "indicators": records(self.indicators),
+            "encounters": records(self.encounters),
+            "encounters_caption": self.encounters_caption,
+            "sources": records(self.sources),
+        }
+
+    def summary(self) -> str:
+        return f"{self.name} ({self.iso3}): {len(self.indicators)} indicators; {self.encounters_caption}"
+
+
+def _trend(years: np.ndarray, values: np.ndarray) -> tuple[float | None, int | None]:
+    """Change over (up to) the last five observed years and the start year it is measured from."""
+    if len(values) < 2:
+        return None, None
+    last_year = years[-1]
+    window = years >= last_year - 5
+    if window.sum() < 2:
+        return None, None
+    start = int(years[window][0])
+    return float(values[-1] - values[window][0]), start
+
+
+def profile(obs: Any, iso3: str) -> Profile:
+    """Latest value and 5-year change of each root-cause indicator, plus US encounters."""
+    code = iso3.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise UsageError(f"{iso3!r} is not an ISO3 country code")
+    ids = [i for i, _ in ROOT_CAUSES]
+    known = known_ids(obs.con)
+    ids = [i for i in ids if i in known]
+    values = obs.con.execute(
+        "SELECT indicator, year, value, unit FROM indicators WHERE iso3 = ? AND NOT is_aggregate "
+        "AND value IS NOT NULL AND indicator IN (SELECT unnest(?::VARCHAR[])) ORDER BY indicator, year",
+        [code, ids],
+    ).df()
+    direction = dict(ROOT_CAUSES)
+    rows = []
+    for ind in ids:
+        part = values[values["indicator"] == ind]
+        if part.empty:
+            rows.append(
+                {
+                    "indicator": ind,
+                    "latest": None,
+                    "year": None,
+                    "unit": None,
+                    "change_5y": None,
+                    "since": None,
+                    "direction": "no data",
+                }
+            )
+            continue
+        change, since = _trend(part["year"].to_numpy(), part["value"].to_numpy())
+        sign = direction[ind]
+        verdict = "–"
+        if change is not None and sign != 0 and change != 0:
+            verdict = "better" if change * sign > 0 else "worse"
+        rows.append(
+            {
+                "indicator": ind,
+                "latest": float(part["value"].iloc[-1]),
+                "year": int(part["year"].iloc[-1]),
+                "unit": part["unit"].iloc[-1],
+                "change_5y": change,
+                "since": since,
+                "direction": verdict,
+            }
+        )
+    table = pd.DataFrame(rows)
+    try:
+        enc = obs.flows(citizenship=code, by=["fiscal_year", "demographic"])
+        encounters = enc.tidy().pivot(index="fiscal_year", columns="demographic", values="encounters")
+        encounters = encounters.fillna(0).astype("int64")
+        encounters["total"] = encounters.sum(axis=1)
+        encounters = encounters.reset_index()
+        caption = enc.caption()
+    except UsageError as exc:
+        encounters = pd.DataFrame(columns=["fiscal_year", "total"])
+        caption = f"No CBP encounter series for {code}: {exc}".split("Available cubes")[0]
+    sources = obs.con.execute(
+        "SELECT indicator, name, source, url FROM indicator_catalog "
+        "WHERE indicator IN (SELECT unnest(?::VARCHAR[])) ORDER BY indicator",
+        [ids],
+    ).df()
+    return Profile(code, country_name(code), table, encounters, caption, sources)

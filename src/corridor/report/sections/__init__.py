@@ -1,0 +1,1 @@
+"""Report sections, one module each, in the order `report.builder.SECTIONS` lists them."""
