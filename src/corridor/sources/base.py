@@ -11,11 +11,13 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import numpy as np
 import pandas as pd
 
 from corridor.errors import InputError
@@ -150,12 +152,8 @@ def read_csv(
             "the last line is not terminated; the file looks truncated",
             row=len(lines),
         )
-    reader = csv.reader(io.StringIO("\n".join(lines[skiprows:])), delimiter=sep)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputError(path, f"malformed delimited text: {exc}", row=header_line) from None
-    header = [h.strip() for h in rows[0]]
+    header_cells = next(csv.reader([lines[skiprows]], delimiter=sep), [])
+    header = [h.strip() for h in header_cells]
     width = len(columns)
     if extra_columns == "ignore_blank":
         while len(header) > width and header[-1] in ("",):
@@ -173,28 +171,52 @@ def read_csv(
         raise InputError(
             path, f"unexpected extra column {header[width]!r}", row=header_line, column=header[width]
         )
-    body: list[list[str]] = []
-    rownums: list[int] = []
-    for offset, row in enumerate(rows[1:], start=1):
-        line = header_line + offset
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) < width:
-            missing = columns[len(row)]
-            raise InputError(
-                path,
-                f"row has {len(row)} fields, expected {width} (truncated line?)",
-                row=line,
-                column=missing,
-            )
-        if len(row) > width and any(c.strip() for c in row[width:]) and extra_columns == "forbid":
-            raise InputError(path, f"row has {len(row)} fields, expected {width}", row=line)
-        body.append(row[:width])
-        rownums.append(line)
-    if not body:
+    ncols = max(len(header_cells), width)
+    body_text = "\n".join(lines[skiprows + 1 :])
+    if not body_text.strip():
         raise InputError(path, "file has a header but no data rows", row=header_line + 1)
-    frame = pd.DataFrame(body, columns=list(columns), dtype=object)
-    return RawTable(path=path, frame=frame, rownums=rownums)
+    try:
+        raw = pd.read_csv(
+            io.StringIO(body_text),
+            sep=sep,
+            header=None,
+            names=list(range(ncols)),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        row = header_line + int(m.group(1)) if m else None
+        saw = f" ({m.group(2)} fields, expected {width})" if m else ""
+        raise InputError(path, f"row has too many fields{saw}", row=row) from None
+    rownums_all = np.arange(header_line + 1, header_line + 1 + len(raw))
+    blank = raw.isna().all(axis=1) | (raw.fillna("").apply(lambda c: c.str.strip()) == "").all(axis=1)
+    raw = raw[~blank.to_numpy()]
+    rownums = rownums_all[~blank.to_numpy()]
+    if raw.empty:
+        raise InputError(path, "file has a header but no data rows", row=header_line + 1)
+    short = raw.iloc[:, :width].isna()
+    if short.to_numpy().any():
+        pos = int(short.any(axis=1).to_numpy().nonzero()[0][0])
+        col = int(short.iloc[pos].to_numpy().nonzero()[0][0])
+        raise InputError(
+            path,
+            f"row has {col} fields, expected {width} (truncated line?)",
+            row=int(rownums[pos]),
+            column=columns[col],
+        )
+    if ncols > width and extra_columns == "forbid":
+        extra = raw.iloc[:, width:].fillna("").apply(lambda c: c.str.strip() != "").any(axis=1)
+        if extra.any():
+            pos = int(extra.to_numpy().nonzero()[0][0])
+            raise InputError(path, f"row has more than {width} fields", row=int(rownums[pos]))
+    frame = raw.iloc[:, :width].copy()
+    frame.columns = list(columns)
+    frame = frame.reset_index(drop=True).astype(object)
+    return RawTable(path=path, frame=frame, rownums=[int(r) for r in rownums])
 
 
 def read_sheet(
@@ -265,6 +287,19 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _texts(table: RawTable, column: str) -> pd.Series:
+    """A column's cells as stripped text, computing `_cell_text` once per distinct value."""
+    col = table.frame[column]
+    uniques = pd.unique(col.to_numpy(dtype=object))
+    lookup = {u: _cell_text(u) for u in uniques if not (isinstance(u, float) and math.isnan(u))}
+    return col.map(lambda v: lookup.get(v, "") if v is not None else "").astype(object)
+
+
+def _first_bad(mask: pd.Series | np.ndarray) -> int | None:
+    arr = np.asarray(mask, dtype=bool)
+    return int(arr.nonzero()[0][0]) if arr.any() else None
+
+
 def int_column(
     table: RawTable,
     column: str,
@@ -277,54 +312,45 @@ def int_column(
 
     With `allow_blank`, cells equal to one of `blanks` (e.g. 'NA') become missing values.
     """
-    values: list[int | None] = []
-    for i, raw in enumerate(table.frame[column].tolist()):
-        text = _cell_text(raw).replace(",", "")
-        if text in blanks or text == "":
-            if allow_blank:
-                values.append(None)
-                continue
-            raise table.error("empty cell where a count is required", index=i, column=column)
-        try:
-            number = float(text)
-        except ValueError:
-            raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column) from None
-        if not number.is_integer():
-            raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column)
-        if nonnegative and number < 0:
-            raise table.error(f"negative count {raw!r}", index=i, column=column)
-        values.append(int(number))
-    return pd.Series(values, index=table.frame.index, dtype="Int64" if allow_blank else "int64")
+    text = _texts(table, column)
+    blank = text.isin(list(blanks)) | (text == "")
+    if not allow_blank and (i := _first_bad(blank)) is not None:
+        raise table.error("empty cell where a count is required", index=i, column=column)
+    number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
+    bad = (number.isna() & ~blank) | (number.notna() & (number != np.floor(number.fillna(0))))
+    if (i := _first_bad(bad)) is not None:
+        raw = table.frame[column].iloc[i]
+        raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column)
+    if nonnegative and (i := _first_bad(number < 0)) is not None:
+        raise table.error(f"negative count {table.frame[column].iloc[i]!r}", index=i, column=column)
+    if allow_blank:
+        return number.round().astype("Int64")
+    return number.round().astype("int64")
 
 
 def float_column(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd.Series:
     """Real numbers from a column; listed blank markers become missing, anything else raises."""
-    values: list[float] = []
-    for i, raw in enumerate(table.frame[column].tolist()):
-        text = _cell_text(raw)
-        if text in blanks:
-            values.append(math.nan)
-            continue
-        try:
-            values.append(float(text.replace(",", "")))
-        except ValueError:
-            raise table.error(f"expected a number, found {raw!r}", index=i, column=column) from None
-    return pd.Series(values, index=table.frame.index, dtype="float64")
+    text = _texts(table, column)
+    blank = text.isin(list(blanks)) | (text == "")
+    number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
+    if (i := _first_bad(number.isna() & ~blank)) is not None:
+        raw = table.frame[column].iloc[i]
+        raise table.error(f"expected a number, found {raw!r}", index=i, column=column)
+    return number.astype("float64")
 
 
 def map_column(table: RawTable, column: str, mapper: Callable[[Any], Any], kind: str) -> pd.Series:
     """Apply a label mapper to a column; an unknown label raises with its row and column."""
-    cache: dict[Any, Any] = {}
-    out = []
-    for i, raw in enumerate(table.frame[column].tolist()):
-        key = _cell_text(raw)
-        if key not in cache:
-            try:
-                cache[key] = mapper(key)
-            except (KeyError, ValueError):
-                raise table.error(f"unknown {kind} {raw!r}", index=i, column=column) from None
-        out.append(cache[key])
-    return pd.Series(out, index=table.frame.index, dtype=object)
+    text = _texts(table, column)
+    lookup: dict[str, Any] = {}
+    for key in pd.unique(text.to_numpy(dtype=object)):
+        try:
+            lookup[key] = mapper(key)
+        except (KeyError, ValueError):
+            i = _first_bad(text == key)
+            raw = table.frame[column].iloc[i]  # type: ignore[call-overload]
+            raise table.error(f"unknown {kind} {raw!r}", index=i, column=column) from None
+    return text.map(lookup).astype(object)
 
 
 def check_unique(table: RawTable, frame: pd.DataFrame, keys: Sequence[str], column: str) -> None:

@@ -3,7 +3,6 @@ citizenship x title, all components (Border Patrol + ports of entry), exact coun
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -50,13 +49,13 @@ CUBE = CubeSpec(
 
 
 def _state_column(table: RawTable) -> pd.Series:
-    out = []
-    for i, raw in enumerate(table.frame["State"].tolist()):
-        text = str(raw).strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", text):
-            raise table.error(f"expected a two-letter state code, found {raw!r}", index=i, column="State")
-        out.append(text)
-    return pd.Series(out, index=table.frame.index, dtype=object)
+    text = table.frame["State"].astype(str).str.strip().str.upper()
+    bad = ~text.str.fullmatch(r"[A-Z]{2}").to_numpy(dtype=bool)
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raw = table.frame["State"].iloc[i]
+        raise table.error(f"expected a two-letter state code, found {raw!r}", index=i, column="State")
+    return text.astype(object)
 
 
 def parse_state_file(path: Path, release_id: str) -> tuple[pd.DataFrame, tuple]:
@@ -74,9 +73,12 @@ def parse_state_file(path: Path, release_id: str) -> tuple[pd.DataFrame, tuple]:
             "encounters": int_column(t, "Encounter Count"),
         }
     )
-    for i, grouping in enumerate(t.frame["Month Grouping"].tolist()):
-        if str(grouping).strip() not in ("FYTD", "Remaining"):
-            raise t.error(f"unknown month grouping {grouping!r}", index=i, column="Month Grouping")
+    grouping = t.frame["Month Grouping"].astype(str).str.strip()
+    bad = ~grouping.isin(["FYTD", "Remaining"]).to_numpy()
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raw = t.frame["Month Grouping"].iloc[i]
+        raise t.error(f"unknown month grouping {raw!r}", index=i, column="Month Grouping")
     check_unique(
         t, frame, ["month", "region", "state", "demographic", "citizenship", "title"], "Month (abbv)"
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import map_demographic, map_region, sector_slug, to_iso3
-from corridor.reference.calendar import month_of_fy
+from corridor.sources._cbp_common import month_column
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
@@ -86,13 +86,7 @@ def _fy_column(t: RawTable) -> pd.Series:
 
 
 def _months(t: RawTable, fy: pd.Series) -> pd.Series:
-    out = []
-    for i, (year, raw) in enumerate(zip(fy.tolist(), t.frame["Month"].tolist(), strict=True)):
-        try:
-            out.append(month_of_fy(int(year), str(raw)))
-        except ValueError:
-            raise t.error(f"unknown month {raw!r}", index=i, column="Month") from None
-    return pd.Series(out, index=t.frame.index, dtype=object)
+    return month_column(t, fy, "Month")
 
 
 class OhssUsbpSource:
