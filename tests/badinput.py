@@ -12,6 +12,7 @@ from tests.contracts import BadInput
 
 CSV_CASES = ("header", "number", "truncated", "duplicate", "empty")
 XLSX_CASES = ("header", "number", "missing_sheet", "truncated", "empty")
+PARQUET_CASES = ("header", "number", "truncated", "duplicate", "empty")
 
 
 def cases_for(bad: BadInput, dataset: str) -> list[str]:
@@ -19,7 +20,8 @@ def cases_for(bad: BadInput, dataset: str) -> list[str]:
     if spec.mirror_path.endswith(".xlsx"):
         out = [c for c in XLSX_CASES if c != "header" or bad.header]
         return [c for c in out if c != "number" or bad.number_column]
-    out = [c for c in CSV_CASES if c != "duplicate" or bad.duplicate]
+    cases = PARQUET_CASES if spec.mirror_path.endswith(".parquet") else CSV_CASES
+    out = [c for c in cases if c != "duplicate" or bad.duplicate]
     out = [c for c in out if c != "header" or bad.header]
     return [c for c in out if c != "number" or bad.number_column]
 
@@ -37,6 +39,8 @@ def mirror_with(data: Path, dest: Path, dataset: str, bad: BadInput, case: str) 
     assert target is not None, bad.file_key
     if target.suffix == ".xlsx":
         _damage_xlsx(target, bad, case)
+    elif target.suffix == ".parquet":
+        _damage_parquet(target, bad, case)
     else:
         _damage_csv(target, bad, case)
     return target.name
@@ -84,6 +88,8 @@ def _damage_xlsx(path: Path, bad: BadInput, case: str) -> None:
     wb = openpyxl.load_workbook(path)
     assert bad.sheet is not None
     if case == "missing_sheet":
+        if len(wb.sheetnames) == 1:  # a workbook must keep one sheet to be saved
+            wb.create_sheet("Placeholder")
         del wb[bad.sheet]
     else:
         ws = wb[bad.sheet]
@@ -93,3 +99,27 @@ def _damage_xlsx(path: Path, bad: BadInput, case: str) -> None:
         elif case == "number":
             ws.cell(row=2, column=header.index(bad.number_column) + 1, value="n/a text")
     wb.save(path)
+
+
+def _damage_parquet(path: Path, bad: BadInput, case: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if case == "empty":
+        path.write_bytes(b"")
+        return
+    if case == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+        return
+    table = pq.read_table(path)
+    if case == "header":
+        table = table.rename_columns([f"{c} (changed)" if c == bad.header else c for c in table.column_names])
+    elif case == "number":
+        values = [str(v) for v in table.column(bad.number_column).to_pylist()]
+        values[0] = "n/a text"
+        i = table.column_names.index(bad.number_column)
+        table = table.set_column(i, bad.number_column, pa.array(values, pa.string()))
+    elif case == "duplicate":
+        table = pa.concat_tables([table, table.slice(table.num_rows - 1, 1)])
+    pq.write_table(table, path)

@@ -91,7 +91,9 @@ def test_bad_input_fails_cleanly(dataset, bad, case, good_warehouses, tmp_path: 
     assert name in message, message
     if case == "missing_sheet":
         assert bad.sheet in message, message
-    elif case != "truncated" or not name.endswith(".xlsx"):
+    elif name.endswith(".parquet") and case in ("truncated", "empty", "header"):
+        pass  # a damaged container or a schema has no row to point at; the file (and column) suffice
+    elif case not in ("truncated", "empty") or not name.endswith(".xlsx"):
         assert " row " in message, message
     if case in ("header", "number"):
         column = bad.header if case == "header" else bad.number_column

@@ -1,0 +1,148 @@
+"""Worldwide Governance Indicators (2024 update, long workbook): the six dimensions' estimates,
+standard errors and percentile ranks as `wgi.*` indicators.
+
+The publisher marks missing values with `..`; they are kept as NULL values, never filled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from corridor.sources._indicators import (
+    Indicator,
+    entity_columns,
+    finish,
+    floats,
+    ints,
+    mapped,
+    rows,
+    tables,
+    year_span,
+)
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    check_unique,
+    open_workbook,
+    read_sheet,
+)
+
+PAGE = "https://www.worldbank.org/en/publication/worldwide-governance-indicators"
+LICENCE = "CC BY 4.0 (WGI terms)"
+SHEET = "Sheet1"
+COLUMNS = (
+    "codeindyr",
+    "code",
+    "countryname",
+    "year",
+    "indicator",
+    "estimate",
+    "stddev",
+    "nsource",
+    "pctrank",
+    "pctranklower",
+    "pctrankupper",
+)
+MISSING = ("..", "")
+FILE = FileSpec(
+    key="wgi",
+    mirror_path="governance/wgidataset.xlsx",
+    url=PAGE,
+    publisher="World Bank (Worldwide Governance Indicators)",
+    licence=LICENCE,
+)
+DIMENSIONS = {
+    "cc": ("control_of_corruption", "Control of Corruption"),
+    "ge": ("government_effectiveness", "Government Effectiveness"),
+    "pv": ("political_stability", "Political Stability and Absence of Violence/Terrorism"),
+    "rl": ("rule_of_law", "Rule of Law"),
+    "rq": ("regulatory_quality", "Regulatory Quality"),
+    "va": ("voice_accountability", "Voice and Accountability"),
+}
+SCALE = "standard normal units (about -2.5 to 2.5)"
+
+
+def _indicators(code: str) -> dict[str, Indicator]:
+    slug, name = DIMENSIONS[code]
+    base = f"wgi.{slug}"
+    note = "WGI 2024 update (data to 2023); annual from 2002, before that 1996, 1998, 2000."
+    return {
+        "estimate": Indicator(
+            base,
+            f"{name}: estimate",
+            SCALE,
+            f"WGI {name} estimate; higher is better governance. {note}",
+            PAGE,
+        ),
+        "stddev": Indicator(
+            f"{base}_se",
+            f"{name}: standard error",
+            SCALE,
+            f"Standard error of the WGI {name} estimate. {note}",
+            PAGE,
+        ),
+        "pctrank": Indicator(
+            f"{base}_pctrank",
+            f"{name}: percentile rank",
+            "percentile rank (0-100)",
+            f"Percentile rank among all economies (0 lowest, 100 highest) of WGI {name}. {note}",
+            PAGE,
+        ),
+    }
+
+
+INDICATORS = {code: _indicators(code) for code in DIMENSIONS}
+
+
+def _dimension(raw: str) -> str:
+    if raw not in DIMENSIONS:
+        raise KeyError(raw)
+    return raw
+
+
+class WgiSource:
+    """The WGI long workbook (one sheet, one row per economy x year x dimension)."""
+
+    id = "wgi"
+    title = "Worldwide Governance Indicators"
+    files: tuple[FileSpec, ...] = (FILE,)
+
+    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
+        out = Parsed(frames={}, tables=tables(self.id, self.title))
+        path = paths[FILE.key]
+        t = read_sheet(path, SHEET, columns=COLUMNS, workbook=open_workbook(path))
+        iso3, agg = entity_columns(t, "code")
+        year = ints(t, "year")
+        dim = mapped(t, "indicator", _dimension, "WGI dimension")
+        expected = t.frame["code"].map(str).str.strip() + dim + year.astype(str)
+        bad = np.flatnonzero(t.frame["codeindyr"].map(str).str.strip().to_numpy() != expected.to_numpy())
+        if len(bad):
+            raise t.error(
+                f"key {t.frame['codeindyr'].iloc[bad[0]]!r} does not match code, dimension and year",
+                index=int(bad[0]),
+                column="codeindyr",
+            )
+        frame = pd.DataFrame({"iso3": iso3, "dim": dim, "year": year})
+        check_unique(t, frame, ["iso3", "dim", "year"], "codeindyr")
+        values = {c: floats(t, c, blanks=MISSING) for c in ("estimate", "stddev", "pctrank")}
+        parts = []
+        for code, inds in INDICATORS.items():
+            mask = frame["dim"] == code
+            for column, ind in inds.items():
+                parts.append(
+                    rows(
+                        ind,
+                        iso3[mask],
+                        agg[mask],
+                        year[mask],
+                        values[column][mask],
+                        releases[FILE.key],
+                    )
+                )
+        finish(out, self.id, parts, [ind for inds in INDICATORS.values() for ind in inds.values()], LICENCE)
+        out.rows[FILE.key] = len(t)
+        out.periods[FILE.key] = year_span(year)
+        return out
