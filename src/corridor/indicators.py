@@ -105,8 +105,21 @@ def catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+_CATALOGS: dict[int, tuple[duckdb.DuckDBPyConnection, pd.DataFrame]] = {}
+
+
+def cached_catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The catalog, computed once per open connection (the warehouse is read-only while open)."""
+    hit = _CATALOGS.get(id(con))
+    if hit is None or hit[0] is not con:
+        hit = (con, catalog(con))
+        _CATALOGS.clear()  # keep one entry: connections are opened one at a time per process
+        _CATALOGS[id(con)] = hit
+    return hit[1]
+
+
 def known_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return set(catalog(con)["indicator"])
+    return set(cached_catalog(con)["indicator"])
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], option: str) -> None:
@@ -180,7 +193,7 @@ def query(
     if ids:
         _check_ids(con, ids, "--indicator")
     else:
-        catalog(con)  # raises a clear error when nothing is loaded
+        cached_catalog(con)  # raises a clear error when nothing is loaded
     countries = expand_countries(_codes(country)) if country else []
     where, params = ["value IS NOT NULL"], []  # type: ignore[var-annotated]
     if not aggregates:
@@ -394,7 +407,7 @@ def profile(obs: Any, iso3: str) -> Profile:
                     "year": None,
                     "unit": None,
                     "change_5y": None,
-                    "since": None,
+                    "since_year": None,
                     "direction": "no data",
                 }
             )
@@ -411,7 +424,7 @@ def profile(obs: Any, iso3: str) -> Profile:
                 "year": int(part["year"].iloc[-1]),
                 "unit": part["unit"].iloc[-1],
                 "change_5y": change,
-                "since": since,
+                "since_year": since,
                 "direction": verdict,
             }
         )

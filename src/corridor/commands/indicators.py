@@ -143,7 +143,7 @@ def register(app: typer.Typer) -> None:
             change = (
                 "–"
                 if r.change_5y is None or r.change_5y != r.change_5y
-                else f"{r.change_5y:+,.2f} since {r.since}"
+                else f"{r.change_5y:+,.2f} since {r.since_year}"
             )
             table.add_row(
                 r.indicator,

@@ -25,6 +25,19 @@ SECTIONS = (
 )
 
 
+# Traffic-light colours for scorecard cells (DHIS2-style bands and statuses).
+TONES = {
+    "green": "good",
+    "improving": "good",
+    "amber": "mid",
+    "no clear change": "mid",
+    "red": "bad",
+    "worsening": "bad",
+    "grey": "none",
+    "no data": "none",
+}
+
+
 @functools.lru_cache(maxsize=1)
 def vega_bundle() -> str:
     """The Vega, Vega-Lite and vega-embed JavaScript from vl-convert, cached on disk by version."""
@@ -67,6 +80,7 @@ def build_report(obs: object, out_dir: str | Path, *, generated: dt.datetime | N
         generated=stamp,
         bundle=vega_bundle().replace("</script", "<\\/script"),
         warehouse=Path(getattr(getattr(obs, "warehouse", None), "path", "")).name,
+        tone=TONES,
     )
     path = out / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Report section: What works (filled in once its analysis is available)."""
+"""Report section: What works: policy evaluations (filled in once its analysis is available)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from corridor.report.base import Section
 
 
 def build(obs: Any) -> Section:
-    sec = Section("evaluate", "What works")
-    if not hasattr(obs, " policy evaluations"):
-        sec.unavailable("evaluate:Policy evaluations (issue 5) have not landed yet.")
+    sec = Section("evaluate", "What works: policy evaluations")
+    if not hasattr(obs, "evaluate"):
+        sec.unavailable("Policy evaluations (issue 5) have not landed yet.")
     return sec

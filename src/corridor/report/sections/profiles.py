@@ -21,7 +21,9 @@ def build(obs: Any) -> Section:
             prof.indicators,
             title=f"{prof.name}: root-cause indicators",
             caption=(
-                "Latest value with its year, and the change over the last five observed years. "
+                "Latest value with its year, and the change over the last five observed years; "
+                "'direction' says whether that change points the better or worse way, without a "
+                "significance test (the strategy trackers judge significance). "
                 f"Sources: {src}."
             ),
         )

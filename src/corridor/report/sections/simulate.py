@@ -1,4 +1,4 @@
-"""Report section: Simulation (filled in once its analysis is available)."""
+"""Report section: processing pathways and the court backlog (filled in once available)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from corridor.report.base import Section
 
 
 def build(obs: Any) -> Section:
-    sec = Section("simulate", "Simulation")
-    if not hasattr(obs, " processing pathways and the court backlog"):
-        sec.unavailable("simulate_pathways:The simulations (issue 7) have not landed yet.")
+    sec = Section("simulate", "Simulation: processing pathways and the court backlog")
+    if not hasattr(obs, "simulate_pathways"):
+        sec.unavailable("The simulations (issue 7) have not landed yet.")
     return sec
