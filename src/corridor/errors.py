@@ -42,6 +42,16 @@ class InputError(CorridorError):
             where.append(f"column {column!r}")
         super().__init__(f"{', '.join(where)}: {message}")
 
+    def __reduce__(self) -> tuple:
+        # Parsing runs in worker processes: the error must survive pickling with its location.
+        return (_rebuild_input_error, (self.file, self.reason, self.row, self.column, self.sheet))
+
+
+def _rebuild_input_error(
+    file: str, reason: str, row: int | None, column: str | None, sheet: str | None
+) -> InputError:
+    return InputError(file, reason, row=row, column=column, sheet=sheet)
+
 
 class FetchError(CorridorError):
     """A download that failed after its retries (timeout, HTTP error, wrong content)."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing as mp
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from corridor.sources.base import Coverage, CubeSpec, Parsed
 from corridor.store import Warehouse
 
 Progress = Callable[[str, str, int, int], None]  # (dataset, stage, done, total)
+MAX_WORKERS = 4
 
 
 @dataclass
@@ -103,17 +107,16 @@ def sync(
         note(src.id, "fetch", len(src.files), len(src.files))
 
     results: list[DatasetResult] = []
-    parsed: dict[str, Parsed] = {}
+    jobs: list[tuple[Source, dict[str, Path], dict[str, str]]] = []
     for src in sources:
         files = fetched[src.id]
         if all(known.get((src.id, k)) == f.sha256 for k, f in files.items()):
             results.append(DatasetResult(src.id, src.title, "unchanged", 0, None, list(files)))
             note(src.id, "unchanged", 1, 1)
             continue
-        note(src.id, "parse", 0, 1)
         releases = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
-        parsed[src.id] = src.parse({k: f.path for k, f in files.items()}, releases)
-        note(src.id, "parse", 1, 1)
+        jobs.append((src, {k: f.path for k, f in files.items()}, releases))
+    parsed = _parse_all(jobs, note)
 
     if parsed:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -144,6 +147,43 @@ def sync(
     order = {s.id: i for i, s in enumerate(sources)}
     results.sort(key=lambda r: order[r.dataset])
     return SyncReport(wh.path, results)
+
+
+def _parse_one(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
+    src, paths, releases = job
+    return src.parse(paths, releases)
+
+
+def _parse_all(
+    jobs: list[tuple[Source, dict[str, Path], dict[str, str]]], note: Progress
+) -> dict[str, Parsed]:
+    """Parse and validate every changed dataset; in parallel worker processes when it pays.
+
+    Nothing is written here, so a failure in any dataset stops the sync before the warehouse is
+    touched. Results come back keyed by dataset, so the load order never depends on timing.
+    """
+    workers = min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
+    for src, _, _ in jobs:
+        note(src.id, "parse", 0, 1)
+    if workers < 2 or os.environ.get("CORRIDOR_SERIAL") or "fork" not in mp.get_all_start_methods():
+        out = {}
+        for job in jobs:
+            out[job[0].id] = _parse_one(job)
+            note(job[0].id, "parse", 1, 1)
+        return out
+    out = {}
+    # Fork: workers inherit the imported modules, so they start in milliseconds.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        futures = {pool.submit(_parse_one, job): job[0].id for job in jobs}
+        try:
+            for fut in as_completed(futures):
+                out[futures[fut]] = fut.result()
+                note(futures[fut], "parse", 1, 1)
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+    return out
 
 
 def _load(
