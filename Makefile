@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 MIRROR ?= ../shared/data
 OUT ?= out
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup browser demo test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,6 +13,11 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
+
+# Browser tests drive Debian's chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { echo "could not install chromium"; exit 1; }
 
 # The main job: sync the warehouse from the mirror folder, summarise, and write the report.
 demo: setup
@@ -26,7 +31,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests bench
 
 # The whole test suite: lint, then every test on the real data in $(MIRROR).
-test: lint
+test: lint browser
 	CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(PY) -m pytest -q
 
 bench: setup

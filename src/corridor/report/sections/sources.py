@@ -20,5 +20,9 @@ def build(obs: Any) -> Section:
         "publisher or mirror. Official URLs are in the warehouse's `releases` table "
         "(`corridor status --format json`)."
     )
-    sec.table(frame, caption=f"{len(frame)} releases loaded.", title="Releases")
+    sec.table(
+        frame,
+        caption=f"{len(frame)} releases in the warehouse; each row names its publisher, period and licence.",
+        title="Releases",
+    )
     return sec
