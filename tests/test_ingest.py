@@ -129,6 +129,19 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if mode == "500-once" and self.hits[self.path] == 1:
             self.send_error(500)
             return
+        if mode == "500-always":
+            self.send_error(500)
+            return
+        if mode == "slow":
+            time.sleep(3)
+        if mode == "cut-once" and self.hits[self.path] == 1:
+            body = (data_dir() / self.path.lstrip("/")).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 3])
+            return
         if mode == "html":
             body = b"<html><body>Access denied</body></html>"
             self.send_response(200)
@@ -184,3 +197,62 @@ def test_env_mirror_is_used(tmp_path: Path, monkeypatch, data: Path) -> None:
     ingest.sync(only=["cbp_sbo"])
     assert (tmp_path / "env.duckdb").exists()
     assert os.environ["CORRIDOR_DB"].endswith("env.duckdb")
+
+
+def test_slow_server_times_out(server: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CORRIDOR_DOWNLOAD_BASE", server)
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("CORRIDOR_HTTP_TIMEOUT", "0.5")
+    _Handler.mode["/" + SOURCES["cbp_sbo"].files[0].mirror_path] = "slow"
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="after 3 attempts"):
+        ingest.sync(db=tmp_path / "w.duckdb", only=["cbp_sbo"])
+    assert time.monotonic() - start < 10  # three bounded attempts, not a hang
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_response_cut_short_is_retried(server: str, tmp_path: Path, monkeypatch, data: Path) -> None:
+    monkeypatch.setenv("CORRIDOR_DOWNLOAD_BASE", server)
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    path = "/" + SOURCES["cbp_sbo"].files[0].mirror_path
+    _Handler.mode[path] = "cut-once"
+    ingest.sync(db=tmp_path / "w.duckdb", only=["cbp_sbo"])
+    assert _Handler.hits[path] == 2
+    with corridor.open(tmp_path / "w.duckdb") as obs:
+        expected = hashlib.sha256((data / path.lstrip("/")).read_bytes()).hexdigest()
+        assert obs.releases()["sha256"].tolist() == [expected]
+
+
+def test_server_errors_give_up_cleanly(server: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CORRIDOR_DOWNLOAD_BASE", server)
+    monkeypatch.setenv("CORRIDOR_CACHE", str(tmp_path / "cache"))
+    _Handler.mode["/" + SOURCES["cbp_sbo"].files[0].mirror_path] = "500-always"
+    with pytest.raises(FetchError, match=r"HTTP 500|after 3 attempts"):
+        ingest.sync(db=tmp_path / "w.duckdb", only=["cbp_sbo"])
+
+
+def test_file_changing_during_sync_is_refused(tmp_path: Path, data: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CORRIDOR_SERIAL", "1")  # so the patched parse runs in this process
+    spec = SOURCES["cbp_sbo"].files[0]
+    mirror = tmp_path / "mirror"
+    (mirror / spec.mirror_path).parent.mkdir(parents=True)
+    (mirror / spec.mirror_path).write_bytes((data / spec.mirror_path).read_bytes())
+    db = tmp_path / "w.duckdb"
+    ingest.sync(db=db, mirror=mirror, only=["cbp_sbo"])
+    before = _digest(db)
+    original = type(SOURCES["cbp_sbo"]).parse
+
+    def parse_then_touch(self, paths, releases):
+        out = original(self, paths, releases)
+        with (mirror / spec.mirror_path).open("a") as fh:  # the publisher rewrites the file mid-sync
+            fh.write("2025,FYTD,SEP,U.S. Border Patrol,Single Adults,Mexico,Title 8,Apprehensions,1\n")
+        return out
+
+    monkeypatch.setattr(type(SOURCES["cbp_sbo"]), "parse", parse_then_touch)
+    # A new revision arrives (so the dataset is re-parsed), and changes again while being read.
+    text = (mirror / spec.mirror_path).read_text().splitlines(keepends=True)
+    text[1] = text[1].rsplit(",", 1)[0] + ",7\n"
+    (mirror / spec.mirror_path).write_text("".join(text))
+    with pytest.raises(corridor.CorridorError, match="changed while it was being read"):
+        ingest.sync(db=db, mirror=mirror, only=["cbp_sbo"])
+    assert _digest(db) == before

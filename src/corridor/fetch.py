@@ -7,6 +7,7 @@ error page is not a CSV), and land in a cache folder under a name that includes 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,12 @@ from corridor.errors import FetchError, InputError
 from corridor.sources.base import FileSpec
 
 RETRIES = 3
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def _timeout() -> httpx.Timeout:
+    """Read/connect timeouts in seconds ($CORRIDOR_HTTP_TIMEOUT, default 30)."""
+    seconds = float(os.environ.get("CORRIDOR_HTTP_TIMEOUT", "30"))
+    return httpx.Timeout(seconds, connect=min(10.0, seconds))
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ def download(spec: FileSpec, *, cache: Path | None = None, client: httpx.Client 
     cache.mkdir(parents=True, exist_ok=True)
     url = url_for(spec)
     own = client is None
-    client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=True)
+    client = client or httpx.Client(timeout=_timeout(), follow_redirects=True)
     last: Exception | None = None
     try:
         for attempt in range(RETRIES):

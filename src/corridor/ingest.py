@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from corridor import config, fetch
-from corridor.errors import UsageError
+from corridor.errors import FetchError, UsageError
 from corridor.sources import SOURCES, Source
 from corridor.sources.base import Coverage, CubeSpec, Parsed
 from corridor.store import Warehouse
@@ -117,6 +117,7 @@ def sync(
         releases = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
         jobs.append((src, {k: f.path for k, f in files.items()}, releases))
     parsed = _parse_all(jobs, note)
+    _check_unchanged(fetched, parsed)
 
     if parsed:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -147,6 +148,17 @@ def sync(
     order = {s.id: i for i, s in enumerate(sources)}
     results.sort(key=lambda r: order[r.dataset])
     return SyncReport(wh.path, results)
+
+
+def _check_unchanged(fetched: dict[str, dict[str, fetch.Fetched]], parsed: dict[str, Parsed]) -> None:
+    """A file that changed while it was read would load numbers its checksum does not describe."""
+    for dataset in parsed:
+        for f in fetched[dataset].values():
+            if fetch.sha256_of(f.path) != f.sha256:
+                raise FetchError(
+                    f"{f.path.name} changed while it was being read (checksum differs); nothing was "
+                    "loaded. Run the sync again once the file is stable."
+                )
 
 
 def _parse_one(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
