@@ -1,0 +1,123 @@
+"""Faults during sync: kills at random points, a full disk, and readers racing a sync. After each,
+the warehouse is either the previous state or the complete new one, never a mix."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import corridor
+from corridor import ingest
+
+DATASETS = ["cbp_state", "ohss_usbp", "usbp_historical"]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _answers(db: Path) -> tuple:
+    """What a user sees: status rows and two flows queries."""
+    with corridor.open(db) as obs:
+        status = tuple(obs.status()[["dataset", "sha256"]].itertuples(index=False, name=None))
+        a = tuple(obs.flows(region="southwest", by="fiscal_year").tidy()["encounters"])
+        b = tuple(obs.flows(component="usbp", region="southwest", by="fiscal_year").tidy()["encounters"])
+    return status, a, b
+
+
+def _mirror_variant(data: Path, dest: Path) -> Path:
+    """A copy of the encounter files in which CBP revised one count (a new release)."""
+    for ds in DATASETS:
+        for spec in ingest.SOURCES[ds].files:
+            out = dest / spec.mirror_path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(data / spec.mirror_path, out)
+    state = dest / "cbp/nationwide-encounters-fy23-fy26-nov-state.csv"
+    lines = state.read_text().splitlines(keepends=True)
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",999\n"
+    state.write_text("".join(lines))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory: pytest.TempPathFactory, data: Path) -> dict:
+    """Old state (real files) and new state (one revised count), as warehouses and answers."""
+    root = tmp_path_factory.mktemp("states")
+    old, new = root / "old.duckdb", root / "new.duckdb"
+    ingest.sync(db=old, mirror=data, only=DATASETS)
+    variant = _mirror_variant(data, root / "variant")
+    shutil.copyfile(old, new)
+    ingest.sync(db=new, mirror=variant, only=DATASETS)
+    return {"old": old, "new": new, "variant": variant, "A": _answers(old), "B": _answers(new)}
+
+
+def _sync_cmd(mirror: Path, db: Path) -> list[str]:
+    cmd = [sys.executable, "-m", "corridor.cli", "sync", "--mirror", str(mirror), "--db", str(db)]
+    for ds in DATASETS:
+        cmd += ["--only", ds]
+    return cmd
+
+
+def test_kill_at_twenty_random_points(states: dict, tmp_path: Path) -> None:
+    assert states["A"] != states["B"]
+    rng = random.Random(20261128)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(20):
+        db = tmp_path / "w.duckdb"
+        shutil.copyfile(states["old"], db)
+        proc = subprocess.Popen(
+            _sync_cmd(states["variant"], db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.0, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        seen = _answers(db)
+        assert seen in (states["A"], states["B"])
+        outcomes["old" if seen == states["A"] else "new"] += 1
+        for stale in tmp_path.glob("w.duckdb.tmp-*"):
+            stale.unlink()
+    assert outcomes["old"] > 0, outcomes  # some kills landed before the rename
+
+
+def test_disk_full_leaves_previous_state(states: dict, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(states["old"], db)
+    before = _digest(db)
+    limit = db.stat().st_size + 1_000_000  # room to copy the warehouse, not to write the new one
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes fail with EFBIG instead of killing
+
+    res = subprocess.run(_sync_cmd(states["variant"], db), preexec_fn=cap, capture_output=True, text=True)
+    assert res.returncode != 0
+    assert _digest(db) == before
+    assert _answers(db) == states["A"]
+
+
+def test_readers_see_old_or_new_never_a_mix(states: dict, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(states["old"], db)
+    proc = subprocess.Popen(
+        _sync_cmd(states["variant"], db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    seen = {"A": 0, "B": 0}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = proc.poll() is not None
+        answer = _answers(db)
+        assert answer in (states["A"], states["B"]), "a reader saw a mixed state"
+        seen["A" if answer == states["A"] else "B"] += 1
+        if done:
+            break
+    assert proc.returncode == 0
+    assert seen["A"] > 0 and seen["B"] > 0, seen
