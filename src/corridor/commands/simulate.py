@@ -1,9 +1,178 @@
-"""CLI verbs for: Processing-pathway and court-backlog simulations."""
+"""CLI verbs for: processing-pathway and court-backlog simulations (`corridor simulate ...`)."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from corridor import output
+from corridor.commands.common import DbOpt, FormatOpt, OutOpt, err, fail
+from corridor.errors import CorridorError, UsageError
+
+sim_app = typer.Typer(
+    name="simulate",
+    help="Monte Carlo simulations calibrated to public data: processing pathways, court backlog.",
+    no_args_is_help=True,
+)
+
+RunsOpt = Annotated[int, typer.Option("--runs", help="Monte Carlo runs.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results).")]
+ChartOpt = Annotated[Path | None, typer.Option("--chart", help="Write the Vega-Lite chart spec (JSON) here.")]
+LevelOpt = Annotated[float, typer.Option("--level", help="Central interval level, e.g. 0.8.")]
+
+
+def _goal(text: str | None) -> int | None:
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*clear-by[\s:=]+(?:FY)?(\d{4})\s*", text, flags=re.IGNORECASE)
+    if not m:
+        raise UsageError(f"--goal {text!r}: expected 'clear-by FY', e.g. --goal 'clear-by 2032'")
+    return int(m.group(1))
+
+
+def _receipts(text: str) -> float | str:
+    key = text.strip().lower().replace(" ", "-")
+    if key in ("last", "from-pathways"):
+        return key
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        raise UsageError(f"--receipts {text!r}: give cases a year, 'last' or 'from pathways'") from None
+
+
+def _write_chart(path: Path | None, spec: dict) -> None:
+    if path is not None:
+        path.write_text(json.dumps(spec, indent=1, default=str))
+        err.print(f"wrote the chart spec to {path}")
+
+
+@sim_app.command("pathways")
+def pathways(
+    scenario: Annotated[
+        str | None, typer.Option(help="Built-in scenario name or a YAML file (default: baseline).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="First month, YYYY-MM (default: after the history).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: 24 months).")] = None,
+    encounters: Annotated[
+        str, typer.Option(help="history | seasonal-naive (history, then its last 12 months repeated)")
+    ] = "seasonal-naive",
+    calibrate_from: Annotated[str | None, typer.Option(help="Calibration window start, YYYY-MM.")] = None,
+    calibrate_until: Annotated[str | None, typer.Option(help="Calibration window end, YYYY-MM.")] = None,
+    runs: RunsOpt = 1000,
+    seed: SeedOpt = 0,
+    level: LevelOpt = 0.8,
+    chart: ChartOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """Where encounters end up, month by month: outcomes, detention, releases, new court cases."""
+    import corridor
+
+    try:
+        with corridor.open(db) as obs:
+            result = obs.simulate_pathways(
+                scenario=scenario,
+                since=since,
+                until=until,
+                encounters=encounters,  # type: ignore[arg-type]
+                calibrate_from=calibrate_from,
+                calibrate_until=calibrate_until,
+                runs=runs,
+                seed=seed,
+                level=level,
+            )
+            frame = result.tidy()
+            if fmt == "table":
+                err.print(result.summary(), highlight=False, markup=False)
+                keep = (
+                    "usbp_release",
+                    "ofo_parole",
+                    "transfer_ice",
+                    "t8_repatriation",
+                    "detained",
+                    "new_court_cases",
+                )
+                frame = frame[frame["series"].isin(keep)].drop(columns=["mean", "level"])
+            output.emit(
+                frame,
+                fmt=fmt,
+                out=out,
+                metadata=result.metadata(),
+                caption=result.caption(),
+                title="Simulated processing pathways",
+            )
+            _write_chart(chart, result.chart())
+    except CorridorError as exc:
+        fail(exc)
+
+
+@sim_app.command("backlog")
+def backlog(
+    judges_added: Annotated[
+        int, typer.Option("--judges-added", help="Judges added from the first year.")
+    ] = 0,
+    start: Annotated[int | None, typer.Option("--from", help="First fiscal year to simulate.")] = None,
+    until: Annotated[int | None, typer.Option("--until", help="Last fiscal year to simulate.")] = None,
+    receipts: Annotated[
+        str, typer.Option(help="New cases a year: a number, 'last' (last complete FY) or 'from pathways'.")
+    ] = "last",
+    goal: Annotated[
+        str | None, typer.Option(help="'clear-by FY': added judges needed to clear the backlog by that year.")
+    ] = None,
+    definition: Annotated[str, typer.Option(help="EOIR series: eoir_2026 | eoir_2021")] = "eoir_2026",
+    calibrate_until: Annotated[
+        int | None, typer.Option(help="Last fiscal year used for calibration.")
+    ] = None,
+    hires: Annotated[float, typer.Option(help="Judges hired a year after FY2023 (CRS R47637: 104).")] = 104.0,
+    runs: RunsOpt = 1000,
+    seed: SeedOpt = 0,
+    level: LevelOpt = 0.8,
+    chart: ChartOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+) -> None:
+    """Immigration-court pending cases by fiscal year under judge hiring and receipts."""
+    import corridor
+
+    try:
+        target = _goal(goal)
+        with corridor.open(db) as obs:
+            result = obs.simulate_backlog(
+                judges_added=judges_added,
+                start=start,
+                until=until,
+                receipts=_receipts(receipts),  # type: ignore[arg-type]
+                clear_by=target,
+                definition=definition,  # type: ignore[arg-type]
+                calibrate_until=calibrate_until,
+                hires_per_year=hires,
+                runs=runs,
+                seed=seed,
+                level=level,
+            )
+            if fmt == "table":
+                err.print(result.summary(), highlight=False, markup=False)
+            output.emit(
+                result.tidy(),
+                fmt=fmt,
+                out=out,
+                metadata=result.metadata(),
+                caption=result.caption() + " Assumptions: --format json.",
+                title="Simulated immigration-court backlog",
+            )
+            _write_chart(chart, result.chart())
+    except CorridorError as exc:
+        fail(exc)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's verbs to the `corridor` app."""
+    app.add_typer(sim_app, name="simulate")

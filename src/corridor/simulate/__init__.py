@@ -1,0 +1,1 @@
+"""Processing-pathway and court-backlog simulations (Monte Carlo), calibrated to public data."""
