@@ -121,3 +121,31 @@ def test_readers_see_old_or_new_never_a_mix(states: dict, tmp_path: Path) -> Non
             break
     assert proc.returncode == 0
     assert seen["A"] > 0 and seen["B"] > 0, seen
+
+
+def test_zip_bomb_workbook_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    from corridor.errors import InputError
+    from corridor.sources.base import open_workbook
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * 50_000_000)  # packs to ~50 KB
+    with pytest.raises(InputError, match="decompression bomb") as err:
+        open_workbook(bomb)
+    assert "bomb.xlsx" in str(err.value)
+
+
+def test_parquet_over_the_cap_is_refused(data: Path, tmp_path: Path, monkeypatch) -> None:
+    from corridor.errors import InputError
+    from corridor.sources import _context_common, base
+
+    path = data / "unhcr" / "unhcr_population.parquet"
+    base.guard_parquet(path)  # the real file passes the default cap
+    monkeypatch.setattr(base, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(InputError, match="cap"):
+        base.guard_parquet(path, max_bytes=base.MAX_UNPACKED_BYTES)
+    with pytest.raises(InputError, match="cap"):
+        _context_common.guard_parquet(path, max_bytes=1000)

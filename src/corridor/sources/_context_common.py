@@ -19,7 +19,7 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.reference import to_iso3
-from corridor.sources.base import RawTable, float_column, int_column, map_column
+from corridor.sources.base import RawTable, float_column, guard_parquet, int_column, map_column
 
 # Codes that publishers in this domain use and `to_iso3` does not know. Applied before to_iso3;
 # every other label still goes through it, so an unknown label raises. The targets follow the
@@ -107,6 +107,7 @@ def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = 
 
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty")
+    guard_parquet(path)
     try:
         schema = pq.read_schema(path)
         found = list(schema.names)

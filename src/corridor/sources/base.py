@@ -263,6 +263,44 @@ def read_sheet(
     return RawTable(path=path, frame=frame, rownums=rownums, sheet=sheet)
 
 
+# Caps against decompression bombs: the largest real workbook unpacks to a few tens of MB.
+MAX_UNPACKED_BYTES = 400_000_000
+MAX_PACK_RATIO = 200
+
+
+def guard_zip(path: Path) -> None:
+    """Refuse an .xlsx (a zip) that would unpack to more than the caps allow."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(path, f"not a readable Excel workbook ({exc})") from None
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_PACK_RATIO:
+        raise InputError(
+            path,
+            f"workbook would unpack to {unpacked:,} bytes from {packed:,} "
+            f"(ratio {unpacked / packed:.0f}); refused as a possible decompression bomb "
+            f"(caps: {MAX_UNPACKED_BYTES:,} bytes, ratio {MAX_PACK_RATIO})",
+        )
+
+
+def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
+    """Refuse a Parquet file whose declared uncompressed size exceeds the cap."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise InputError(path, f"not a readable Parquet file ({exc})") from None
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if size > max_bytes:
+        raise InputError(path, f"Parquet data would unpack to {size:,} bytes (cap {max_bytes:,}); refused")
+
+
 def open_workbook(path: Path) -> Any:
     """Open an .xlsx with calamine, turning a damaged or non-Excel file into an InputError."""
     from python_calamine import CalamineWorkbook
@@ -270,6 +308,7 @@ def open_workbook(path: Path) -> Any:
     data = path.read_bytes()
     if not data:
         raise InputError(path, "file is empty; expected an Excel workbook", row=1)
+    guard_zip(path)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:

@@ -25,7 +25,7 @@ from corridor.sources._ohss_tables import (
     SheetSpec,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+from corridor.sources.base import FileSpec, Parsed, TableSpec, guard_parquet, open_workbook
 from corridor.sources.ohss_outcomes import label_map
 
 DDP = "detention/ddp_ice_detention_stats"
@@ -274,6 +274,7 @@ def read_pq(path: Path, columns: Sequence[tuple[str, str]]) -> Pq:
 
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty; expected a Parquet file", row=1)
+    guard_parquet(path)
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
