@@ -76,8 +76,43 @@ class SimulateMixin:
             end=_month(calibrate_until, "--calibrate-until"),
         )
         chosen = scenarios.load(scenario)
-        drv = pathways_model.drivers(hist, since=start, until=end, encounters=encounters)
+        recent = self._recent_encounters(hist) if encounters == "seasonal-naive" else None
+        drv = pathways_model.drivers(hist, since=start, until=end, encounters=encounters, recent=recent)
         return pathways_model.simulate(cal, drv, scenario=chosen, runs=runs, seed=seed, level=level)
+
+    def _recent_encounters(self, hist: history_module.History) -> dict[dt.date, tuple[np.ndarray, float]]:
+        """CBP's southwest encounters after the OHSS outcome tables end, in the model's layout.
+
+        Demographics come from the nationwide 'by state' release; OFO encounters other than
+        unaccompanied children from the southwest file, and after it ends from the OFO share of
+        its last three months.
+        """
+        start = add_months(hist.months[-1], 1)
+        try:
+            dem = self.flows(region="southwest", by=["month", "demographic"], since=start).tidy()  # type: ignore[attr-defined]
+            ofo = self.flows(  # type: ignore[attr-defined]
+                region="southwest", component="ofo", by=["month", "demographic"], since=start
+            ).tidy()
+        except UsageError:
+            return {}
+        order = {"single_adults": 0, "family_units": 1, "uac": 2, "accompanied_minors": 3}
+        out: dict[dt.date, tuple[np.ndarray, float]] = {}
+        ofo_nonuac = ofo[ofo["demographic"] != "uac"].groupby("month")["encounters"].sum()
+        share = None
+        for month, part in dem.groupby("month"):
+            vec = np.zeros(4)
+            for d, n in zip(part["demographic"], part["encounters"], strict=True):
+                vec[order[d]] = n
+            out[month] = (vec, 0.0)
+        months = sorted(out)
+        known = [m for m in months if m in ofo_nonuac.index]
+        if known:
+            tail = known[-3:]
+            share = sum(ofo_nonuac[m] for m in tail) / max(1.0, sum(out[m][0].sum() for m in tail))
+        for m in months:
+            value = float(ofo_nonuac[m]) if m in ofo_nonuac.index else float(out[m][0].sum() * (share or 0.0))
+            out[m] = (out[m][0], value)
+        return out
 
     def simulate_backlog(
         self,

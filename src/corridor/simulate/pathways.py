@@ -68,9 +68,16 @@ class Drivers:
 
 
 def drivers(
-    history: History, *, since: dt.date, until: dt.date, encounters: EncounterSource = "seasonal-naive"
+    history: History,
+    *,
+    since: dt.date,
+    until: dt.date,
+    encounters: EncounterSource = "seasonal-naive",
+    recent: dict[dt.date, tuple[np.ndarray, float]] | None = None,
 ) -> Drivers:
-    """Actual encounters where history has them; after it, repeat the last 12 months (if allowed)."""
+    """Actual encounters where history has them, then CBP's later actuals (`recent`: month ->
+    (encounters by demographic, OFO non-UAC)); after both, repeat the last 12 months (if allowed)."""
+    recent = {m: v for m, v in (recent or {}).items() if m > history.months[-1]}
     if until < since:
         raise UsageError(f"--until {until:%Y-%m} is before --since {since:%Y-%m}")
     months = []
@@ -82,6 +89,7 @@ def drivers(
         raise UsageError("at most 600 months (50 years) can be simulated")
     last = history.months[-1]
     first = history.months[0]
+    known_end = max(recent) if recent else last
     if since < first:
         raise UsageError(f"--since {since:%Y-%m} is before the history starts ({first:%Y-%m})")
     if until > last and encounters == "history":
@@ -94,8 +102,11 @@ def drivers(
     interior = np.full(T, np.nan)
     for t, month in enumerate(months):
         src = month
-        while src > last:
+        while src > known_end:
             src = add_months(src, -12)
+        if src in recent:
+            enc[t], ofo[t] = recent[src][0], recent[src][1]
+            continue
         i = history.index(src)
         enc[t] = history.encounters[i]
         ofo[t] = history.ofo_nonuac[i]
@@ -104,6 +115,15 @@ def drivers(
     before = min(add_months(since, -1), last)
     det = history.detained[history.index(before)] if before >= first else np.nan
     future = [m > last for m in months]
+    if not any(future):
+        source = "history"
+    elif recent:
+        source = (
+            f"history to {last:%Y-%m}, CBP actual encounters to {known_end:%Y-%m}, "
+            "then the last 12 months repeated"
+        )
+    else:
+        source = f"history to {last:%Y-%m}, then the last 12 months repeated"
     return Drivers(
         months=months,
         encounters=enc,
@@ -112,7 +132,7 @@ def drivers(
         mpp=np.array([0.0 if f else mpp_active(m) for m, f in zip(months, future, strict=True)]),
         interior=None if np.isnan(interior).any() else interior,
         detained_start=None if not np.isfinite(det) else float(det),
-        source="history" if not any(future) else f"history to {last:%Y-%m}, then the last 12 months repeated",
+        source=source,
     )
 
 

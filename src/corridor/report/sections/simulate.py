@@ -23,8 +23,9 @@ def build(obs: Any) -> Section:
         base = obs.simulate_pathways(runs=RUNS, seed=SEED)
         sec.text(
             "What happens after a southwest border encounter, month by month, as a Monte Carlo "
-            "stock-and-flow model calibrated on the OHSS outcome tables. Encounters after the data end "
-            "follow a seasonal-naive path; every number is a median with its 80% interval."
+            "stock-and-flow model calibrated on the OHSS outcome tables (which end in "
+            f"{base.calibration.end:%B %Y}). Encounters: {base.drivers.source}. Each scenario changes "
+            "the rules from its start month. Every number is a median with its 80% interval."
         )
         sec.chart(base.chart(), alt="Simulated processing pathways with 80% intervals")
         rows = []
@@ -32,7 +33,7 @@ def build(obs: Any) -> Section:
             res = base if name is None else obs.simulate_pathways(scenario=name, runs=RUNS, seed=SEED)
             for series in ("usbp_release", "t8_repatriation", "transfer_ice", "new_court_cases"):
                 total = res.series(series).sum(axis=1)
-                lo, mid, hi = (float(v) for v in pd.Series(total).quantile([0.1, 0.5, 0.9]))
+                lo, mid, hi = (round(float(v)) for v in pd.Series(total).quantile([0.1, 0.5, 0.9]))
                 rows.append(
                     {
                         "scenario": res.scenario.title,
