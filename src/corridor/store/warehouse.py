@@ -79,10 +79,18 @@ class Warehouse:
         """A read-only connection; raises WarehouseError if there is no warehouse yet."""
         if not self.path.exists():
             raise WarehouseError(f"no warehouse at {self.path}; run `corridor sync --mirror DIR` first")
+        # duckdb.connect(path) would hand back a database instance this process already has open
+        # for that path, i.e. the file as it was before a sync renamed a new one over it;
+        # attaching into a fresh in-memory instance always opens the file as it is now.
+        con = duckdb.connect(":memory:")
         try:
-            return duckdb.connect(str(self.path), read_only=True)
+            quoted = str(self.path).replace("'", "''")
+            con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+            con.execute("USE warehouse")
         except duckdb.Error as exc:
+            con.close()
             raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from None
+        return con
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:

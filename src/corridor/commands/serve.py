@@ -1,0 +1,80 @@
+"""CLI verb `serve`: the web dashboard and JSON API, on loopback unless `--public` says otherwise."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from corridor.commands.common import DbOpt, err, fail
+from corridor.errors import CorridorError, UsageError
+
+LOOPBACK = "127.0.0.1"
+PUBLIC = "0.0.0.0"
+
+
+def bind_address(*, host: str | None, public: bool) -> str:
+    """The address to bind: loopback by default; anything else only with --public."""
+    if host is None:
+        return PUBLIC if public else LOOPBACK
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        raise UsageError(f"--host {host!r} is not an IP address") from None
+    if not loopback and not public:
+        raise UsageError(
+            f"--host {host} is not a loopback address; add --public to serve beyond this machine"
+        )
+    return host
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `serve` verb to the `corridor` app."""
+
+    @app.command()
+    def serve(
+        db: DbOpt = None,
+        port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+        public: Annotated[
+            bool, typer.Option("--public", help="Listen on every interface (0.0.0.0), not only 127.0.0.1.")
+        ] = False,
+        host: Annotated[
+            str | None, typer.Option(help="Bind this address instead (non-loopback needs --public).")
+        ] = None,
+        timeout: Annotated[float, typer.Option(help="Seconds a request may take.", min=1)] = 30.0,
+    ) -> None:
+        """Serve the dashboard and the JSON API (/api/v1, /openapi.json), read-only."""
+        import uvicorn
+
+        from corridor.web import create_app
+
+        try:
+            address = bind_address(host=host, public=public)
+            application = create_app(db=db, timeout=timeout)
+            version = application.state.warehouse.current()  # fail now, not on the first request
+        except CorridorError as exc:
+            fail(exc)
+            return
+        if not ipaddress.ip_address(LOOPBACK if address == "localhost" else address).is_loopback:
+            err.print(
+                f"warning: serving on {address}:{port}, reachable from other machines. Corridor has no "
+                "login: anyone who can reach this port can read the dashboard and the API.",
+                style="bold yellow",
+                highlight=False,
+            )
+        err.print(
+            f"Corridor on http://{'127.0.0.1' if address == PUBLIC else address}:{port}/ "
+            f"(warehouse {application.state.warehouse.path}, version {version.tag}); Ctrl+C stops it.",
+            highlight=False,
+        )
+        uvicorn.run(
+            application,
+            host=address,
+            port=port,
+            log_level="warning",
+            server_header=False,
+            limit_concurrency=256,
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=32 * 1024,
+        )

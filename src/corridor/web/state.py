@@ -1,0 +1,254 @@
+"""The warehouse as the web app sees it: one open version at a time, reopened after a sync.
+
+A sync writes a copy of the warehouse and renames it over the old file. Each request leases
+the version that is current when it starts and uses it to the end, so it sees one whole state;
+a version that a newer file replaced is closed when its last lease ends. Per version we keep one
+Observatory (with its cube metadata loaded once), a pool of cursors for concurrent requests and
+a small cache of finished answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from corridor.errors import WarehouseError
+from corridor.observatory import Observatory
+
+FileKey = tuple[int, int, int, int]
+
+
+def file_key(path: Path) -> FileKey | None:
+    """What identifies one state of the file: device, inode, mtime and size (None if missing)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file as it is now.
+
+    `duckdb.connect(path)` would hand back the database instance already open for that path
+    (the file before the sync); attaching into a fresh in-memory instance opens the new file.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{_sql_text(str(path))}' AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from None
+    return con
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+STALE: FileKey = (0, 0, 0, 0)
+CACHE_BYTES = 256 * 1024 * 1024  # a rough bound on the memory one version's answers may hold
+
+
+def weight(value: Any) -> int:
+    """Roughly how many bytes a cached answer holds (bytes exactly; frames by their rows)."""
+    if isinstance(value, bytes | str):
+        return len(value)
+    if isinstance(value, tuple | list):
+        return sum(weight(v) for v in value)
+    rows = getattr(value, "rows", None)
+    if isinstance(rows, int):
+        return 200 * rows + 1000
+    if hasattr(value, "memory_usage"):  # a DataFrame
+        return int(value.memory_usage(deep=False).sum())
+    return 10_000
+
+
+@dataclass(eq=False)
+class Version:
+    """One state of the warehouse file, open read-only, with its cursors and cached answers."""
+
+    number: int
+    key: FileKey
+    obs: Observatory
+    cache_size: int = 256
+    leases: int = 0
+    retired: bool = False
+    idle: list[Observatory] = field(default_factory=list)
+    cache: OrderedDict[Any, tuple[Any, int]] = field(default_factory=OrderedDict)
+    cache_bytes: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def tag(self) -> str:
+        """A short id of this state, sent as a header and shown in the footer."""
+        return f"{self.number}-{self.key[1]:x}-{self.key[2] // 1_000_000:x}"
+
+    def clone(self) -> Observatory:
+        """An Observatory sharing this version's cube metadata, on its own cursor (thread-safe use)."""
+        twin = copy.copy(self.obs)
+        cursor = self.obs.con.cursor()
+        cursor.execute("USE warehouse")
+        twin.con = cursor
+        return twin
+
+    def cached(
+        self, key: Any, compute: Callable[[], Any], *, keep: Callable[[Any], bool] | None = None
+    ) -> Any:
+        """The answer for `key` in this version, computed once (the data cannot change).
+
+        `keep` can refuse to hold an answer (a very large one) so the cache stays small.
+        """
+        with self.lock:
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                return self.cache[key][0]
+        value = compute()
+        size = weight(value)
+        if (keep is not None and not keep(value)) or size > CACHE_BYTES // 4:
+            return value
+        with self.lock:
+            if key not in self.cache:
+                self.cache[key] = (value, size)
+                self.cache_bytes += size
+            while self.cache and (len(self.cache) > self.cache_size or self.cache_bytes > CACHE_BYTES):
+                _, (_, dropped) = self.cache.popitem(last=False)
+                self.cache_bytes -= dropped
+        return value
+
+    def close(self) -> None:
+        for twin in self.idle:
+            with contextlib.suppress(duckdb.Error):
+                twin.con.close()
+        self.idle.clear()
+        with contextlib.suppress(duckdb.Error):
+            self.obs.con.close()
+
+
+class WarehouseState:
+    """The app's handle on the warehouse file: leases the current version to each request."""
+
+    def __init__(self, path: str | Path, *, cache_size: int = 256, obs_class: type = Observatory) -> None:
+        self.path = Path(path).resolve()
+        self.obs_class = obs_class
+        self.cache_size = cache_size
+        self._lock = threading.Lock()  # guards _current and every version's lease count
+        self._open_lock = threading.Lock()  # one thread opens a new version at a time
+        self._current: Version | None = None
+        self._opened = 0
+
+    def _open(self, key: FileKey) -> Version:
+        obs = self.obs_class(self.path)
+        # Observatory opened the path through DuckDB's instance cache, which may still hold the
+        # file as it was before the sync; swap in a connection to the file as it is now.
+        obs.con.close()
+        obs.con = _connect(self.path)
+        if hasattr(obs, "_cubes"):
+            obs._cubes = None
+        obs.cubes  # noqa: B018 - load the cube metadata once per version
+        self._opened += 1
+        return Version(number=self._opened, key=key, obs=obs, cache_size=self.cache_size)
+
+    def _acquire(self) -> Version:
+        key = file_key(self.path)
+        with self._lock:
+            cur = self._current
+            if cur is not None and (key is None or cur.key == key):
+                cur.leases += 1  # unchanged, or the file is gone mid-sync: answer from what is open
+                return cur
+        if key is None:
+            raise WarehouseError(f"no warehouse at {self.path}; run `corridor sync --mirror DIR` first")
+        if not self._open_lock.acquire(blocking=cur is None):
+            with self._lock:  # another request is opening the new file: keep using the old one
+                self._current.leases += 1  # type: ignore[union-attr]
+                return self._current  # type: ignore[return-value]
+        try:
+            with self._lock:
+                cur = self._current
+                if cur is not None and cur.key == key:
+                    cur.leases += 1
+                    return cur
+            try:
+                new = self._open(key)
+            except WarehouseError:
+                if cur is None:
+                    raise
+                with self._lock:  # an unreadable new file: keep answering from the old one
+                    cur.leases += 1
+                    return cur
+            if file_key(self.path) != key:
+                new.key = STALE  # replaced again while we opened it: the next request reopens
+            with self._lock:
+                old, self._current = self._current, new
+                new.leases += 1
+                drop = old is not None and old.leases == 0
+                if old is not None:
+                    old.retired = True
+            if drop:
+                old.close()  # type: ignore[union-attr]
+            return new
+        finally:
+            self._open_lock.release()
+
+    def _release(self, version: Version) -> None:
+        with self._lock:
+            version.leases -= 1
+            drop = version.retired and version.leases == 0
+        if drop:
+            version.close()
+
+    def hit(self, key: Any) -> tuple[Version, Any] | None:
+        """A cached answer of the current version, without a lease or a thread (None on a miss).
+
+        Cheap enough for the event loop: one stat of the file and a dictionary lookup.
+        """
+        fkey = file_key(self.path)
+        with self._lock:
+            cur = self._current
+        if cur is None or (fkey is not None and cur.key != fkey):
+            return None
+        with cur.lock:
+            if key not in cur.cache:
+                return None
+            cur.cache.move_to_end(key)
+            return cur, cur.cache[key][0]
+
+    def current(self) -> Version:
+        """The version for the file as it is now (opening it if the file changed), not leased."""
+        version = self._acquire()
+        self._release(version)
+        return version
+
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[tuple[Version, Observatory]]:
+        """The current version and an Observatory on its own cursor, for the whole of one request."""
+        version = self._acquire()
+        twin: Observatory | None = None
+        try:
+            with version.lock:
+                twin = version.idle.pop() if version.idle else None
+            if twin is None:
+                twin = version.clone()
+            yield version, twin
+        finally:
+            if twin is not None:
+                with version.lock:
+                    version.idle.append(twin)
+            self._release(version)
+
+    def close(self) -> None:
+        """Close the open version (at shutdown)."""
+        with self._lock:
+            cur, self._current = self._current, None
+        if cur is not None:
+            cur.close()

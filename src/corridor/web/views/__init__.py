@@ -1,0 +1,1 @@
+"""Pages, one module per page type; each module has a `router`."""
