@@ -186,7 +186,9 @@ def _parse_all(
     out = {}
     # Fork: workers inherit the imported modules, so they start in milliseconds.
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-        futures = {pool.submit(_parse_one, job): job[0].id for job in jobs}
+        # Largest inputs first, so the workers finish together rather than one waiting on a big file.
+        ordered = sorted(jobs, key=lambda j: -sum(p.stat().st_size for p in j[1].values()))
+        futures = {pool.submit(_parse_one, job): job[0].id for job in ordered}
         try:
             for fut in as_completed(futures):
                 out[futures[fut]] = fut.result()
