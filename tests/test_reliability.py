@@ -149,3 +149,24 @@ def test_parquet_over_the_cap_is_refused(data: Path, tmp_path: Path, monkeypatch
         base.guard_parquet(path, max_bytes=base.MAX_UNPACKED_BYTES)
     with pytest.raises(InputError, match="cap"):
         _context_common.guard_parquet(path, max_bytes=1000)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["flows", "--region", "southwest", "--by", "month,citizenship", "--format", "json"],
+        ["track", "collaborative-migration-2021", "--format", "json"],
+        ["simulate", "pathways", "--runs", "200", "--seed", "7", "--format", "json"],
+        ["simulate", "backlog", "--runs", "200", "--seed", "7", "--format", "json"],
+    ],
+    ids=["flows", "track", "pathways", "backlog"],
+)
+def test_same_warehouse_same_seed_same_bytes(warehouse: Path, args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    first = CliRunner().invoke(app, [*args, "--db", str(warehouse)])
+    second = CliRunner().invoke(app, [*args, "--db", str(warehouse)])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout and len(first.stdout) > 100

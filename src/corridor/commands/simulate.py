@@ -60,7 +60,7 @@ def pathways(
     ] = None,
     until: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: 24 months).")] = None,
     encounters: Annotated[
-        str, typer.Option(help="history | seasonal-naive (history, then its last 12 months repeated)")
+        str, typer.Option(help="history | seasonal-naive (history, CBP actuals, then the last year again)")
     ] = "seasonal-naive",
     calibrate_from: Annotated[str | None, typer.Option(help="Calibration window start, YYYY-MM.")] = None,
     calibrate_until: Annotated[str | None, typer.Option(help="Calibration window end, YYYY-MM.")] = None,
