@@ -103,6 +103,7 @@ def test_same_seed_same_backlog(obs) -> None:
 
 def test_vectorised_model_matches_simpy_reference(cal, history) -> None:
     import simpy  # noqa: F401  (a dev dependency: the benchmark baseline)
+
     from corridor.simulate.des import simulate_des
 
     drv = pathways_model.drivers(history, since=dt.date(2024, 9, 1), until=dt.date(2025, 8, 1))
