@@ -1,0 +1,1 @@
+"""Analyses built on the query layer: one method family a module (forecast, ...)."""

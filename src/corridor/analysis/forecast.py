@@ -1,0 +1,596 @@
+"""Monthly encounter forecasts with honest intervals, a rolling-origin backtest and coherence.
+
+Corridor's model ("seasonal random walk, half weight"), on z = log(1 + y):
+  point(T+h) = exp(z_T + w * (s[m(T+h)] - s[m(T)])) - 1,  w = 1/2,
+i.e. the equal-weight combination of a random walk and a seasonal random walk. The seasonal
+index s is learned from the series' own past: deviations from a 13-month running median (robust
+to level shifts), averaged per calendar month with weights halving every 5 years, used only once
+36 months exist. Nothing is fitted per series, so the same rule works on a series never seen.
+
+Intervals are split-conformal on the model's own rolling-origin errors: each past h-step error is
+divided by sqrt(level at its origin) (count-like variance) and sqrt(h) (random-walk growth),
+pooled over horizons from the last 36 origins, and its quantiles are scaled back. Adaptive
+conformal inference (Gibbs & Candes 2021, step 0.02) then moves the quantile level by the
+misses observed so far, pooled over the series forecast together, so coverage holds under
+regime shifts. Every quantity at origin T uses only data up to T: one pass gives the forecast
+and an honest backtest.
+
+Grouped forecasts are reconciled with MinT (shrinkage covariance of one-step errors) so the
+parts sum to the total, with negative parts set to zero and the rest reconciled again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from corridor.errors import UsageError
+
+BaselineName = Literal["naive", "snaive", "autoets", "autotheta", "autoarima"]
+CHEAP_BASELINES: tuple[BaselineName, ...] = ("naive", "snaive")
+MIN_MONTHS = 24
+MAX_HORIZON = 36
+SEASON = 12
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Corridor's model settings: fixed a priori for every series (no per-series tuning)."""
+
+    seasonal_weight: float = 0.5
+    half_life_years: float = 5.0
+    trend_window: int = 13
+    min_seasonal_months: int = 36
+    interval_window: int = 36
+    level_power: float = 0.5
+    aci_gamma: float = 0.02
+    first_origin: int = 13
+    calibration_origins: int = 12
+
+
+DEFAULT_SPEC = ModelSpec()
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+def seasonal_profile(z: np.ndarray, moy: np.ndarray, *, spec: ModelSpec = DEFAULT_SPEC) -> np.ndarray:
+    """Seasonal index (12 values, mean 0) of log counts: recency-weighted deviations from a running median."""
+    n = len(z)
+    if n < spec.min_seasonal_months:
+        return np.zeros(SEASON)
+    trend = pd.Series(z).rolling(spec.trend_window, center=True).median().to_numpy()
+    dev = z - trend
+    ok = ~np.isnan(dev)
+    weight = 0.5 ** ((n - 1 - np.arange(n)) / 12.0 / spec.half_life_years)
+    prof = np.zeros(SEASON)
+    for m in range(SEASON):
+        sel = ok & (moy == m)
+        if sel.any():
+            prof[m] = float(np.sum(dev[sel] * weight[sel]) / np.sum(weight[sel]))
+    return prof - prof.mean()
+
+
+def point_path(y: np.ndarray, moy: np.ndarray, horizon: int, *, spec: ModelSpec = DEFAULT_SPEC) -> np.ndarray:
+    """Corridor's point forecasts for the `horizon` months after the end of `y` (never negative)."""
+    z = np.log1p(np.maximum(y, 0.0))
+    prof = seasonal_profile(z, moy, spec=spec)
+    last = int(moy[-1])
+    future = (last + np.arange(1, horizon + 1)) % SEASON
+    return np.maximum(np.expm1(z[-1] + spec.seasonal_weight * (prof[future] - prof[last])), 0.0)
+
+
+def rolling_points(
+    y: np.ndarray, moy: np.ndarray, horizon: int, *, first: int, spec: ModelSpec = DEFAULT_SPEC
+) -> np.ndarray:
+    """P[T] = forecast path from y[:T], for every origin T in [first, n]; NaN rows before `first`."""
+    n = len(y)
+    out = np.full((n + 1, horizon), np.nan)
+    for t in range(max(first, 1), n + 1):
+        out[t] = point_path(y[:t], moy[:t], horizon, spec=spec)
+    return out
+
+
+def _errors(y: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """E[t, h-1] = y[t+h-1] - P[t, h-1] where the outcome is observed, else NaN."""
+    n, horizon = len(y), points.shape[1]
+    err = np.full((n + 1, horizon), np.nan)
+    for h in range(1, horizon + 1):
+        t = np.arange(0, n - h + 1)
+        err[t, h - 1] = y[t + h - 1] - points[t, h - 1]
+    return err
+
+
+@dataclass
+class _Scores:
+    """Per-origin conformal score sets for one series: sorted standardized errors and scales."""
+
+    sets: dict[int, np.ndarray]
+    scales: dict[int, np.ndarray]
+
+
+def _score_sets(y: np.ndarray, points: np.ndarray, *, spec: ModelSpec) -> _Scores:
+    n, horizon = len(y), points.shape[1]
+    err = _errors(y, points)
+    level = np.full(n + 1, np.nan)
+    level[1:] = np.maximum(y, 1.0) ** spec.level_power  # level at origin t is y[t-1]
+    root_h = np.sqrt(np.arange(1, horizon + 1))
+    std = err / level[:, None] / root_h[None, :]
+    sets: dict[int, np.ndarray] = {}
+    scales: dict[int, np.ndarray] = {}
+    for t in range(spec.first_origin + spec.calibration_origins, n + 1):
+        lo = max(0, t - spec.interval_window)
+        parts = [std[lo : t - h + 1, h - 1] for h in range(1, horizon + 1) if t - h + 1 > lo]
+        r = np.concatenate(parts) if parts else np.empty(0)
+        r = r[~np.isnan(r)]
+        if len(r) >= spec.calibration_origins:
+            sets[t] = np.sort(r)
+            scales[t] = level[t] * root_h
+    return _Scores(sets, scales)
+
+
+def aci_intervals(
+    ys: Sequence[np.ndarray],
+    points: Sequence[np.ndarray],
+    levels: Sequence[int],
+    *,
+    spec: ModelSpec = DEFAULT_SPEC,
+) -> list[dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """Adaptive conformal intervals for aligned series: out[i][level] = (LO, HI), each (n+1, H)."""
+    n = len(ys[0])
+    horizon = points[0].shape[1]
+    scores = [_score_sets(y, p, spec=spec) for y, p in zip(ys, points, strict=True)]
+    out = [
+        {lv: (np.full((n + 1, horizon), np.nan), np.full((n + 1, horizon), np.nan)) for lv in levels}
+        for _ in ys
+    ]
+    alpha = {lv: 1 - lv / 100 for lv in levels}
+    for t in range(1, n + 1):
+        # Outcomes observed at month index t-1 judge the intervals issued h months before.
+        for lv in levels:
+            misses = []
+            for i, y in enumerate(ys):
+                lo_a, hi_a = out[i][lv]
+                for h in range(1, horizon + 1):
+                    o = t - h
+                    if o >= 1 and not np.isnan(lo_a[o, h - 1]):
+                        misses.append(not (lo_a[o, h - 1] <= y[t - 1] <= hi_a[o, h - 1]))
+            if misses:
+                alpha[lv] += spec.aci_gamma * ((1 - lv / 100) - float(np.mean(misses)))
+        for i in range(len(ys)):
+            if t not in scores[i].sets:
+                continue
+            r, scale, p = scores[i].sets[t], scores[i].scales[t], points[i][t]
+            for lv in levels:
+                a = min(max(alpha[lv], 0.0), 1.0)
+                q_lo, q_hi = np.quantile(r, [a / 2, 1 - a / 2])
+                out[i][lv][0][t] = np.maximum(p + q_lo * scale, 0.0)
+                out[i][lv][1][t] = np.maximum(p + q_hi * scale, 0.0)
+    return out
+
+
+def fallback_intervals(
+    y: np.ndarray, points: np.ndarray, levels: Sequence[int], *, spec: ModelSpec = DEFAULT_SPEC
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Plain split-conformal bands at the last origin from every past error (short series only)."""
+    n, horizon = len(y), points.shape[1]
+    err = _errors(y, points)
+    level = np.full(n + 1, np.nan)
+    level[1:] = np.maximum(y, 1.0) ** spec.level_power
+    root_h = np.sqrt(np.arange(1, horizon + 1))
+    r = (err / level[:, None] / root_h[None, :])[:n]
+    r = r[~np.isnan(r)]
+    out = {}
+    for lv in levels:
+        a = 1 - lv / 100
+        q = np.quantile(r, [a / 2, 1 - a / 2]) if len(r) >= 3 else np.array([np.nan, np.nan])
+        scale = max(y[-1], 1.0) ** spec.level_power * root_h
+        out[lv] = (np.maximum(points[n] + q[0] * scale, 0.0), np.maximum(points[n] + q[1] * scale, 0.0))
+    return out
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+def _empirical(
+    y: np.ndarray, points: np.ndarray, levels: Sequence[int]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Intervals from quantiles of a model's own past h-step errors (all of them), clipped at zero."""
+    n, horizon = len(y), points.shape[1]
+    err = _errors(y, points)
+    out = {lv: (np.full((n + 1, horizon), np.nan), np.full((n + 1, horizon), np.nan)) for lv in levels}
+    for t in range(1, n + 1):
+        for h in range(1, horizon + 1):
+            e = err[: t - h + 1, h - 1]
+            e = e[~np.isnan(e)]
+            if len(e) < 3 or np.isnan(points[t, h - 1]):
+                continue
+            for lv in levels:
+                a = 1 - lv / 100
+                q = np.quantile(e, [a / 2, 1 - a / 2])
+                out[lv][0][t, h - 1] = max(points[t, h - 1] + q[0], 0.0)
+                out[lv][1][t, h - 1] = max(points[t, h - 1] + q[1], 0.0)
+    return out
+
+
+def naive_points(y: np.ndarray, horizon: int, *, first: int) -> np.ndarray:
+    """Random walk: the last value, for every origin."""
+    out = np.full((len(y) + 1, horizon), np.nan)
+    for t in range(max(first, 1), len(y) + 1):
+        out[t] = y[t - 1]
+    return out
+
+
+def snaive_points(y: np.ndarray, horizon: int, *, first: int) -> np.ndarray:
+    """Seasonal random walk: the value 12 months before each target month."""
+    out = np.full((len(y) + 1, horizon), np.nan)
+    for t in range(max(first, SEASON), len(y) + 1):
+        idx = t - SEASON + (np.arange(horizon) % SEASON)
+        out[t] = y[idx]
+    return out
+
+
+def statsforecast_points(
+    y: np.ndarray, horizon: int, origins: Sequence[int], levels: Sequence[int], *, model: BaselineName
+) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """A statsforecast model refitted at every origin, with its own parametric intervals."""
+    import warnings
+
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+
+    cls = {"autoets": AutoETS, "autotheta": AutoTheta, "autoarima": AutoARIMA}[model]
+    n = len(y)
+    pts = np.full((n + 1, horizon), np.nan)
+    ivs = {lv: (np.full((n + 1, horizon), np.nan), np.full((n + 1, horizon), np.nan)) for lv in levels}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t in origins:
+            res = cls(season_length=SEASON).forecast(y=y[:t].astype(float), h=horizon, level=list(levels))
+            pts[t] = res["mean"]
+            for lv in levels:
+                ivs[lv][0][t] = res[f"lo-{lv}"]
+                ivs[lv][1][t] = res[f"hi-{lv}"]
+    return pts, ivs
+
+
+# ----------------------------------------------------------------------------- reconciliation
+
+
+def _shrunk_covariance(resid: np.ndarray) -> np.ndarray:
+    """Schafer-Strimmer shrinkage of the residual covariance toward its diagonal (as MinT-shrink)."""
+    r = resid - resid.mean(axis=0)
+    n = r.shape[0]
+    cov = r.T @ r / max(n - 1, 1)
+    sd = np.sqrt(np.maximum(np.diag(cov), 1e-12))
+    std = r / sd
+    corr = std.T @ std / max(n - 1, 1)
+    w = np.einsum("ti,tj->tij", std, std)
+    var_corr = n / max((n - 1) ** 3, 1) * np.sum((w - w.mean(axis=0)) ** 2, axis=0)
+    off = ~np.eye(len(sd), dtype=bool)
+    denom = float(np.sum(corr[off] ** 2))
+    lam = 1.0 if denom <= 0 else float(np.clip(np.sum(var_corr[off]) / denom, 0.0, 1.0))
+    shrunk = corr * (1 - lam)
+    np.fill_diagonal(shrunk, 1.0)
+    return shrunk * np.outer(sd, sd)
+
+
+def mint(base_total: np.ndarray, base_parts: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """MinT-reconciled parts (H, m) for total = sum(parts); negative parts are zeroed and refitted."""
+    horizon, m = base_parts.shape
+    out = np.zeros((horizon, m))
+    cov = cov + np.eye(m + 1) * 1e-9 * max(float(np.trace(cov)) / (m + 1), 1.0)
+    for h in range(horizon):
+        active = np.arange(m)
+        while True:
+            k = len(active)
+            if k == 0:
+                break
+            s = np.vstack([np.ones((1, k)), np.eye(k)])
+            rows = np.concatenate([[0], active + 1])
+            w_inv = np.linalg.pinv(cov[np.ix_(rows, rows)])
+            yhat = np.concatenate([[base_total[h]], base_parts[h, active]])
+            bottom = np.linalg.solve(s.T @ w_inv @ s, s.T @ w_inv @ yhat)
+            if (bottom >= 0).all():
+                out[h, active] = bottom
+                break
+            active = active[bottom >= 0] if (bottom >= 0).any() else active[:0]
+    return out
+
+
+# ----------------------------------------------------------------------------- one run
+
+
+@dataclass
+class SeriesRun:
+    """Everything one pass of Corridor's model produced for one series (all origins)."""
+
+    key: dict[str, str]
+    months: list[dt.date]
+    y: np.ndarray
+    points: np.ndarray
+    intervals: dict[int, tuple[np.ndarray, np.ndarray]]
+
+
+def month_of_year(months: Sequence[dt.date]) -> np.ndarray:
+    """Calendar month 0..11 of each month."""
+    return np.array([m.month - 1 for m in months], dtype=int)
+
+
+def run_group(
+    ys: Sequence[np.ndarray],
+    months: Sequence[dt.date],
+    horizon: int,
+    levels: Sequence[int],
+    *,
+    spec: ModelSpec = DEFAULT_SPEC,
+) -> tuple[list[np.ndarray], list[dict[int, tuple[np.ndarray, np.ndarray]]]]:
+    """Corridor's model on aligned series: points at every origin and ACI intervals pooled over them."""
+    moy = month_of_year(months)
+    pts = [rolling_points(np.asarray(y, float), moy, horizon, first=spec.first_origin, spec=spec) for y in ys]
+    ivs = aci_intervals([np.asarray(y, float) for y in ys], pts, levels, spec=spec)
+    return pts, ivs
+
+
+def add_months(month: dt.date, k: int) -> dt.date:
+    """The first day of the month k months after `month`."""
+    idx = month.year * 12 + month.month - 1 + k
+    return dt.date(idx // 12, idx % 12 + 1, 1)
+
+
+# ----------------------------------------------------------------------------- backtest
+
+
+def winkler(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, alpha: float) -> np.ndarray:
+    """Winkler (interval) score: width plus 2/alpha times the miss distance."""
+    return (hi - lo) + (2 / alpha) * np.maximum(lo - y, 0) + (2 / alpha) * np.maximum(y - hi, 0)
+
+
+@dataclass
+class ModelForecasts:
+    """One model's forecasts at every origin for one series."""
+
+    points: np.ndarray
+    intervals: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def score_rows(
+    name: str,
+    y: np.ndarray,
+    fc: ModelForecasts,
+    origins: Sequence[int],
+    *,
+    model: str,
+    scale: float,
+) -> pd.DataFrame:
+    """Long rows (model, series, origin, h, abs scaled error, Winkler, coverage) for one series."""
+    n, horizon = len(y), fc.points.shape[1]
+    rows = []
+    for t in origins:
+        for h in range(1, horizon + 1):
+            if t + h - 1 >= n:
+                continue
+            actual, p = y[t + h - 1], fc.points[t, h - 1]
+            row: dict[str, Any] = {
+                "model": model,
+                "series": name,
+                "origin": t,
+                "h": h,
+                "ase": abs(actual - p) / scale,
+                "negative": bool(p < 0),
+            }
+            for lv, (lo, hi) in fc.intervals.items():
+                a, b = lo[t, h - 1], hi[t, h - 1]
+                row[f"winkler_{lv}"] = (
+                    float(winkler(np.array(actual), np.array(a), np.array(b), 1 - lv / 100)) / scale
+                )
+                row[f"cover_{lv}"] = bool(a <= actual <= b)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise(long: pd.DataFrame, levels: Sequence[int], *, order: Sequence[str] = ()) -> pd.DataFrame:
+    """Accuracy table, one row per model: mean MASE, ratio to naive, Winkler and coverage, negatives."""
+    g = long.groupby("model", sort=False)
+    table = pd.DataFrame({"mase": g["ase"].mean()})
+    if "naive" in table.index:
+        table["mase_vs_naive"] = table["mase"] / table.loc["naive", "mase"]
+    for lv in levels:
+        if f"winkler_{lv}" in long:
+            table[f"winkler_{lv}"] = g[f"winkler_{lv}"].mean()
+            if "naive" in table.index:
+                table[f"winkler_{lv}_vs_naive"] = table[f"winkler_{lv}"] / table.loc["naive", f"winkler_{lv}"]
+            table[f"coverage_{lv}"] = g[f"cover_{lv}"].mean()
+    table["negative_share"] = g["negative"].mean()
+    table["forecasts"] = g.size()
+    table = table.reset_index()
+    if order:
+        rank = {m: i for i, m in enumerate(order)}
+        table = table.sort_values("model", key=lambda s: s.map(rank).fillna(len(rank))).reset_index(drop=True)
+    return table
+
+
+def by_horizon(long: pd.DataFrame) -> pd.DataFrame:
+    """Mean MASE by model (rows) and horizon (columns h1..hH)."""
+    t = long.pivot_table(index="model", columns="h", values="ase", aggfunc="mean", sort=False)
+    t.columns = [f"h{c}" for c in t.columns]
+    return t.reset_index()
+
+
+@dataclass
+class Backtest:
+    """A rolling-origin backtest: the accuracy table, per-horizon MASE, and how it was run."""
+
+    table: pd.DataFrame
+    horizons: pd.DataFrame
+    long: pd.DataFrame
+    origins: tuple[dt.date, dt.date, int]
+    description: str
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def line(self, model: str = "corridor") -> str:
+        """One line for captions: Corridor's MASE and 80% coverage against naive's."""
+        t = self.table.set_index("model")
+        if model not in t.index:
+            return ""
+        r = t.loc[model]
+        parts = [f"{self.origins[2]} origins {self.origins[0]:%Y-%m}..{self.origins[1]:%Y-%m}"]
+        ratio = f" = {r['mase_vs_naive']:.2f}x naive" if "mase_vs_naive" in t else ""
+        parts.append(f"MASE {r['mase']:.2f}{ratio}")
+        if "coverage_80" in t:
+            parts.append(f"80% interval coverage {r['coverage_80']:.0%}")
+        return ", ".join(parts)
+
+
+def validate(*, horizon: int, levels: Sequence[int]) -> None:
+    """Reject a horizon outside 1..36 or an interval level outside 1..99 (UsageError)."""
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise UsageError(f"--horizon {horizon} is outside 1..{MAX_HORIZON} months")
+    if not levels:
+        raise UsageError("--level needs at least one level, e.g. 80,95")
+    for lv in levels:
+        if not 1 <= lv <= 99:
+            raise UsageError(f"--level {lv} is not a percentage between 1 and 99")
+
+
+def parse_levels(value: str | int | Sequence[int]) -> tuple[int, ...]:
+    """'80,95' or [80, 95] -> (80, 95), sorted and unique; UsageError on anything else."""
+    items = value.split(",") if isinstance(value, str) else [value] if isinstance(value, int) else list(value)
+    out = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            raise UsageError(f"--level {text!r} is not a number") from None
+        if not number.is_integer():
+            raise UsageError(f"--level {text!r} must be a whole percentage")
+        out.append(int(number))
+    levels = tuple(sorted(set(out)))
+    validate(horizon=1, levels=levels)
+    return levels
+
+
+def backtest_series(
+    series: dict[str, np.ndarray],
+    months: Sequence[dt.date],
+    origins: Sequence[int],
+    *,
+    horizon: int,
+    levels: Sequence[int],
+    baselines: Sequence[BaselineName] = CHEAP_BASELINES,
+    corridor: tuple[list[np.ndarray], list[dict[int, tuple[np.ndarray, np.ndarray]]]] | None = None,
+    spec: ModelSpec = DEFAULT_SPEC,
+    progress: Callable[[str], None] | None = None,
+) -> Backtest:
+    """Rolling-origin backtest of Corridor's model and baselines over aligned series.
+
+    MASE and Winkler scores are scaled by each series' mean absolute one-step change over the
+    whole period shown (its in-sample naive error), as in the issue's suites.
+    """
+    import time
+
+    names = list(series)
+    ys = [np.asarray(series[k], float) for k in names]
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    pts, ivs = corridor if corridor is not None else run_group(ys, months, horizon, levels, spec=spec)
+    if corridor is None:
+        seconds["corridor"] = time.perf_counter() - start
+    frames = []
+    for i, name in enumerate(names):
+        y = ys[i]
+        scale = float(np.mean(np.abs(np.diff(y)))) or 1.0
+        frames.append(
+            score_rows(name, y, ModelForecasts(pts[i], ivs[i]), origins, model="corridor", scale=scale)
+        )
+    for model in baselines:
+        if progress:
+            progress(model)
+        start = time.perf_counter()
+        for name, y in zip(names, ys, strict=True):
+            scale = float(np.mean(np.abs(np.diff(y)))) or 1.0
+            if model in ("naive", "snaive"):
+                fn = naive_points if model == "naive" else snaive_points
+                p = fn(y, horizon, first=1)
+                fc = ModelForecasts(p, _empirical(y, p, levels))
+            else:
+                p, iv = statsforecast_points(y, horizon, origins, levels, model=model)
+                fc = ModelForecasts(p, iv)
+            frames.append(score_rows(name, y, fc, origins, model=model, scale=scale))
+        seconds[model] = time.perf_counter() - start
+    long = pd.concat(frames, ignore_index=True)
+    order = ["corridor", *baselines]
+    table = summarise(long, levels, order=order)
+    table["seconds"] = table["model"].map(seconds)
+    first, last = months[origins[0] - 1], months[origins[-1] - 1]
+    desc = (
+        f"{len(origins)} rolling origins (last training month {first:%Y-%m}..{last:%Y-%m}), "
+        f"horizons 1-{horizon}, {len(names)} series; MASE and Winkler scaled by each series' mean "
+        "absolute one-step change over the period"
+    )
+    return Backtest(
+        table=table,
+        horizons=by_horizon(long),
+        long=long,
+        origins=(first, last, len(origins)),
+        description=desc,
+        seconds=seconds,
+    )
+
+
+def default_origins(n: int, horizon: int, *, count: int = 24) -> list[int]:
+    """The last `count` origins whose whole horizon is observed, each with at least 24 months."""
+    last = n - horizon
+    first = max(MIN_MONTHS, last - count + 1)
+    return list(range(first, last + 1)) if last >= first else []
+
+
+def reconcile_group(
+    ys: Sequence[np.ndarray],
+    pts: list[np.ndarray],
+    ivs: list[dict[int, tuple[np.ndarray, np.ndarray]]],
+    total_y: np.ndarray,
+    total_pts: np.ndarray,
+    total_ivs: dict[int, tuple[np.ndarray, np.ndarray]],
+    origins: Sequence[int],
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """MinT-reconcile parts to the total at each origin; intervals move with their points."""
+    m = len(ys)
+    new_pts = [p.copy() for p in pts]
+    new_total = total_pts.copy()
+    all_y = np.vstack([total_y, *ys])  # (m+1, n)
+    all_pts = [total_pts, *pts]
+    for t in origins:
+        # one-step errors E[o] = y[o] - P[o, 0] for origins o < t (outcome index o)
+        resid = np.array([[all_y[i, o] - all_pts[i][o, 0] for i in range(m + 1)] for o in range(1, t)])
+        resid = resid[~np.isnan(resid).any(axis=1)][-60:]
+        base_parts = np.column_stack([p[t] for p in pts])
+        cov = np.eye(m + 1) if len(resid) < 3 else _shrunk_covariance(resid)
+        rec = mint(total_pts[t], base_parts, cov)
+        for i in range(m):
+            shift = rec[:, i] - pts[i][t]
+            for lv in ivs[i]:
+                lo, hi = ivs[i][lv]
+                lo[t] = np.maximum(lo[t] + shift, 0.0)
+                hi[t] = np.maximum(hi[t] + shift, 0.0)
+            new_pts[i][t] = rec[:, i]
+        shift = rec.sum(axis=1) - total_pts[t]
+        for lv in total_ivs:
+            lo, hi = total_ivs[lv]
+            lo[t] = np.maximum(lo[t] + shift, 0.0)
+            hi[t] = np.maximum(hi[t] + shift, 0.0)
+        new_total[t] = rec.sum(axis=1)
+    return new_pts, new_total
+
+
+def finite(x: float) -> float | None:
+    """A float, or None where it is NaN (for JSON)."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)

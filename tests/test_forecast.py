@@ -1,0 +1,243 @@
+"""Forecast: the model recovers known structure from seeded synthetic data, intervals cover,
+grouped forecasts are coherent, and the verb validates its input (exit code 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from corridor.analysis import forecast as fc
+from corridor.analysis import forecast_suites as fs
+from corridor.cli import app
+
+runner = CliRunner()
+TRUE_SEASON = 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)
+
+
+def months(n: int, start: dt.date = dt.date(2005, 1, 1)) -> list[dt.date]:
+    return [fc.add_months(start, k) for k in range(n)]
+
+
+def synthetic(seed: int, n: int = 120, shift_at: int | None = None, shift: float = 0.0) -> np.ndarray:
+    """Log-normal counts: level 8 (about 3,000 a month), a known seasonal index and noise."""
+    rng = np.random.default_rng(seed)
+    level = np.full(n, 8.0)
+    if shift_at is not None:
+        level[shift_at:] += shift
+    z = level + TRUE_SEASON[np.arange(n) % 12] + rng.normal(0, 0.05, n)
+    return np.round(np.expm1(z))
+
+
+def test_seasonal_profile_recovers_known_season() -> None:
+    y = synthetic(1)
+    prof = fc.seasonal_profile(np.log1p(y), np.arange(len(y)) % 12)
+    assert np.max(np.abs(prof - TRUE_SEASON)) < 0.08  # amplitude 0.3: a flat index is 0.3 off
+    assert abs(prof.mean()) < 1e-9
+
+
+def test_forecast_recovers_level_shift_and_season() -> None:
+    # A drop of 60% (log -0.9) ten months before the end: the forecast sits at the new level.
+    y = synthetic(2, n=120, shift_at=110, shift=-0.9)
+    path = fc.point_path(y, np.arange(len(y)) % 12, 12)
+    future = np.arange(120, 132) % 12
+    # Half weight: z_T + (s_f - s_T) / 2 = new level + (s_f + s_T) / 2 when s is recovered.
+    expected = 8.0 - 0.9 + 0.5 * (TRUE_SEASON[future] + TRUE_SEASON[119 % 12])
+    assert np.corrcoef(np.log(path), TRUE_SEASON[future])[0, 1] > 0.95
+    assert np.all(np.abs(np.log(path) - expected) < 0.1)
+    assert np.all(path < np.expm1(8.0 - 0.4))  # nowhere near the old level
+
+
+def test_shift_does_not_distort_the_season() -> None:
+    # The running median absorbs a level shift: the index stays close to the true one.
+    y = synthetic(3, n=144, shift_at=72, shift=1.2)
+    prof = fc.seasonal_profile(np.log1p(y), np.arange(len(y)) % 12)
+    assert np.max(np.abs(prof - TRUE_SEASON)) < 0.1
+
+
+def test_interval_coverage_on_random_walks() -> None:
+    rng = np.random.default_rng(4)
+    n, k = 96, 12
+    ys = [np.round(np.exp(9 + np.cumsum(rng.normal(0, 0.12, n)))) for _ in range(k)]
+    ms = months(n)
+    pts, ivs = fc.run_group(ys, ms, 6, (80, 95))
+    cover: dict[int, list[bool]] = {80: [], 95: []}
+    for y, p, iv in zip(ys, pts, ivs, strict=True):
+        for t in range(48, n - 6 + 1):
+            for lv in cover:
+                lo, hi = iv[lv][0][t], iv[lv][1][t]
+                cover[lv].extend((lo <= y[t : t + 6]) & (y[t : t + 6] <= hi))
+            assert np.all(p[t] >= 0)
+    assert 0.72 <= np.mean(cover[80]) <= 0.88
+    assert 0.90 <= np.mean(cover[95]) <= 0.99
+
+
+def test_aci_widens_after_misses() -> None:
+    # Volatility quadruples halfway: adaptive intervals end wider than the static ones.
+    rng = np.random.default_rng(5)
+    steps = np.concatenate([rng.normal(0, 0.03, 60), rng.normal(0, 0.2, 60)])
+    y = np.round(np.exp(9 + np.cumsum(steps)))
+    p = fc.rolling_points(y, np.arange(120) % 12, 6, first=13)
+    adaptive = fc.aci_intervals([y], [p], (80,))[0][80]
+    static = fc.aci_intervals([y], [p], (80,), spec=fc.ModelSpec(aci_gamma=0.0))[0][80]
+    t = 110
+    assert (adaptive[1][t] - adaptive[0][t]).mean() > (static[1][t] - static[0][t]).mean()
+
+
+def test_mint_is_coherent_and_non_negative() -> None:
+    rng = np.random.default_rng(6)
+    m, h = 5, 6
+    parts = rng.uniform(0, 100, (h, m))
+    parts[:, 0] = 0.5  # a tiny part that reconciliation may push below zero
+    total = parts.sum(axis=1) * 0.8  # an incoherent base forecast of the total
+    resid = rng.normal(0, 1, (60, m + 1)) * np.array([30, 1, 10, 10, 10, 10])
+    rec = fc.mint(total, parts, fc._shrunk_covariance(resid))
+    assert rec.shape == (h, m)
+    assert np.all(rec >= 0)
+    coherent_total = rec.sum(axis=1)
+    assert np.all(np.abs(coherent_total - rec.sum(axis=1)) < 1e-6)
+    # The reconciled total lies between the base total and the sum of the base parts.
+    assert np.all(coherent_total <= parts.sum(axis=1) + 1e-6)
+    assert np.all(coherent_total >= total - 1e-6)
+
+
+def test_mint_with_identity_matches_ols_projection() -> None:
+    # Oracle: with W = I, MinT is the orthogonal projection onto the coherent subspace.
+    rng = np.random.default_rng(7)
+    m = 4
+    parts = rng.uniform(50, 100, (1, m))
+    total = np.array([parts.sum() + 40.0])
+    rec = fc.mint(total, parts, np.eye(m + 1))
+    s = np.vstack([np.ones((1, m)), np.eye(m)])
+    yhat = np.concatenate([total, parts[0]])
+    ols, *_ = np.linalg.lstsq(s, yhat, rcond=None)
+    assert np.allclose(rec[0], ols, atol=1e-6)
+
+
+def test_grouped_forecast_parts_sum_to_total(obs) -> None:
+    res = obs.forecast(region="southwest", citizenship="GTM,HND,SLV,MEX", by="citizenship", horizon=4)
+    frame = res.tidy()
+    assert list(frame.columns) == ["citizenship", "month", "point", "lo_80", "hi_80", "lo_95", "hi_95"]
+    assert res.total is not None
+    sums = frame.groupby("month")["point"].sum().to_numpy()
+    # rows are rounded to 0.1 for display: allow the rounding of four parts and the total
+    assert np.all(np.abs(sums - res.total["point"].to_numpy()) < 0.5)
+    assert (frame["point"] >= 0).all()
+
+
+def test_grouped_reconciliation_exact(obs) -> None:
+    # Unrounded check of coherence on the arrays the rows come from.
+    full = obs.flows(region="southwest", citizenship="GTM,HND,SLV", by=["month", "citizenship"])
+    wide = full.tidy().pivot(index="month", columns="citizenship", values="encounters")
+    ys = [wide[c].to_numpy(float) for c in wide.columns]
+    ms = list(wide.index)
+    pts, ivs = fc.run_group(ys, ms, 6, (80,))
+    total = np.sum(ys, axis=0)
+    (tp,), (tiv,) = fc.run_group([total], ms, 6, (80,))
+    n = len(ms)
+    rec, rec_total = fc.reconcile_group(ys, pts, ivs, total, tp, tiv, [n - 10, n])
+    for t in (n - 10, n):
+        assert np.max(np.abs(sum(p[t] for p in rec) - rec_total[t])) < 1e-6
+
+
+def test_forecast_api_shape_backtest_and_chart(obs) -> None:
+    res = obs.forecast(region="southwest", citizenship="GTM", level="80")
+    frame = res.tidy()
+    assert list(frame.columns) == ["month", "point", "lo_80", "hi_80"]
+    assert len(frame) == 6
+    assert frame["month"].iloc[0] == dt.date(2025, 12, 1)
+    assert (frame["lo_80"] <= frame["point"]).all() and (frame["point"] <= frame["hi_80"]).all()
+    table = res.backtest.table.set_index("model")
+    assert {"corridor", "naive", "snaive"} <= set(table.index)
+    spec = res.chart()
+    assert spec["layer"] and "MASE" in " ".join(spec["title"]["subtitle"])
+    assert "CBP Nationwide Encounters" in res.caption()
+
+
+def test_until_trains_on_the_past_only(obs) -> None:
+    a = obs.forecast(region="southwest", until="2024-06", horizon=3).tidy()
+    assert a["month"].tolist() == [dt.date(2024, 7, 1), dt.date(2024, 8, 1), dt.date(2024, 9, 1)]
+    # Training through June 2024: the forecast is near June's level, not 2025's far lower one.
+    assert a["point"].iloc[0] > 80_000
+
+
+def test_short_series_still_gets_intervals(obs) -> None:
+    # 24 months (the minimum): too few past forecasts to adapt, so plain conformal, and it says so.
+    res = obs.forecast(region="southwest", until="2021-09", horizon=3)
+    frame = res.tidy()
+    assert frame[["lo_80", "hi_80", "lo_95", "hi_95"]].notna().all().all()
+    assert (frame["hi_95"] >= frame["hi_80"]).all()
+    assert "short series" in res.caption()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--horizon", "0"], "outside 1..36"),
+        (["--horizon", "37"], "outside 1..36"),
+        (["--until", "2010-01"], "before the data begin"),
+        (["--until", "2021-06"], "at least 24"),
+        (["--citizenship", "ZZZ"], "no encounter cube"),
+        (["--level", "80,150"], "between 1 and 99"),
+        (["--by", "fiscal_year"], "monthly"),
+    ],
+)
+def test_bad_input_exits_2(warehouse: Path, args: list[str], message: str) -> None:
+    res = runner.invoke(app, ["forecast", "--region", "southwest", *args, "--db", str(warehouse)])
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr
+
+
+def test_cli_csv_and_chart(warehouse: Path, tmp_path: Path) -> None:
+    chart = tmp_path / "chart.json"
+    res = runner.invoke(
+        app,
+        [
+            "forecast",
+            "--region",
+            "southwest",
+            "--demographic",
+            "uac",
+            "--format",
+            "csv",
+            "--chart",
+            str(chart),
+            "--db",
+            str(warehouse),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.strip().splitlines()
+    assert lines[0] == "month,point,lo_80,hi_80,lo_95,hi_95"
+    assert len(lines) == 7
+    assert "Backtest" in res.stderr
+    assert chart.exists()
+
+
+def test_recent_suite_matches_issue_baselines(obs) -> None:
+    # The suite reproduces the issue's naive and seasonal-naive numbers, and Corridor beats naive.
+    data, bt = fs.run(obs, "recent", baselines=("naive", "snaive"))
+    t = bt.table.set_index("model")
+    assert len(data.series) == 15 and len(data.origins) == 30
+    assert t.loc["naive", "mase"] == pytest.approx(2.105, abs=0.001)
+    assert t.loc["snaive", "mase"] == pytest.approx(4.10, abs=0.005)
+    assert t.loc["naive", "winkler_80"] == pytest.approx(12.09, abs=0.01)
+    assert t.loc["corridor", "mase"] < t.loc["naive", "mase"]
+    assert t.loc["corridor", "winkler_80"] <= 0.9 * t.loc["naive", "winkler_80"]
+    assert 0.75 <= t.loc["corridor", "coverage_80"] <= 0.85
+    assert t.loc["corridor", "negative_share"] == 0
+
+
+@pytest.mark.slow
+def test_long_suite_targets(obs) -> None:
+    data, bt = fs.run(obs, "long", baselines=("naive",))
+    t = bt.table.set_index("model")
+    assert len(data.series) == 20
+    assert t.loc["naive", "mase"] == pytest.approx(2.17, abs=0.005)
+    assert t.loc["corridor", "mase"] <= 0.96 * t.loc["naive", "mase"]
+    assert t.loc["corridor", "winkler_80"] <= 0.9 * t.loc["naive", "winkler_80"]
+    assert 0.75 <= t.loc["corridor", "coverage_80"] <= 0.85
+    assert t.loc["corridor", "negative_share"] == 0
