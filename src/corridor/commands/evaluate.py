@@ -1,9 +1,219 @@
-"""CLI verbs for: Policy events, causal evaluations and the drivers model."""
+"""CLI verbs for what works: `events` (the policy timeline), `evaluate` (causal evaluation of a
+policy) and `drivers` (the PPML model of root causes). Thin over the Python API."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from corridor import output
+from corridor.commands.common import DbOpt, FormatOpt, OutOpt, err, fail, split_list
+from corridor.errors import CorridorError, UsageError
+
+ChartOpt = Annotated[
+    Path | None, typer.Option("--chart", help="Also write the Vega-Lite chart spec (JSON) to this file.")
+]
+
+
+def _write_chart(spec: dict[str, Any], path: Path | None) -> None:
+    if path is not None:
+        path.write_text(json.dumps(spec, indent=1, default=str))
+        err.print(f"wrote chart spec to {path}")
+
+
+def _int_option(value: str | None, option: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"{option} expects a whole number, got {value!r}") from None
+
+
+def events(
+    since: Annotated[str | None, typer.Option(help="First date, YYYY-MM or YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="Last date, YYYY-MM or YYYY-MM-DD")] = None,
+    citizenship: Annotated[
+        str | None, typer.Option(help="Only events that apply to these ISO3 codes")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="Only events that apply in this region")] = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    chart: ChartOpt = None,
+) -> None:
+    """The policy timeline: id, dates, whom each policy targets and its primary source."""
+    from corridor.api.evaluate import EvaluateMixin
+
+    try:
+        result = EvaluateMixin().events(since=since, until=until, citizenship=citizenship, region=region)
+        frame = result.tidy()
+        if fmt == "table":
+            frame = frame[["id", "effective", "start_month", "title", "citizenships", "regions", "publisher"]]
+        output.emit(
+            frame,
+            fmt=fmt,
+            out=out,
+            metadata=result.metadata(),
+            caption=result.caption(),
+            title="Policy events",
+        )
+        _write_chart(result.chart(), chart)
+    except CorridorError as exc:
+        fail(exc)
+
+
+def evaluate(
+    policy: Annotated[str | None, typer.Option(help="Policy event id(s) from `corridor events`")] = None,
+    start: Annotated[str | None, typer.Option(help="First treated month, YYYY-MM (with --treated)")] = None,
+    treated: Annotated[
+        str | None, typer.Option(help="Treated citizenships, ISO3 comma-separated (or 'all')")
+    ] = None,
+    method: Annotated[str, typer.Option(help="its | synthetic_control | did | structural | all")] = "all",
+    region: Annotated[
+        str | None, typer.Option(help="southwest | northern | coastal (default: the policy's)")
+    ] = None,
+    component: Annotated[str, typer.Option(help="all | usbp | ofo")] = "all",
+    demographic: Annotated[
+        str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="title8 | title42")] = None,
+    sector: Annotated[str | None, typer.Option(help="Border Patrol sector slugs")] = None,
+    state: Annotated[str | None, typer.Option(help="US state codes")] = None,
+    since: Annotated[str | None, typer.Option(help="First month of the pre period, YYYY-MM")] = None,
+    until: Annotated[str | None, typer.Option(help="Last month of data to use, YYYY-MM")] = None,
+    donors: Annotated[
+        str | None,
+        typer.Option(help="Donor citizenships (default: every unit no policy targets in the window)"),
+    ] = None,
+    post: Annotated[
+        str | None, typer.Option(help="Post-period months (default 12, or what the data allow)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for permutations and simulations")] = 0,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    chart: ChartOpt = None,
+) -> None:
+    """Causal evaluation of a policy: effect with interval, placebo p-value, pre-period fit, assumptions."""
+    import corridor
+
+    try:
+        with corridor.open(db) as obs:
+            result = obs.evaluate(
+                policy=policy,
+                start=start,
+                treated=treated,
+                method=method,  # type: ignore[arg-type]
+                region=region,
+                component=component,
+                demographic=demographic,
+                title=title,
+                sector=sector,
+                state=state,
+                since=since,
+                until=until,
+                donors=donors,
+                post=_int_option(post, "--post"),
+                seed=seed,
+            )
+            meta = result.metadata()
+            if fmt in ("json", "parquet"):
+                meta["series"] = {r.method: output.records(r.series) for r in result.results}
+                meta["chart"] = result.chart()
+            frame = result.table() if fmt == "table" else result.tidy()
+            caption = result.caption()
+            if fmt == "table":
+                caption += "\n" + "\n".join(
+                    f"{r.method}: {r.interval_kind}; assumptions: {' '.join(r.assumptions)}"
+                    + (f" Notes: {'; '.join(r.notes)}." if r.notes else "")
+                    for r in result.results
+                )
+            output.emit(frame, fmt=fmt, out=out, metadata=meta, caption=caption, title="Policy evaluation")
+            _write_chart(result.chart(), chart)
+    except CorridorError as exc:
+        fail(exc)
+
+
+def drivers(
+    drivers_: Annotated[
+        list[str] | None,
+        typer.Option("--drivers", help="Indicator ids, comma-separated; `id:LAG` sets one driver's lag"),
+    ] = None,
+    outcome: Annotated[str, typer.Option(help="Outcome column of the panel")] = "encounters",
+    lag: Annotated[int, typer.Option(help="Years each driver is lagged (default 1)")] = 1,
+    fe: Annotated[
+        str, typer.Option(help="Fixed effects: origin_year | origin | year | none")
+    ] = "origin_year",
+    region: Annotated[
+        str | None, typer.Option(help="southwest | northern | coastal (default nationwide)")
+    ] = None,
+    component: Annotated[
+        str, typer.Option(help="usbp (default: FY2000 on) | all (FY2020 on) | ofo")
+    ] = "usbp",
+    demographic: Annotated[
+        str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="First fiscal year, e.g. 2005")] = None,
+    until: Annotated[str | None, typer.Option(help="Last fiscal year, e.g. 2024")] = None,
+    transform: Annotated[
+        list[str] | None, typer.Option(help="How a driver enters: ID=log|log1p|level (repeatable)")
+    ] = None,
+    oos_years: Annotated[int, typer.Option(help="Out-of-sample years (fit through T, predict T+1)")] = 3,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    chart: ChartOpt = None,
+) -> None:
+    """Drivers of encounters: PPML with origin and year fixed effects, clustered by origin."""
+    import corridor
+
+    try:
+        with corridor.open(db) as obs:
+            result = obs.drivers(
+                drivers=split_list(drivers_) or None,
+                outcome=outcome,
+                lag=lag,
+                fe=fe,  # type: ignore[arg-type]
+                region=region,
+                component=component,
+                demographic=demographic,
+                since=_int_option(since, "--since"),
+                until=_int_option(until, "--until"),
+                transform=split_list(transform) or None,
+                oos_years=oos_years,
+            )
+            frame = result.tidy()
+            if fmt == "table":
+                frame = frame[
+                    [
+                        "driver",
+                        "transform",
+                        "lag",
+                        "estimate",
+                        "ci_lo",
+                        "ci_hi",
+                        "p_value",
+                        "effect_pct",
+                        "per",
+                        "effect_pct_sd",
+                    ]
+                ]
+            caption = result.caption() + (
+                "\n" + "\n".join(f"Note: {n}" for n in result.notes) if result.notes else ""
+            )
+            output.emit(
+                frame, fmt=fmt, out=out, metadata=result.metadata(), caption=caption, title="Drivers (PPML)"
+            )
+            _write_chart(result.chart(), chart)
+    except CorridorError as exc:
+        fail(exc)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's verbs to the `corridor` app."""
+    app.command("events")(events)
+    app.command("evaluate")(evaluate)
+    app.command("drivers")(drivers)

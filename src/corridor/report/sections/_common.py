@@ -14,7 +14,7 @@ def event_marks(obs: Any) -> list[tuple[dt.date, str]]:
         return []
     frame = events.tidy() if hasattr(events, "tidy") else events
     date_col = next((c for c in ("start", "date", "effective", "start_date") if c in frame.columns), None)
-    title_col = next((c for c in ("short", "label", "title", "id") if c in frame.columns), None)
+    title_col = next((c for c in ("id", "short", "label", "title") if c in frame.columns), None)
     if date_col is None or title_col is None:
         return []
     out = []
