@@ -34,8 +34,13 @@ lint: setup
 test: lint browser
 	CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(PY) -m pytest -q
 
+# Benchmarks print each timing beside a baseline measured in the same run; see bench/RESULTS.md.
 bench: setup
-	$(PY) bench/run.py
+	$(PY) bench/sync_flows.py
+	$(PY) bench/forecast_suites.py --suite recent
+	$(PY) bench/evaluate_bench.py
+	$(PY) bench/simulate_bench.py
+	$(PY) bench/web_load.py
 
 clean:
 	rm -rf $(VENV) corridor.duckdb .corridor-cache $(OUT)

@@ -127,7 +127,15 @@ def main() -> None:
         db.unlink(missing_ok=True)
         ingest.sync(db=db, mirror=args.mirror, only=["cbp_state", "cbp_sbo", "ohss_usbp", "usbp_historical"])
 
+    import resource
+
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    c0 = cpu()
     sync_all = timed(full_sync, args.repeat)
+    sync_cpu = (cpu() - c0) / args.repeat
     sync_enc = timed(encounter_sync, args.repeat)
     base_read = timed(lambda: pandas_read(args.mirror), args.repeat)
     noop = timed(lambda: ingest.sync(db=tmp / "bench.duckdb", mirror=args.mirror), args.repeat)
@@ -153,6 +161,7 @@ def main() -> None:
         f"{med(sync_enc) / med(base_read):>7.2f}"
     )
     print(f"{'second sync, nothing changed (s)':<48} {med(noop):>10.3f} {'':>10} {'':>7}")
+    print(f"{'full sync, CPU s per sync (all processes)':<48} {sync_cpu:>10.3f}")
     print(
         f"{'flows query, median of 20 (ms)':<48} {med(per_query) * 1e3:>10.2f} {base_q * 1e3:>10.2f} "
         f"{med(per_query) / base_q:>7.2f}"
