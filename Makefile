@@ -36,8 +36,9 @@ test: lint browser
 
 # Benchmarks print each timing beside a baseline measured in the same run; see bench/RESULTS.md.
 bench: setup
-	$(PY) bench/sync_flows.py
-	$(PY) bench/forecast_suites.py --suite recent
+	$(VENV)/bin/corridor sync --mirror $(MIRROR)
+	$(PY) bench/sync_flows.py --mirror $(MIRROR)
+	$(PY) bench/forecast_suites.py
 	$(PY) bench/evaluate_bench.py
 	$(PY) bench/simulate_bench.py
 	$(PY) bench/web_load.py
