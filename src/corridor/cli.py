@@ -5,6 +5,7 @@ Exit codes: 0 success; 2 bad usage or bad input (the error is on stderr, one lin
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -63,7 +64,7 @@ def sync(
 
     try:
         with progress:
-            report = ingest.sync(db=db, mirror=mirror, only=only, progress=note)
+            report = ingest.sync(db=db, mirror=mirror, only=only, progress=note, workers=os.cpu_count() or 1)
     except CorridorError as exc:
         _fail(exc)
         return

@@ -89,6 +89,7 @@ def sync(
     mirror: str | Path | None = None,
     only: Sequence[str] | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> SyncReport:
     """Bring the warehouse up to date with the official files (from `mirror` or online)."""
     wh = Warehouse(config.warehouse_path(db))
@@ -116,7 +117,7 @@ def sync(
             continue
         releases = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
         jobs.append((src, {k: f.path for k, f in files.items()}, releases))
-    parsed = _parse_all(jobs, note)
+    parsed = _parse_all(jobs, note, workers)
     _check_unchanged(fetched, parsed)
 
     if parsed:
@@ -167,14 +168,17 @@ def _parse_one(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
 
 
 def _parse_all(
-    jobs: list[tuple[Source, dict[str, Path], dict[str, str]]], note: Progress
+    jobs: list[tuple[Source, dict[str, Path], dict[str, str]]], note: Progress, max_workers: int = 1
 ) -> dict[str, Parsed]:
     """Parse and validate every changed dataset; in parallel worker processes when it pays.
 
     Nothing is written here, so a failure in any dataset stops the sync before the warehouse is
     touched. Results come back keyed by dataset, so the load order never depends on timing.
     """
-    workers = min(len(jobs), os.cpu_count() or 1, MAX_WORKERS)
+    # Forking is only safe in a fresh process (the CLI): after native libraries have started
+    # threads (DuckDB, Arrow's allocator, BLAS), a forked child can deadlock on a lock one of
+    # them held. So library callers parse serially unless they ask for workers.
+    workers = min(len(jobs), os.cpu_count() or 1, MAX_WORKERS, max(1, max_workers))
     for src, _, _ in jobs:
         note(src.id, "parse", 0, 1)
     if workers < 2 or os.environ.get("CORRIDOR_SERIAL") or "fork" not in mp.get_all_start_methods():
