@@ -64,7 +64,10 @@ def sync(
 
     try:
         with progress:
-            report = ingest.sync(db=db, mirror=mirror, only=only, progress=note, workers=os.cpu_count() or 1)
+            # Parallel parsing forks; it is opt-in ($CORRIDOR_WORKERS) because a fork after native
+            # libraries have started threads can deadlock (e.g. when the CLI runs in-process).
+            workers = int(os.environ.get("CORRIDOR_WORKERS", "1"))
+            report = ingest.sync(db=db, mirror=mirror, only=only, progress=note, workers=workers)
     except CorridorError as exc:
         _fail(exc)
         return
