@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -73,7 +74,10 @@ def _draw(args: tuple[str, int, float, bool, dict[str, Any]]) -> tuple[float, bo
 
 def _simulate(method: str, n: int, effect: float, *, interval: bool, **kwargs: Any) -> np.ndarray:
     jobs = [(method, 10_000 + seed, effect, interval, kwargs) for seed in range(n)]
-    with ProcessPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+    # Spawn, not fork: by now this process runs native threads (DuckDB, BLAS), and a forked child
+    # can deadlock on a lock one of them held.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), mp_context=ctx) as pool:
         return np.array(list(pool.map(_draw, jobs, chunksize=4)), dtype=float)
 
 
