@@ -9,6 +9,9 @@ import pandas as pd
 from corridor.reference.calendar import month_of_fy
 from corridor.sources.base import RawTable
 
+# Fiscal years any DHS/CBP table here can hold; outside them a cell is damaged, not data.
+FIRST_FY, LAST_FY = 1990, 2100
+
 
 def fiscal_year_column(table: RawTable, column: str) -> pd.Series:
     """'2024' or '2026 (FYTD)' -> 2024/2026; anything else raises with its row."""
@@ -18,7 +21,16 @@ def fiscal_year_column(table: RawTable, column: str) -> pd.Series:
         i = int(bad.nonzero()[0][0])
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a fiscal year such as 2024, found {raw!r}", index=i, column=column)
-    return extracted.astype("int64")
+    return check_fiscal_years(table, extracted.astype("int64"), column)
+
+
+def check_fiscal_years(table: RawTable, years: pd.Series, column: str) -> pd.Series:
+    """`years` unchanged if all lie in 1990..2100; else raise at the first implausible one."""
+    bad = ((years < FIRST_FY) | (years > LAST_FY)).to_numpy()
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raise table.error(f"implausible fiscal year {years.iloc[i]}", index=i, column=column)
+    return years
 
 
 def month_column(table: RawTable, fy: pd.Series, column: str) -> pd.Series:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.reference import to_iso3
-from corridor.sources.base import RawTable, float_column, guard_parquet, int_column, map_column
+from corridor.sources.base import MAX_WHOLE, RawTable, float_column, guard_parquet, int_column, map_column
 
 # Codes that publishers in this domain use and `to_iso3` does not know. Applied before to_iso3;
 # every other label still goes through it, so an unknown label raises. The targets follow the
@@ -109,10 +109,7 @@ def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = 
         raise InputError(path, "file is empty")
     guard_parquet(path)
     try:
-        schema = pq.read_schema(path)
-        found = list(schema.names)
-        wanted = [c for c in columns if c not in skip]
-        table = pq.read_table(path, columns=wanted if set(wanted) <= set(found) else None)
+        found = list(pq.read_schema(path).names)
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     for i, expected in enumerate(columns):
@@ -126,11 +123,28 @@ def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = 
     if len(found) > len(columns):
         extra = found[len(columns)]
         raise InputError(path, f"unexpected extra column {extra!r}", column=extra)
+    try:
+        table = pq.read_table(path, columns=[c for c in columns if c not in skip])
+    except Exception as exc:
+        raise InputError(path, f"not a readable Parquet file ({exc})") from None
     if table.num_rows == 0:
         raise InputError(path, "file has no data rows")
-    frame = table.to_pandas()
+    try:
+        frame = table.to_pandas()
+    except Exception as exc:  # e.g. pandas metadata naming a type the column no longer has
+        raise InputError(path, f"column does not convert ({exc})", column=_unconvertible(table)) from None
     frame.index = pd.RangeIndex(len(frame))
     return ParquetTable(path=path, frame=frame)
+
+
+def _unconvertible(table: Any) -> str | None:
+    """The first column that fails `to_pandas` on its own (with the file's pandas metadata)."""
+    for name in table.column_names:
+        try:
+            table.select([name]).to_pandas()
+        except Exception:
+            return str(name)
+    return None
 
 
 def _first(mask: np.ndarray | pd.Series) -> int:
@@ -156,6 +170,9 @@ def pq_count(
     if bad.any():
         i = _first(bad)
         raise t.error(f"expected a whole number, found {values[i]!r}", index=i, column=column)
+    if (np.abs(finite) > MAX_WHOLE).any():
+        i = _first(np.abs(finite) > MAX_WHOLE)
+        raise t.error(f"number {values[i]!r} is too large for a count", index=i, column=column)
     if nonnegative and (finite < 0).any():
         i = _first(finite < 0)
         raise t.error(f"negative count {values[i]!r}", index=i, column=column)
@@ -299,7 +316,7 @@ def _numbers(table: RawTable, column: str) -> pd.Series | None:
 def int_column_fast(table: RawTable, column: str) -> pd.Series:
     """`base.int_column` (no blanks, non-negative), vectorised; irregular cells go to base."""
     nums = _numbers(table, column)
-    if nums is None or (nums % 1 != 0).any() or (nums < 0).any():
+    if nums is None or (nums % 1 != 0).any() or (nums < 0).any() or (nums > MAX_WHOLE).any():
         return int_column(table, column)
     return nums.astype("int64")
 

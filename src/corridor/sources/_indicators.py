@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from corridor.errors import InputError
 from corridor.reference.countries import canonical_code
 from corridor.sources.base import (
+    MAX_WHOLE,
     Parsed,
     RawTable,
     TableSpec,
@@ -307,7 +308,7 @@ def floats(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd
     Unless `blanks` lists "", an empty cell is an error (a required number is missing).
     """
     fast = _fast_floats(table, column, blanks)
-    if fast is None:
+    if fast is None or bool(np.isinf(fast[0]).any()):
         values = float_column(table, column, blanks=blanks).to_numpy()
         empty = table.frame[column].map(_cell_text).to_numpy() == ""
     else:
@@ -327,11 +328,22 @@ def ints(table: RawTable, column: str, *, allow_blank: bool = False, nonnegative
         values is None
         or (not allow_blank and bool(np.isnan(values).any()))
         or bool(np.isinf(values).any())
+        or bool((np.abs(np.nan_to_num(values)) > MAX_WHOLE).any())
         or bool((np.nan_to_num(values) % 1 != 0).any())
         or (nonnegative and bool((values < 0).any()))
     ):
         return int_column(table, column, allow_blank=allow_blank, nonnegative=nonnegative)
     return pd.Series(values, index=table.frame.index).astype("Int64" if allow_blank else "int64")
+
+
+def year_column(table: RawTable, column: str, *, low: int = 1800, high: int = 2100) -> pd.Series:
+    """Calendar years (`ints`) within [low, high]; an implausible one raises at its row."""
+    years = ints(table, column)
+    bad = ((years < low) | (years > high)).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise table.error(f"implausible year {years.iloc[i]}", index=i, column=column)
+    return years
 
 
 def wide_values(

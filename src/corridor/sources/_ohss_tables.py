@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from corridor.reference.calendar import month_of_fy
-from corridor.sources.base import RawTable, read_sheet
+from corridor.sources._cbp_common import FIRST_FY, LAST_FY
+from corridor.sources.base import MAX_WHOLE, RawTable, read_sheet
 
 MONTH_NAMES = (
     "October",
@@ -140,6 +141,8 @@ def _parse_body(t: RawTable, spec: SheetSpec, labels: list[str]) -> SheetData:
             if not m:
                 raise t.error(f"expected a fiscal year, found {fy_raw!r}", index=i, column="Fiscal Year")
             year = int(m.group(1))
+            if not FIRST_FY <= year <= LAST_FY:
+                raise t.error(f"implausible fiscal year {fy_text!r}", index=i, column="Fiscal Year")
             if current is not None:
                 if year != current + 1:
                     raise t.error(
@@ -222,7 +225,7 @@ def _values(t: RawTable, labels: list[str], end: int) -> tuple[np.ndarray, np.nd
         for i in range(end):
             raw = cells[i]
             if isinstance(raw, float) and not np.isnan(raw):
-                if not raw.is_integer() or raw < 0:
+                if not raw.is_integer() or raw < 0 or raw > MAX_WHOLE:
                     raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
                 if int(raw) % 10:
                     raise t.error(f"{int(raw)} is not rounded to 10 as OHSS publishes", index=i, column=col)

@@ -188,10 +188,15 @@ def read_csv(
             engine="c",
         )
     except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        row = header_line + int(m.group(1)) if m else None
-        saw = f" ({m.group(2)} fields, expected {width})" if m else ""
-        raise InputError(path, f"row has too many fields{saw}", row=row) from None
+        if m := re.search(r"line (\d+), saw (\d+)", str(exc)):  # line: 1-based within the body
+            row = header_line + int(m.group(1))
+            raise InputError(
+                path, f"row has too many fields ({m.group(2)} fields, expected {width})", row=row
+            ) from None
+        if m := re.search(r"EOF inside string starting at row (\d+)", str(exc)):  # row: 0-based
+            row = header_line + 1 + int(m.group(1))
+            raise InputError(path, "a quoted field is never closed (unbalanced '\"')", row=row) from None
+        raise InputError(path, f"not readable as delimited text ({exc})", row=header_line + 1) from None
     rownums_all = np.arange(header_line + 1, header_line + 1 + len(raw))
     blank = raw.isna().all(axis=1) | (raw.fillna("").apply(lambda c: c.str.strip()) == "").all(axis=1)
     raw = raw[~blank.to_numpy()]
@@ -266,6 +271,12 @@ def read_sheet(
 # Caps against decompression bombs: the largest real workbook unpacks to a few tens of MB.
 MAX_UNPACKED_BYTES = 400_000_000
 MAX_PACK_RATIO = 200
+# Cells of one sheet, counted from its first to its last cell: calamine lays a sheet out as one
+# dense block. The largest real sheet (WGI) spans 0.35M cells.
+MAX_SHEET_CELLS = 10_000_000
+# Parquet: the real files have one row group and a footer of a few KB.
+MAX_PARQUET_FOOTER = 4 * 2**20
+MAX_ROW_GROUPS = 10_000
 
 
 def guard_zip(path: Path) -> None:
@@ -288,14 +299,82 @@ def guard_zip(path: Path) -> None:
         )
 
 
+# In sheet XML only <row> has an r attribute of bare digits (a cell's has letters); the literal
+# prefix keeps the scans fast, and any other attribute ending in r can only raise the bound.
+_ROW_ATTR = re.compile(rb'r="(\d+)"')
+_WIDE_REF = re.compile(rb'r="([A-Z]{2,})\d')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def guard_sheets(path: Path) -> None:
+    """Refuse a workbook with a sheet whose cells span more than MAX_SHEET_CELLS.
+
+    calamine allocates a sheet as one block from its first to its last cell and aborts the
+    process (it cannot raise) when that fails: one stray cell at XFD1048576 asks for 0.5 TB.
+    The extent is bounded from the XML first, in a few fast scans: the last row is below 10**d,
+    d being the digits of the last <row r=...> (unless a cell reference has more digits), and the
+    widest column comes from the references with two or more letters. Only a bound over the cap
+    is refined by reading every reference.
+    """
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                data = zf.read(info)
+                top = max((int(r) for r in _ROW_ATTR.findall(data)), default=0)
+                digits = len(str(top))
+                tall = re.findall(rb'r="[A-Z]{1,3}(\d{%d,})"' % (digits + 1), data)
+                rows = max([10**digits - 1, *(int(r) for r in tall)])
+                cols = max([26, *(_column_number(c) for c in set(_WIDE_REF.findall(data)))])
+                if rows * cols > MAX_SHEET_CELLS:  # the bound is loose: count exactly
+                    refs = re.findall(rb'r="([A-Z]{1,3})(\d+)"', data)
+                    rows = max([top, *(int(r) for _, r in refs)])
+                    cols = max([1, *(_column_number(c) for c in {c for c, _ in refs})])
+                if rows * cols > MAX_SHEET_CELLS:
+                    raise InputError(
+                        path,
+                        f"worksheet {name} spans {rows:,} rows x {cols:,} columns; refused "
+                        f"(cap {MAX_SHEET_CELLS:,} cells)",
+                    )
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
+        raise InputError(path, f"not a readable Excel workbook ({exc})") from None
+
+
 def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
-    """Refuse a Parquet file whose declared uncompressed size exceeds the cap."""
+    """Refuse a Parquet file whose metadata or declared uncompressed size exceeds the caps."""
     import pyarrow.parquet as pq
 
+    # The footer's length sits just before the closing magic. Parsing a huge footer (say, one
+    # row group per row) takes minutes and gigabytes before pyarrow can raise; check it first.
+    with path.open("rb") as fh:
+        end = fh.seek(0, 2)
+        fh.seek(max(0, end - 8))
+        tail = fh.read(8)
+    if len(tail) == 8 and tail[4:] == b"PAR1":
+        footer = int.from_bytes(tail[:4], "little")
+        if footer > MAX_PARQUET_FOOTER:
+            raise InputError(
+                path, f"Parquet metadata of {footer:,} bytes (cap {MAX_PARQUET_FOOTER:,}); refused"
+            )
     try:
         meta = pq.ParquetFile(path).metadata
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
+    if meta.num_row_groups > MAX_ROW_GROUPS:
+        raise InputError(
+            path, f"{meta.num_row_groups:,} row groups (cap {MAX_ROW_GROUPS:,}); refused as damaged"
+        )
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if size > max_bytes:
         raise InputError(path, f"Parquet data would unpack to {size:,} bytes (cap {max_bytes:,}); refused")
@@ -309,6 +388,7 @@ def open_workbook(path: Path) -> Any:
     if not data:
         raise InputError(path, "file is empty; expected an Excel workbook", row=1)
     guard_zip(path)
+    guard_sheets(path)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:
@@ -334,6 +414,10 @@ def _texts(table: RawTable, column: str) -> pd.Series:
     return col.map(lambda v: lookup.get(v, "") if v is not None else "").astype(object)
 
 
+# The largest whole number a float64 holds exactly: a larger "count" is a damaged cell.
+MAX_WHOLE = 2**53
+
+
 def _first_bad(mask: pd.Series | np.ndarray) -> int | None:
     arr = np.asarray(mask, dtype=bool)
     return int(arr.nonzero()[0][0]) if arr.any() else None
@@ -356,10 +440,14 @@ def int_column(
     if not allow_blank and (i := _first_bad(blank)) is not None:
         raise table.error("empty cell where a count is required", index=i, column=column)
     number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-    bad = (number.isna() & ~blank) | (number.notna() & (number != np.floor(number.fillna(0))))
+    finite = np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan))
+    bad = (number.isna() & ~blank) | (number.notna() & (~finite | (number != np.floor(number.fillna(0)))))
     if (i := _first_bad(bad)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column)
+    if (i := _first_bad(number.abs() > MAX_WHOLE)) is not None:
+        raw = table.frame[column].iloc[i]
+        raise table.error(f"number {raw!r} is too large for a count", index=i, column=column)
     if nonnegative and (i := _first_bad(number < 0)) is not None:
         raise table.error(f"negative count {table.frame[column].iloc[i]!r}", index=i, column=column)
     if allow_blank:
@@ -375,6 +463,9 @@ def float_column(table: RawTable, column: str, *, blanks: Sequence[str] = ("",))
     if (i := _first_bad(number.isna() & ~blank)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a number, found {raw!r}", index=i, column=column)
+    if (i := _first_bad(np.isinf(number.to_numpy(dtype="float64", na_value=np.nan)))) is not None:
+        raw = table.frame[column].iloc[i]
+        raise table.error(f"expected a finite number, found {raw!r}", index=i, column=column)
     return number.astype("float64")
 
 

@@ -10,6 +10,7 @@ row here.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -104,8 +105,14 @@ def _text(value: object) -> str | None:
 
 
 def _m49(value: object) -> int | None:
+    """'4.0' or '4' -> 4; blank -> None; anything else (text, fractions, signs) raises ValueError."""
     text = str(value).strip()
-    return int(float(text)) if text else None
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{1,4})(?:\.0*)?", text)
+    if m is None:
+        raise ValueError(text)
+    return int(m.group(1))
 
 
 class CountriesSource:

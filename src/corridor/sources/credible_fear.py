@@ -23,6 +23,7 @@ from corridor.sources._ohss_tables import (
     read_ohss_sheet,
 )
 from corridor.sources.base import (
+    MAX_WHOLE,
     FileSpec,
     Parsed,
     RawTable,
@@ -353,11 +354,11 @@ class CredibleFearSource:
                     continue
                 try:
                     number = float(v)
-                except ValueError:
+                except (TypeError, ValueError):  # text, or a date where a count belongs
                     raise t.error(
                         f"expected a count or '-', found {v!r}", index=i, column=f"period {j + 1}"
                     ) from None
-                if not number.is_integer() or number < 0:
+                if not number.is_integer() or number < 0 or number > MAX_WHOLE:
                     raise t.error(f"expected a count, found {v!r}", index=i, column=f"period {j + 1}")
                 numbers.append(int(number))
             name = sub if block in ("transit_bar", "adjudicator") else block

@@ -25,7 +25,7 @@ from corridor.sources._ohss_tables import (
     SheetSpec,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, guard_parquet, open_workbook
+from corridor.sources.base import MAX_WHOLE, FileSpec, Parsed, TableSpec, guard_parquet, open_workbook
 from corridor.sources.ohss_outcomes import label_map
 
 DDP = "detention/ddp_ice_detention_stats"
@@ -301,7 +301,10 @@ def read_pq(path: Path, columns: Sequence[tuple[str, str]]) -> Pq:
     if table.num_rows == 0:
         raise InputError(path, "file has no data rows", row=1)
     # Dates stay Arrow-backed: fast to compare, and DuckDB stores them as DATE.
-    frame = table.to_pandas(types_mapper={pa.date32(): pd.ArrowDtype(pa.date32())}.get)
+    try:
+        frame = table.to_pandas(types_mapper={pa.date32(): pd.ArrowDtype(pa.date32())}.get)
+    except Exception as exc:  # e.g. pandas metadata naming a type the column no longer has
+        raise InputError(path, f"columns do not convert to a table ({exc})", row=1) from None
     return Pq(path, frame)
 
 
@@ -329,7 +332,11 @@ def _numbers(
     null = np.isnan(values)
     if null.any() and not nullable:
         raise t.error("empty cell where a number is required", index=_first(null), column=column)
-    bad = ~null & ((~negative & (values < 0)) | ~np.isfinite(values) | (whole & (values != np.round(values))))
+    bad = ~null & (
+        (~negative & (values < 0))
+        | ~np.isfinite(values)
+        | (whole & ((values != np.round(values)) | (np.abs(values) > MAX_WHOLE)))
+    )
     if bad.any():
         i = _first(bad)
         raise t.error(
@@ -355,12 +362,16 @@ def _labels(t: Pq, column: str, mapping: dict[str, str], kind: str, *, null: str
 
 def _edition_frame(t: Pq) -> pd.DataFrame:
     f = t.frame
-    years = f["fiscal_year"].to_numpy()
+    years = _numbers(t, "fiscal_year", whole=True).to_numpy()
     bad = (years < 2015) | (years > 2035)
     if bad.any():
         raise t.error(
             f"implausible fiscal year {years[_first(bad)]}", index=_first(bad), column="fiscal_year"
         )
+    for column in ("file_date", "pull_date"):
+        null = f[column].isna().to_numpy()
+        if null.any():
+            raise t.error("empty cell where a date is required", index=_first(null), column=column)
     return pd.DataFrame(
         {
             "fiscal_year": f["fiscal_year"].astype("int32"),

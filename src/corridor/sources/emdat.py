@@ -22,6 +22,7 @@ from corridor.sources._indicators import (
     per_distinct,
     rows,
     tables,
+    year_column,
     year_span,
 )
 from corridor.sources.base import (
@@ -138,7 +139,7 @@ class EmdatSource:
                 "iso3": iso3,
                 "is_aggregate": agg,
                 "type": per_distinct(t, ("subgroup", "type"), _type),
-                "year": ints(t, "t"),
+                "year": year_column(t, "t"),
                 "events": ints(t, "events").astype("float64"),
                 "affected": ints(t, "affected", allow_blank=True).astype("float64"),
                 "deaths": ints(t, "deaths", allow_blank=True).astype("float64"),

@@ -20,10 +20,10 @@ from corridor.sources._indicators import (
     entity_columns,
     finish,
     floats,
-    ints,
     rows,
     tables,
     wide_values,
+    year_column,
     year_span,
 )
 from corridor.sources.base import FileSpec, Parsed, check_unique, read_csv
@@ -170,7 +170,7 @@ class EmdatOwidSource:
         out = Parsed(frames={}, tables=tables(self.id, self.title))
         t = read_csv(paths[FILE.key], columns=COLUMNS)
         iso3, agg = entity_columns(t, "Entity", _entity, kind="country name")
-        year = ints(t, "Year")
+        year = year_column(t, "Year")
         check_unique(t, pd.DataFrame({"iso3": iso3, "year": year}), ["iso3", "year"], "Year")
         matrix = wide_values(t, list(INDICATORS), floats)
         parts = [

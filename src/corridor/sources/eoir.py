@@ -189,7 +189,7 @@ class EoirSource:
         fy, pending, receipts, completions = columns[:4]  # the QAI column is not EOIR's: ignored
         frame = pd.DataFrame(
             {
-                "fiscal_year": int_column(t, fy).astype("int32"),
+                "fiscal_year": _fiscal_years(t, fy).astype("int32"),
                 "definition": definition,
                 "pending": int_column(t, pending),
                 "receipts": int_column(t, receipts),
@@ -216,7 +216,7 @@ class EoirSource:
         iso3 = map_column(t, "nationality", lambda s: country_code(s, EOIR_LABELS), "nationality").astype(
             "str"
         )
-        fiscal_year = int_column(t, "fiscal_year")
+        fiscal_year = _fiscal_years(t, "fiscal_year")
         edition = _editions(t, fiscal_year)
         counts = {
             name: int_column(t, column, allow_blank=True)
@@ -264,6 +264,16 @@ class EoirSource:
             f"{max(edition):%Y-%m}",
         )
         return frame
+
+
+def _fiscal_years(t: RawTable, column: str) -> pd.Series:
+    """Fiscal years as whole numbers in 1980..2100; anything else raises at its row."""
+    years = int_column(t, column)
+    bad = ((years < 1980) | (years > 2100)).to_numpy()
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raise t.error(f"implausible fiscal year {years.iloc[i]}", index=i, column=column)
+    return years
 
 
 def _editions(t: RawTable, fiscal_year: pd.Series) -> pd.Series:

@@ -24,6 +24,7 @@ from corridor.sources._indicators import (
     per_distinct,
     rows,
     tables,
+    year_column,
     year_span,
 )
 from corridor.sources.base import (
@@ -130,7 +131,7 @@ class FsiSource:
             {
                 "iso3": iso3,
                 "is_aggregate": agg,
-                "year": ints(t, "t"),
+                "year": year_column(t, "t"),
                 "rank": ints(t, "rank", allow_blank=True).astype("float64"),
                 "total": floats(t, "total", blanks=()),
                 "code": code,

@@ -18,10 +18,10 @@ from corridor.sources._indicators import (
     entity_columns,
     finish,
     floats,
-    ints,
     mapped,
     rows,
     tables,
+    year_column,
     year_span,
 )
 from corridor.sources.base import (
@@ -135,7 +135,7 @@ class IomWdiSource:
         t = read_csv(paths[FILE.key], columns=("geo", "var", "t", "v"))
         var = mapped(t, "var", _known_var, "variable")
         iso3, agg = entity_columns(t, "geo")
-        year = ints(t, "t")
+        year = year_column(t, "t")
         value = floats(t, "v", blanks=())
         frame = pd.DataFrame({"iso3": iso3, "is_aggregate": agg, "var": var, "year": year, "value": value})
         check_unique(t, frame, ["iso3", "var", "year"], "t")

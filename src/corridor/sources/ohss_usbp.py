@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import map_demographic, map_region, sector_slug, to_iso3
-from corridor.sources._cbp_common import month_column
+from corridor.sources._cbp_common import check_fiscal_years, month_column
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
@@ -82,7 +82,7 @@ def cube_for(grain: str, suffix: str) -> CubeSpec:
 
 
 def _fy_column(t: RawTable) -> pd.Series:
-    return int_column(t, FY_HEADER)
+    return check_fiscal_years(t, int_column(t, FY_HEADER), FY_HEADER)
 
 
 def _months(t: RawTable, fy: pd.Series) -> pd.Series:

@@ -324,9 +324,10 @@ def _cross_check(part: pd.DataFrame, whole: pd.DataFrame, name: str, t: RawTable
     silent = ref[(ref.index >= mine.index.min()) & ~ref.index.isin(mine.index) & (ref != 0)]
     if len(silent):
         month = silent.index[0]
+        after = (months > month).to_numpy().nonzero()[0]  # none if the file stops before it
         raise t.error(
             f"no rows for {month:%Y-%m}, where file {name} gives {silent.iloc[0]}",
-            index=int((months > month).to_numpy().nonzero()[0][0]),
+            index=int(after[0]) if len(after) else len(months) - 1,
             column="t",
         )
     for month, total in mine.items():

@@ -9,10 +9,12 @@ sector rows. They are checked against the sum of their parts and never stored as
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from corridor.errors import InputError
 from corridor.reference import sector_region, sector_slug
 from corridor.reference.calendar import month_of_fy
 from corridor.reference.sectors import AGGREGATE_LABELS, SECTORS
@@ -150,6 +152,25 @@ def _check_aggregate(t: RawTable, frame: pd.DataFrame, keys: list[str], value: s
             )
 
 
+def _fiscal_years(t: RawTable, column: str) -> pd.Series:
+    """Fiscal years as whole numbers in 1900..2100 (the tables span 1925-2020); else raise."""
+    years = int_column(t, column)
+    bad = ((years < 1900) | (years > 2100)).to_numpy()
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raise t.error(f"implausible fiscal year {years.iloc[i]}", index=i, column=column)
+    return years
+
+
+def _first_line(path: Path) -> str:
+    """The header line of a file whose columns are read from it (UTF-8, BOM allowed)."""
+    first = path.read_bytes().split(b"\n", 1)[0]
+    try:
+        return first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid utf-8 text ({exc.reason})", row=1) from None
+
+
 class UsbpHistoricalSource:
     """Monthly sector file (pipe-delimited) plus the Kaplan historical tables."""
 
@@ -227,7 +248,7 @@ class UsbpHistoricalSource:
 
     def _monthly(self, path: Path, release: str, out: Parsed) -> None:
         t = read_csv(path, columns=PSV_COLUMNS, sep="|")
-        fy = int_column(t, "fy")
+        fy = _fiscal_years(t, "fy")
         months = []
         for i, (year, m) in enumerate(zip(fy.tolist(), int_column(t, "month").tolist(), strict=True)):
             if not 1 <= m <= 12:
@@ -274,7 +295,7 @@ class UsbpHistoricalSource:
         sector, aggregate = _sector_or_aggregate(t)
         frame = pd.DataFrame(
             {
-                "fiscal_year": int_column(t, "fiscal_year"),
+                "fiscal_year": _fiscal_years(t, "fiscal_year"),
                 "sector": sector,
                 "is_aggregate": aggregate,
                 "encounters": int_column(t, "total_apprehensions"),
@@ -295,7 +316,10 @@ class UsbpHistoricalSource:
     def _nationwide(self, path: Path, release: str, out: Parsed) -> None:
         t = read_csv(path, columns=("fiscal_year", "total_apprehensions"))
         frame = pd.DataFrame(
-            {"fiscal_year": int_column(t, "fiscal_year"), "encounters": int_column(t, "total_apprehensions")}
+            {
+                "fiscal_year": _fiscal_years(t, "fiscal_year"),
+                "encounters": int_column(t, "total_apprehensions"),
+            }
         )
         check_unique(t, frame, ["fiscal_year"], "fiscal_year")
         years = sorted(frame["fiscal_year"].tolist())
@@ -317,7 +341,7 @@ class UsbpHistoricalSource:
         out.periods["nationwide_annual"] = (f"{years[0] - 1}-10", f"{years[-1]}-09")
 
     def _stats(self, path: Path, release: str, key: str, out: Parsed) -> pd.DataFrame:
-        header = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip().split(",")
+        header = _first_line(path).strip().split(",")
         expected = {
             "family_child_monthly": (
                 "sector",
@@ -339,9 +363,13 @@ class UsbpHistoricalSource:
         }.get(key, tuple(header))
         if key == "sector_profile" and header[:2] != ["sector", "fiscal_year"]:
             expected = ("sector", "fiscal_year", *header[2:])
+        if key == "sector_profile":  # its metric columns are read from the header: check them
+            for j, name in enumerate(expected[2:], start=2):
+                if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name == "month" or name in expected[:j]:
+                    raise InputError(path, f"unexpected metric column {name!r}", row=1, column=name)
         t = read_csv(path, columns=expected)
         sector, aggregate = _sector_or_aggregate(t)
-        fy = int_column(t, "fiscal_year")
+        fy = _fiscal_years(t, "fiscal_year")
         month: list[dt.date | None] = [None] * len(t)
         yearly_total = pd.Series(False, index=t.frame.index)
         if "month" in expected:

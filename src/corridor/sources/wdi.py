@@ -24,10 +24,10 @@ from corridor.sources._indicators import (
     entity_columns,
     finish,
     floats,
-    ints,
     rows,
     tables,
     wide_values,
+    year_column,
     year_span,
 )
 from corridor.sources.base import (
@@ -200,7 +200,7 @@ def wb_year_columns(path: Path) -> tuple[str, ...]:
         raise InputError(path, f"not valid utf-8 text ({exc.reason})", row=line) from None
     if len(lines) <= WB_SKIPROWS:
         raise InputError(path, "file ends before its header row", row=len(lines))
-    header = [h.strip() for h in next(csv.reader(io.StringIO(lines[WB_SKIPROWS])))]
+    header = [h.strip() for h in next(csv.reader(io.StringIO(lines[WB_SKIPROWS])), [])]
     rest = header[len(WB_FIXED) :]
     while rest and rest[-1] == "":
         rest.pop()
@@ -346,7 +346,7 @@ class WdiSource:
                     column=col,
                 )
         iso3, agg = entity_columns(t, "entity_code", known.__getitem__)
-        year = ints(t, "year")
+        year = year_column(t, "year")
         value = floats(t, "value")
         check_unique(t, pd.DataFrame({"iso3": iso3, "year": year}), ["iso3", "year"], "year")
         out.rows[s.key] = len(t)

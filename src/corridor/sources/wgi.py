@@ -16,10 +16,10 @@ from corridor.sources._indicators import (
     entity_columns,
     finish,
     floats,
-    ints,
     mapped,
     rows,
     tables,
+    year_column,
     year_span,
 )
 from corridor.sources.base import (
@@ -115,7 +115,7 @@ class WgiSource:
         path = paths[FILE.key]
         t = read_sheet(path, SHEET, columns=COLUMNS, workbook=open_workbook(path))
         iso3, agg = entity_columns(t, "code")
-        year = ints(t, "year")
+        year = year_column(t, "year")
         dim = mapped(t, "indicator", _dimension, "WGI dimension")
         expected = t.frame["code"].map(str).str.strip() + dim + year.astype(str)
         bad = np.flatnonzero(t.frame["codeindyr"].map(str).str.strip().to_numpy() != expected.to_numpy())
