@@ -4,6 +4,7 @@ the warehouse is either the previous state or the complete new one, never a mix.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import resource
 import shutil
@@ -170,3 +171,50 @@ def test_same_warehouse_same_seed_same_bytes(warehouse: Path, args: list[str]) -
     second = CliRunner().invoke(app, [*args, "--db", str(warehouse)])
     assert first.exit_code == 0, first.output
     assert first.stdout == second.stdout and len(first.stdout) > 100
+
+
+def _children(pid: int) -> set[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(c) for c in text.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_killed_sync_leaves_no_parse_workers(data: Path, tmp_path: Path) -> None:
+    """SIGKILL to a sync that parses in worker processes takes its workers down too."""
+    env = {**os.environ, "CORRIDOR_WORKERS": "2"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "corridor.cli",
+        "sync",
+        "--mirror",
+        str(data),
+        "--db",
+        str(tmp_path / "w.duckdb"),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers |= _children(proc.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the sync never started its parse workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert not left, f"parse workers {left} outlived the killed sync"

@@ -64,9 +64,8 @@ def sync(
 
     try:
         with progress:
-            # Parallel parsing forks; it is opt-in ($CORRIDOR_WORKERS) because a fork after native
-            # libraries have started threads can deadlock (e.g. when the CLI runs in-process).
-            workers = int(os.environ.get("CORRIDOR_WORKERS", "1"))
+            # Parse in one worker per core ($CORRIDOR_WORKERS=1: in this process only).
+            workers = int(os.environ.get("CORRIDOR_WORKERS") or os.cpu_count() or 1)
             report = ingest.sync(db=db, mirror=mirror, only=only, progress=note, workers=workers)
     except CorridorError as exc:
         _fail(exc)

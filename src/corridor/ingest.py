@@ -1,24 +1,31 @@
 """Sync: fetch -> parse -> validate -> load, atomic and idempotent, with provenance.
 
 Every selected file is fetched and checksummed first. A dataset whose files all match the
-checksums already loaded is skipped. Changed datasets are parsed and validated in full before the
-warehouse is touched; then one write replaces their tables in a copy of the warehouse that is
-renamed over the original (see `store`). So a sync lands whole or not at all.
+checksums already loaded is skipped. Changed datasets are parsed and validated (in worker
+processes when asked) and loaded, as each is ready, into a private copy of the warehouse; the
+copy is renamed over the original only after every dataset has loaded and every file still has
+the checksum it was fetched with (see `store`). So a sync lands whole or not at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from corridor import config, fetch
 from corridor.errors import FetchError, UsageError
@@ -91,11 +98,28 @@ def sync(
     progress: Progress | None = None,
     workers: int = 1,
 ) -> SyncReport:
-    """Bring the warehouse up to date with the official files (from `mirror` or online)."""
+    """Bring the warehouse up to date with the official files (from `mirror` or online).
+
+    With `workers` > 1, datasets are parsed in worker processes while this one loads the ones
+    already parsed into the warehouse copy; the copy replaces the warehouse only once every
+    dataset has parsed, loaded and been re-checksummed, so the sync still lands whole or not at all.
+    """
+    # Workers start before this call opens DuckDB (whose threads make a fork unsafe).
+    with _Parser(workers) as parser:
+        return _sync(parser, db=db, mirror=mirror, only=only, progress=progress)
+
+
+def _sync(
+    parser: _Parser,
+    *,
+    db: str | Path | None,
+    mirror: str | Path | None,
+    only: Sequence[str] | None,
+    progress: Progress | None,
+) -> SyncReport:
     wh = Warehouse(config.warehouse_path(db))
     mirror_dir = config.mirror_dir(mirror)
     sources = select_sources(only)
-    known = _loaded_checksums(wh)
     note = progress or (lambda *_: None)
 
     fetched: dict[str, dict[str, fetch.Fetched]] = {}
@@ -107,6 +131,7 @@ def sync(
         fetched[src.id] = got
         note(src.id, "fetch", len(src.files), len(src.files))
 
+    known = _loaded_checksums(wh)
     results: list[DatasetResult] = []
     jobs: list[tuple[Source, dict[str, Path], dict[str, str]]] = []
     for src in sources:
@@ -117,18 +142,21 @@ def sync(
             continue
         releases = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
         jobs.append((src, {k: f.path for k, f in files.items()}, releases))
-    parsed = _parse_all(jobs, note, workers)
-    _check_unchanged(fetched, parsed)
 
-    if parsed:
+    parsed: dict[str, Parsed] = {}
+    if jobs:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         with wh.writer() as con:
-            for src in sources:
-                if src.id not in parsed:
-                    continue
+            # Tables are created as datasets finish parsing; the catalogue rows are then written
+            # in the sources' order, so its tables read the same whichever worker was faster.
+            for src, p in parser.parse(jobs, note):
+                parsed[src.id] = p
                 note(src.id, "load", 0, 1)
-                _load(con, src, fetched[src.id], parsed[src.id], now)
+                _replace_tables(con, src, p)
                 note(src.id, "load", 1, 1)
+            for src, _, _ in jobs:
+                _record(con, src, fetched[src.id], parsed[src.id], now)
+            _check_unchanged(fetched, parsed)
             _refresh_views(con)
 
     for src in sources:
@@ -163,61 +191,136 @@ def _check_unchanged(fetched: dict[str, dict[str, fetch.Fetched]], parsed: dict[
 
 
 def _parse_one(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
+    """Parse one dataset; its frames come back as the tables to create (cubes flagged current)."""
     src, paths, releases = job
-    return src.parse(paths, releases)
+    parsed = src.parse(paths, releases)
+    leftover = set(parsed.frames) - {c.table for c in parsed.cubes} - {t.name for t in parsed.tables}
+    if leftover:
+        raise RuntimeError(f"source {src.id} returned frames it did not declare: {leftover}")
+    specs = {s.key: s for s in src.files}
+    frames = {
+        cube.table: _mark_current(parsed.frames[cube.table], cube, parsed.coverage, releases, specs)
+        for cube in parsed.cubes
+    }
+    frames.update({t.name: parsed.frames[t.name] for t in parsed.tables})
+    return dataclasses.replace(parsed, frames=frames)
 
 
-def _parse_all(
-    jobs: list[tuple[Source, dict[str, Path], dict[str, str]]], note: Progress, max_workers: int = 1
-) -> dict[str, Parsed]:
-    """Parse and validate every changed dataset; in parallel worker processes when it pays.
+def _parse_in_worker(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
+    """`_parse_one` with the frames as Arrow tables: they cross back to the parent process
+    about four times cheaper than pickled pandas objects, and DuckDB reads either."""
+    parsed = _parse_one(job)
+    tables = {name: pa.Table.from_pandas(f, preserve_index=False) for name, f in parsed.frames.items()}
+    return dataclasses.replace(parsed, frames=tables)  # type: ignore[arg-type]
 
-    Nothing is written here, so a failure in any dataset stops the sync before the warehouse is
-    touched. Results come back keyed by dataset, so the load order never depends on timing.
+
+def _die_with_parent(parent: int | None) -> None:
+    """In a worker: ask Linux to kill this process when its parent dies (e.g. a sync killed
+    with SIGKILL), so no worker is left waiting for work forever."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the parent (forked from) died before the request above took effect
+
+
+def _thread_count() -> int | None:
+    """Threads of this process, native ones included (Linux: /proc/self/task); None if unknown."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+# After the imports above: the main thread plus the helpers numpy's BLAS and Arrow's allocator
+# start at import (both are fork-aware). More threads later means some library has started a
+# pool (DuckDB runs queries on one) whose locks a forked child could inherit held.
+_THREADS_AT_IMPORT = _thread_count()
+
+
+def _fork_is_safe() -> bool:
+    now = _thread_count()
+    return now is not None and _THREADS_AT_IMPORT is not None and now <= _THREADS_AT_IMPORT
+
+
+class _Parser:
+    """Parses datasets, in worker processes when asked for more than one worker.
+
+    A fork copies the parent as it is, including a lock some native thread (e.g. DuckDB's) happens
+    to hold, which can deadlock the child. So workers are forked only while this process runs no
+    more threads than it had after its imports (the CLI, before it opens the warehouse);
+    otherwise they fork from a clean server process (`forkserver`), which takes about a second
+    to start, once per process.
     """
-    # Forking is only safe in a fresh process (the CLI): after native libraries have started
-    # threads (DuckDB, Arrow's allocator, BLAS), a forked child can deadlock on a lock one of
-    # them held. So library callers parse serially unless they ask for workers.
-    workers = min(len(jobs), os.cpu_count() or 1, MAX_WORKERS, max(1, max_workers))
-    for src, _, _ in jobs:
-        note(src.id, "parse", 0, 1)
-    if workers < 2 or os.environ.get("CORRIDOR_SERIAL") or "fork" not in mp.get_all_start_methods():
-        out = {}
-        for job in jobs:
-            out[job[0].id] = _parse_one(job)
-            note(job[0].id, "parse", 1, 1)
-        return out
-    out = {}
-    # Fork: workers inherit the imported modules, so they start in milliseconds.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+
+    def __init__(self, workers: int) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        n = min(os.cpu_count() or 1, MAX_WORKERS, max(1, workers))
+        if n < 2 or os.environ.get("CORRIDOR_SERIAL"):
+            return
+        methods = mp.get_all_start_methods()
+        if "fork" in methods and _fork_is_safe():
+            ctx = mp.get_context("fork")
+        elif "forkserver" in methods:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["corridor.sources"])
+        else:
+            return
+        self.pool = ProcessPoolExecutor(
+            max_workers=n,
+            mp_context=ctx,
+            initializer=_die_with_parent,
+            initargs=(os.getpid() if ctx.get_start_method() == "fork" else None,),
+        )
+        self.pool.submit(int)  # launch the workers now, before this process starts threads
+
+    def __enter__(self) -> _Parser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def parse(
+        self, jobs: list[tuple[Source, dict[str, Path], dict[str, str]]], note: Progress
+    ) -> Iterator[tuple[Source, Parsed]]:
+        """Each job's parse, as it finishes; nothing is written here."""
+        for src, _, _ in jobs:
+            note(src.id, "parse", 0, 1)
+        if self.pool is None or len(jobs) < 2:
+            for job in jobs:
+                parsed = _parse_one(job)
+                note(job[0].id, "parse", 1, 1)
+                yield job[0], parsed
+            return
         # Largest inputs first, so the workers finish together rather than one waiting on a big file.
         ordered = sorted(jobs, key=lambda j: -sum(p.stat().st_size for p in j[1].values()))
-        futures = {pool.submit(_parse_one, job): job[0].id for job in ordered}
-        try:
-            for fut in as_completed(futures):
-                out[futures[fut]] = fut.result()
-                note(futures[fut], "parse", 1, 1)
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
-    return out
+        futures = {self.pool.submit(_parse_in_worker, job): job[0] for job in ordered}
+        for fut in as_completed(futures):
+            note(futures[fut].id, "parse", 1, 1)
+            yield futures[fut], fut.result()
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection,
-    src: Source,
-    files: dict[str, fetch.Fetched],
-    parsed: Parsed,
-    now: dt.datetime,
-) -> None:
-    """Replace one dataset's tables, cubes and current releases inside the open transaction."""
+def _replace_tables(con: duckdb.DuckDBPyConnection, src: Source, parsed: Parsed) -> None:
+    """Drop one dataset's old tables and create its new ones, inside the open transaction."""
     old_tables = [
         r[0]
         for r in con.execute("SELECT table_name FROM dataset_tables WHERE dataset = ?", [src.id]).fetchall()
     ]
     for table in old_tables:
         con.execute(f'DROP TABLE IF EXISTS "{table}"')
+    for name, frame in parsed.frames.items():
+        _create(con, name, frame)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    files: dict[str, fetch.Fetched],
+    parsed: Parsed,
+    now: dt.datetime,
+) -> None:
+    """Replace one dataset's releases, cubes and table list (its tables are already replaced)."""
     con.execute("DELETE FROM dataset_tables WHERE dataset = ?", [src.id])
     con.execute(
         "DELETE FROM cube_coverage WHERE cube_id IN (SELECT cube_id FROM cubes WHERE dataset = ?)",
@@ -252,10 +355,7 @@ def _load(
             ],
         )
 
-    cube_tables = {c.table for c in parsed.cubes}
     for cube in parsed.cubes:
-        frame = _mark_current(parsed.frames[cube.table], cube, parsed.coverage, releases, specs)
-        _create(con, cube.table, frame)
         con.execute("INSERT INTO dataset_tables VALUES (?, ?, 'cube', ?)", [src.id, cube.table, cube.title])
         con.execute(
             "INSERT INTO cubes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -280,19 +380,15 @@ def _load(
                     [cube.id, releases[cov.file_key], cov.start, cov.end],
                 )
     for spec in parsed.tables:
-        _create(con, spec.name, parsed.frames[spec.name])
         kind = spec.append_to or "table"
         con.execute(
             "INSERT INTO dataset_tables VALUES (?, ?, ?, ?)",
             [src.id, spec.name, kind, spec.description],
         )
-    leftover = set(parsed.frames) - cube_tables - {t.name for t in parsed.tables}
-    if leftover:
-        raise RuntimeError(f"source {src.id} returned frames it did not declare: {leftover}")
     con.execute("INSERT OR REPLACE INTO datasets VALUES (?, ?, ?)", [src.id, src.title, now])
 
 
-def _create(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+def _create(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.Table) -> None:
     con.register("_incoming", frame)
     try:
         con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _incoming')

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+import numpy as np
 import pandas as pd
 
 from corridor.reference.calendar import month_of_fy
-from corridor.sources.base import RawTable
+from corridor.sources.base import RawTable, distinct
 
 # Fiscal years any DHS/CBP table here can hold; outside them a cell is damaged, not data.
 FIRST_FY, LAST_FY = 1990, 2100
@@ -15,13 +14,15 @@ FIRST_FY, LAST_FY = 1990, 2100
 
 def fiscal_year_column(table: RawTable, column: str) -> pd.Series:
     """'2024' or '2026 (FYTD)' -> 2024/2026; anything else raises with its row."""
-    extracted = table.frame[column].astype(str).str.extract(r"^\s*(\d{4})(?:\s*\(FYTD\))?\s*$")[0]
-    bad = extracted.isna().to_numpy()
+    codes, uniques = distinct(table.frame[column])
+    extracted = pd.Series(uniques).astype(str).str.extract(r"^\s*(\d{4})(?:\s*\(FYTD\))?\s*$")[0]
+    bad = extracted.isna().to_numpy()[codes]
     if bad.any():
         i = int(bad.nonzero()[0][0])
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a fiscal year such as 2024, found {raw!r}", index=i, column=column)
-    return check_fiscal_years(table, extracted.astype("int64"), column)
+    years = extracted.fillna("0").astype("int64").to_numpy()[codes]
+    return check_fiscal_years(table, pd.Series(years, index=table.frame.index), column)
 
 
 def check_fiscal_years(table: RawTable, years: pd.Series, column: str) -> pd.Series:
@@ -35,13 +36,14 @@ def check_fiscal_years(table: RawTable, years: pd.Series, column: str) -> pd.Ser
 
 def month_column(table: RawTable, fy: pd.Series, column: str) -> pd.Series:
     """Fiscal year + month label ('OCT', '01 October') -> first day of the calendar month."""
-    keys = pd.Series(list(zip(fy.tolist(), table.frame[column].astype(str).tolist(), strict=True)))
-    lookup: dict[tuple[int, str], dt.date] = {}
-    for key in dict.fromkeys(keys.tolist()):
+    labels = table.frame[column].astype(str).to_numpy(dtype=object)
+    codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([fy.to_numpy(), labels]))
+    months = np.empty(len(pairs), dtype=object)
+    for j, (year, label) in enumerate(pairs):
         try:
-            lookup[key] = month_of_fy(key[0], key[1])
+            months[j] = month_of_fy(int(year), label)
         except ValueError:
-            i = keys.tolist().index(key)
+            i = int(np.flatnonzero(codes == j)[0])
             raw = table.frame[column].iloc[i]
             raise table.error(f"unknown month {raw!r}", index=i, column=column) from None
-    return keys.map(lookup).set_axis(table.frame.index).astype(object)
+    return pd.Series(months[codes], index=table.frame.index, dtype=object)

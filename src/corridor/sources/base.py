@@ -406,12 +406,27 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def distinct(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`(codes, uniques)` with `values == uniques[codes]`; a missing cell gets the last code.
+
+    Columns repeat a few labels or small counts many times, so checks and conversions run once
+    per distinct value and are spread back to the rows with `np.take` (see `_texts`).
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return codes, np.append(np.asarray(uniques, dtype=object), None)
+
+
+def _distinct_texts(table: RawTable, column: str) -> tuple[np.ndarray, pd.Series]:
+    """A column as codes into its distinct cells' stripped texts (missing -> '')."""
+    codes, uniques = distinct(table.frame[column])
+    return codes, pd.Series([_cell_text(u) for u in uniques], dtype=object)
+
+
 def _texts(table: RawTable, column: str) -> pd.Series:
     """A column's cells as stripped text, computing `_cell_text` once per distinct value."""
-    col = table.frame[column]
-    uniques = pd.unique(col.to_numpy(dtype=object))
-    lookup = {u: _cell_text(u) for u in uniques if not (isinstance(u, float) and math.isnan(u))}
-    return col.map(lambda v: lookup.get(v, "") if v is not None else "").astype(object)
+    codes, texts = _distinct_texts(table, column)
+    return pd.Series(texts.to_numpy()[codes], index=table.frame.index, dtype=object)
 
 
 # The largest whole number a float64 holds exactly: a larger "count" is a damaged cell.
@@ -421,6 +436,11 @@ MAX_WHOLE = 2**53
 def _first_bad(mask: pd.Series | np.ndarray) -> int | None:
     arr = np.asarray(mask, dtype=bool)
     return int(arr.nonzero()[0][0]) if arr.any() else None
+
+
+def _first_row(bad: pd.Series | np.ndarray, codes: np.ndarray) -> int | None:
+    """The first row whose distinct value is flagged in `bad`."""
+    return _first_bad(np.asarray(bad, dtype=bool)[codes])
 
 
 def int_column(
@@ -434,53 +454,62 @@ def int_column(
     """Whole numbers from a column; the first bad cell raises with its row and column.
 
     With `allow_blank`, cells equal to one of `blanks` (e.g. 'NA') become missing values.
+    Checks run once per distinct cell; the first offending row is then located.
     """
-    text = _texts(table, column)
+    codes, text = _distinct_texts(table, column)
     blank = text.isin(list(blanks)) | (text == "")
-    if not allow_blank and (i := _first_bad(blank)) is not None:
+    if not allow_blank and (i := _first_row(blank, codes)) is not None:
         raise table.error("empty cell where a count is required", index=i, column=column)
     number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
     finite = np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan))
     bad = (number.isna() & ~blank) | (number.notna() & (~finite | (number != np.floor(number.fillna(0)))))
-    if (i := _first_bad(bad)) is not None:
+    if (i := _first_row(bad, codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column)
-    if (i := _first_bad(number.abs() > MAX_WHOLE)) is not None:
+    if (i := _first_row(number.abs() > MAX_WHOLE, codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"number {raw!r} is too large for a count", index=i, column=column)
-    if nonnegative and (i := _first_bad(number < 0)) is not None:
+    if nonnegative and (i := _first_row(number < 0, codes)) is not None:
         raise table.error(f"negative count {table.frame[column].iloc[i]!r}", index=i, column=column)
+    values = pd.Series(number.to_numpy(dtype="float64", na_value=np.nan)[codes], index=table.frame.index)
     if allow_blank:
-        return number.round().astype("Int64")
-    return number.round().astype("int64")
+        return values.round().astype("Int64")
+    return values.round().astype("int64")
 
 
 def float_column(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd.Series:
     """Real numbers from a column; listed blank markers become missing, anything else raises."""
-    text = _texts(table, column)
+    codes, text = _distinct_texts(table, column)
     blank = text.isin(list(blanks)) | (text == "")
     number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-    if (i := _first_bad(number.isna() & ~blank)) is not None:
+    if (i := _first_row(number.isna() & ~blank, codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a number, found {raw!r}", index=i, column=column)
-    if (i := _first_bad(np.isinf(number.to_numpy(dtype="float64", na_value=np.nan)))) is not None:
+    values = number.to_numpy(dtype="float64", na_value=np.nan)
+    if (i := _first_row(np.isinf(values), codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a finite number, found {raw!r}", index=i, column=column)
-    return number.astype("float64")
+    return pd.Series(values[codes], index=table.frame.index, dtype="float64")
 
 
 def map_column(table: RawTable, column: str, mapper: Callable[[Any], Any], kind: str) -> pd.Series:
     """Apply a label mapper to a column; an unknown label raises with its row and column."""
-    text = _texts(table, column)
-    lookup: dict[str, Any] = {}
-    for key in pd.unique(text.to_numpy(dtype=object)):
-        try:
-            lookup[key] = mapper(key)
-        except (KeyError, ValueError):
-            i = _first_bad(text == key)
-            raw = table.frame[column].iloc[i]  # type: ignore[call-overload]
-            raise table.error(f"unknown {kind} {raw!r}", index=i, column=column) from None
-    return text.map(lookup).astype(object)
+    codes, text = _distinct_texts(table, column)
+    mapped = np.empty(len(text), dtype=object)
+    done: dict[str, Any] = {}
+    used = np.bincount(codes, minlength=len(text)) > 0  # the missing-cell slot may be unused
+    for j, key in enumerate(text):
+        if not used[j]:
+            continue
+        if key not in done:
+            try:
+                done[key] = mapper(key)
+            except (KeyError, ValueError):
+                i = _first_bad(text.to_numpy()[codes] == key)
+                raw = table.frame[column].iloc[i]  # type: ignore[call-overload]
+                raise table.error(f"unknown {kind} {raw!r}", index=i, column=column) from None
+        mapped[j] = done[key]
+    return pd.Series(mapped[codes], index=table.frame.index, dtype=object)
 
 
 def check_unique(table: RawTable, frame: pd.DataFrame, keys: Sequence[str], column: str) -> None:
