@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import http.server
 import os
@@ -18,7 +19,7 @@ import duckdb
 import pytest
 
 import corridor
-from corridor import ingest
+from corridor import fetch, ingest
 from corridor.errors import FetchError
 from corridor.sources import SOURCES
 from tests.conftest import data_dir
@@ -256,3 +257,14 @@ def test_file_changing_during_sync_is_refused(tmp_path: Path, data: Path, monkey
     with pytest.raises(corridor.CorridorError, match="changed while it was being read"):
         ingest.sync(db=db, mirror=mirror, only=["cbp_sbo"])
     assert _digest(db) == before
+
+
+def test_download_over_the_size_cap_is_refused(server: str, tmp_path: Path, monkeypatch) -> None:
+    """A file larger than its source's cap stops the download at the cap and keeps nothing."""
+    monkeypatch.setenv("CORRIDOR_DOWNLOAD_BASE", server)
+    spec = dataclasses.replace(SOURCES["cbp_sbo"].files[0], max_bytes=10_000)
+    cache = tmp_path / "cache"
+    with pytest.raises(FetchError, match="larger than the cap of 10000 bytes"):
+        fetch.download(spec, cache=cache)
+    assert list(cache.iterdir()) == []
+    assert _Handler.hits["/" + spec.mirror_path] == 1  # refused, not retried

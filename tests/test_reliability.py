@@ -218,3 +218,26 @@ def test_killed_sync_leaves_no_parse_workers(data: Path, tmp_path: Path) -> None
     for w in left:
         os.kill(w, signal.SIGKILL)
     assert not left, f"parse workers {left} outlived the killed sync"
+
+
+def test_sheet_with_a_far_stray_cell_is_refused(tmp_path: Path) -> None:
+    """One cell at XFD1048576 would make calamine allocate the whole 17-billion-cell sheet and
+    abort the process; the guard refuses it with an error naming the file. Run in a child
+    process, so a missing guard shows as a crash rather than taking the test run down."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "Fiscal Year"
+    ws.cell(row=1_048_576, column=16_384, value=1)
+    path = tmp_path / "stray.xlsx"
+    wb.save(path)
+    code = (
+        "import sys; from pathlib import Path; from corridor.errors import InputError\n"
+        "from corridor.sources.base import open_workbook\n"
+        "try:\n    open_workbook(Path(sys.argv[1])).get_sheet_by_index(0).to_python()\n"
+        "except InputError as exc:\n    print(exc); sys.exit(3)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 3, (res.returncode, res.stderr[-500:])
+    assert "stray.xlsx" in res.stdout and "spans" in res.stdout

@@ -88,6 +88,14 @@ def download(spec: FileSpec, *, cache: Path | None = None, client: httpx.Client 
 
 def _download_once(spec: FileSpec, url: str, cache: Path, client: httpx.Client) -> Fetched:
     part = cache / f".{Path(spec.mirror_path).name}.part"
+    try:
+        return _stream_to(part, spec, url, cache, client)
+    except BaseException:
+        part.unlink(missing_ok=True)  # a refused or cut download leaves nothing behind
+        raise
+
+
+def _stream_to(part: Path, spec: FileSpec, url: str, cache: Path, client: httpx.Client) -> Fetched:
     h = hashlib.sha256()
     size = 0
     with client.stream("GET", url) as resp:
