@@ -181,7 +181,7 @@ def read_csv(
             sep=sep,
             header=None,
             names=list(range(ncols)),
-            dtype=str,
+            dtype=object,  # Python str cells (no inference), as the column readers expect
             keep_default_na=False,
             na_values=[],
             skip_blank_lines=False,
@@ -198,9 +198,9 @@ def read_csv(
             raise InputError(path, "a quoted field is never closed (unbalanced '\"')", row=row) from None
         raise InputError(path, f"not readable as delimited text ({exc})", row=header_line + 1) from None
     rownums_all = np.arange(header_line + 1, header_line + 1 + len(raw))
-    blank = raw.isna().all(axis=1) | (raw.fillna("").apply(lambda c: c.str.strip()) == "").all(axis=1)
-    raw = raw[~blank.to_numpy()]
-    rownums = rownums_all[~blank.to_numpy()]
+    blank = _blank_rows(raw)
+    raw = raw[~blank]
+    rownums = rownums_all[~blank]
     if raw.empty:
         raise InputError(path, "file has a header but no data rows", row=header_line + 1)
     short = raw.iloc[:, :width].isna()
@@ -222,6 +222,23 @@ def read_csv(
     frame.columns = list(columns)
     frame = frame.reset_index(drop=True).astype(object)
     return RawTable(path=path, frame=frame, rownums=[int(r) for r in rownums])
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is missing or whitespace (blank lines, lines of bare delimiters).
+
+    Column by column, only rows still blank so far are looked at, so on real files the scan
+    ends after the first column or two.
+    """
+    blank = np.ones(len(raw), dtype=bool)
+    for col in raw.columns:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        cells = raw[col].to_numpy(dtype=object)[rows]
+        empty = [not isinstance(c, str) or not c.strip() for c in cells]
+        blank[rows[~np.asarray(empty, dtype=bool)]] = False
+    return blank
 
 
 def read_sheet(
