@@ -219,3 +219,16 @@ def _check_numbers(table: RawTable, column: str) -> None:
     except InputError:
         return
     assert (counts.dropna() >= 0).all(), counts.tolist()
+
+
+def test_unknown_label_made_of_a_nul_byte_is_located(tmp_path: Path) -> None:
+    """Found by `bench/fuzz_sources.py` (seed 1): numpy compares '\\x00' equal to '', so finding
+    the offending row by value failed; it is found by its code now."""
+    from corridor.sources.base import map_column
+
+    path = tmp_path / "labels.csv"
+    path.write_bytes(b"a,b\nUSA,1\nMEX,2\n\x00,3\n")
+    table = read_csv(path, columns=("a", "b"))
+    with pytest.raises(InputError) as err:
+        map_column(table, "a", {"USA": "USA", "MEX": "MEX"}.__getitem__, "country")
+    assert err.value.row == 4 and err.value.column == "a"

@@ -522,7 +522,7 @@ def map_column(table: RawTable, column: str, mapper: Callable[[Any], Any], kind:
             try:
                 done[key] = mapper(key)
             except (KeyError, ValueError):
-                i = _first_bad(text.to_numpy()[codes] == key)
+                i = _first_bad(codes == j)  # by code: numpy compares "\x00" equal to ""
                 raw = table.frame[column].iloc[i]  # type: ignore[call-overload]
                 raise table.error(f"unknown {kind} {raw!r}", index=i, column=column) from None
         mapped[j] = done[key]
