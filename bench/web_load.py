@@ -1,6 +1,6 @@
 """Benchmark: latency and throughput of /api/v1/flows under 1, 10 and 50 concurrent clients.
 
-The app runs as `corridor serve` does (one uvicorn process, here a child process on a free
+The app runs under `corridor serve` itself (one uvicorn process, here a child process on a free
 loopback port); the load generator is an asyncio loop in this process (keep-alive HTTP/1.1
 connections on asyncio streams, httpx for the warm-up check), bounded in requests and seconds
 per level, and only ever talks to 127.0.0.1. Two servers are measured:
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -59,25 +60,56 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, *, cache_size: int) -> tuple[subprocess.Popen[bytes], str]:
-    """The app under uvicorn in a child process on 127.0.0.1; returns it and its base URL."""
+def start_server(
+    db: Path, *, cache_size: int = 256, prelude: str = "", app_kwargs: str = ""
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`corridor serve --db DB --port PORT` in a child process on 127.0.0.1; returns it and its base URL.
+
+    It is the real `serve` command (its uvicorn settings, its start-up check), with `create_app`
+    given `cache_size` and `app_kwargs` (Python source of more keyword arguments, which may use
+    names that `prelude`, Python source run first in the child, defines).
+    """
     port = free_port()
-    code = (
-        "import uvicorn; from corridor.web import create_app; "
-        f"uvicorn.run(create_app(db={str(db)!r}, cache_size={cache_size}), host='127.0.0.1', "
-        f"port={port}, log_level='warning')"
+    extra = f", {app_kwargs}" if app_kwargs else ""
+    code = "\n".join(
+        [
+            "import functools, sys",
+            "import corridor.web",
+            prelude,
+            "corridor.web.create_app = functools.partial("
+            f"corridor.web.create_app, cache_size={cache_size}{extra})",
+            f"sys.argv = ['corridor', 'serve', '--db', {str(db)!r}, '--port', '{port}']",
+            "from corridor.cli import main",
+            "main()",
+        ]
     )
     proc = subprocess.Popen([sys.executable, "-c", code])
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
             time.sleep(0.2)
     proc.terminate()
-    raise SystemExit("the server did not start within 60 s")
+    raise RuntimeError(f"the server did not start within 60 s (exit code {proc.poll()})")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """The q-th percentile (0..1) of an ascending list, as the nearest rank at or below it."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Connection:
@@ -96,16 +128,21 @@ class Connection:
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
-        headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-        length = {k.lower(): v for k, v in headers.items()}.get("content-length")
+        headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:] if ": " in line)}
+        length = headers.get("content-length")
         if length is None:
             raise RuntimeError(f"no content-length in the answer to {target}")
-        return status, await self.reader.readexactly(int(length))
+        body = await self.reader.readexactly(int(length))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()  # the server will not take another request on this connection
+        return status, body
 
     async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            await self.writer.wait_closed()
+        writer, self.reader, self.writer = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
 
 async def run_level(base: str, clients: int, total: int) -> dict[str, float]:
@@ -144,7 +181,7 @@ async def run_level(base: str, clients: int, total: int) -> dict[str, float]:
         "requests": len(latencies),
         "errors": errors,
         "p50_ms": 1000 * statistics.median(ordered),
-        "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        "p99_ms": 1000 * percentile(ordered, 0.99),
         "rps": len(latencies) / wall,
     }
 
@@ -212,8 +249,7 @@ def main() -> None:
                     flush=True,
                 )
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_server(proc)
     at10 = [r for r in rows if r["clients"] == 10]
     verdict = ", ".join(
         f"{r['server']}: p99 {r['p99_ms']:.0f} ms "

@@ -27,7 +27,7 @@ from corridor.web.assets import STATIC_DIR, vega_bundle
 from corridor.web.params import describe_errors
 from corridor.web.render import page
 from corridor.web.security import Limits
-from corridor.web.state import WarehouseState
+from corridor.web.state import CACHE_BYTES, WarehouseState
 from corridor.web.views import analysis, country, flows, overview, status
 
 log = logging.getLogger("corridor.web")
@@ -82,10 +82,17 @@ def create_app(
     db: str | Path | None = None,
     timeout: float = 30.0,
     cache_size: int = 256,
+    cache_bytes: int = CACHE_BYTES,
     obs_class: type = Observatory,
 ) -> FastAPI:
-    """The Corridor web app on the warehouse at `db` (else $CORRIDOR_DB or ./corridor.duckdb)."""
-    warehouse = WarehouseState(config.warehouse_path(db), cache_size=cache_size, obs_class=obs_class)
+    """The Corridor web app on the warehouse at `db` (else $CORRIDOR_DB or ./corridor.duckdb).
+
+    Answers are cached per warehouse version: at most `cache_size` of them and `cache_bytes`
+    bytes (estimated); `cache_size=0` turns the cache off.
+    """
+    warehouse = WarehouseState(
+        config.warehouse_path(db), cache_size=cache_size, cache_bytes=cache_bytes, obs_class=obs_class
+    )
     bundle = vega_bundle()  # built once, held in memory: charts render offline
 
     @contextlib.asynccontextmanager

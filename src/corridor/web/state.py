@@ -4,14 +4,18 @@ A sync writes a copy of the warehouse and renames it over the old file. Each req
 the version that is current when it starts and uses it to the end, so it sees one whole state;
 a version that a newer file replaced is closed when its last lease ends. Per version we keep one
 Observatory (with its cube metadata loaded once), a pool of cursors for concurrent requests and
-a small cache of finished answers.
+a cache of finished answers: bounded by entries and by (estimated) bytes, least recently used out
+first, computed once when identical requests arrive together, and dropped with its version, so a
+new sync never serves an answer of the old file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -57,21 +61,62 @@ def _sql_text(text: str) -> str:
 
 
 STALE: FileKey = (0, 0, 0, 0)
-CACHE_BYTES = 256 * 1024 * 1024  # a rough bound on the memory one version's answers may hold
+CACHE_BYTES = 256 * 1024 * 1024  # default bound on the memory one version's answers may hold
+OPAQUE = 10_000  # what an object we cannot look inside is assumed to hold
+SAMPLE = 200  # long containers are weighed from this many items, scaled up
 
 
 def weight(value: Any) -> int:
-    """Roughly how many bytes a cached answer holds (bytes exactly; frames by their rows)."""
-    if isinstance(value, bytes | str):
-        return len(value)
-    if isinstance(value, tuple | list):
-        return sum(weight(v) for v in value)
-    rows = getattr(value, "rows", None)
-    if isinstance(rows, int):
-        return 200 * rows + 1000
-    if hasattr(value, "memory_usage"):  # a DataFrame
-        return int(value.memory_usage(deep=False).sum())
-    return 10_000
+    """Roughly how many bytes a cached answer holds in memory.
+
+    Bytes and text exactly; frames by their columns (strings included); the nested plain data of
+    chart specs, metadata and page contexts by their containers and leaves (long ones from a
+    sample); dataclasses (Shown, FlowsResult) by their fields. Objects reached twice count once.
+    """
+    return _weigh(value, set(), 0)
+
+
+def _weigh(value: Any, seen: set[int], depth: int) -> int:
+    if value is None or isinstance(value, bool):
+        return 0
+    if isinstance(value, bytes | str | int | float):
+        return sys.getsizeof(value)
+    if id(value) in seen or depth > 30:
+        return 0
+    seen.add(id(value))
+    if hasattr(value, "memory_usage") and hasattr(value, "dtypes"):  # a DataFrame or Series
+        usage = value.memory_usage(deep=True)
+        return int(usage.sum() if hasattr(usage, "sum") else usage)
+    if isinstance(value, dict):
+        items: list[Any] = [x for kv in value.items() for x in kv]
+        return sys.getsizeof(value) + _weigh_items(items, seen, depth)
+    if isinstance(value, list | tuple | set | frozenset):
+        return sys.getsizeof(value) + _weigh_items(list(value), seen, depth)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [getattr(value, f.name, None) for f in dataclasses.fields(value)]
+        return sys.getsizeof(value) + _weigh_items(fields, seen, depth)
+    if hasattr(value, "nbytes") and hasattr(value, "dtype"):  # a numpy array or scalar
+        return int(value.nbytes) + 100
+    if hasattr(value, "__dict__"):  # an object we do not look inside (it may share a connection)
+        return OPAQUE
+    return sys.getsizeof(value)  # dates, decimals and other small leaves
+
+
+def _weigh_items(items: list[Any], seen: set[int], depth: int) -> int:
+    if len(items) <= SAMPLE:
+        return sum(_weigh(v, seen, depth + 1) for v in items)
+    step = len(items) / SAMPLE
+    sample = sum(_weigh(items[int(i * step)], seen, depth + 1) for i in range(SAMPLE))
+    return int(sample * len(items) / SAMPLE)
+
+
+@dataclass(eq=False)
+class Flight:
+    """One answer being computed: requests for the same key wait for it instead of recomputing."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
 
 
 @dataclass(eq=False)
@@ -81,12 +126,14 @@ class Version:
     number: int
     key: FileKey
     obs: Observatory
-    cache_size: int = 256
+    cache_size: int = 256  # at most this many answers (0: no cache, and no sharing of answers)
+    cache_max_bytes: int = CACHE_BYTES  # and at most this many bytes of them (by `weight`)
     leases: int = 0
     retired: bool = False
     idle: list[Observatory] = field(default_factory=list)
     cache: OrderedDict[Any, tuple[Any, int]] = field(default_factory=OrderedDict)
     cache_bytes: int = 0
+    flights: dict[Any, Flight] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -107,30 +154,65 @@ class Version:
     ) -> Any:
         """The answer for `key` in this version, computed once (the data cannot change).
 
-        `keep` can refuse to hold an answer (a very large one) so the cache stays small.
+        Requests that ask for `key` while it is being computed wait for that computation and share
+        its answer (or its error). `keep` can refuse to hold an answer (a very large one); an
+        answer heavier than a quarter of the byte bound is not held either. Holding one evicts the
+        least recently used answers until both bounds hold.
         """
         with self.lock:
-            if key in self.cache:
+            entry = self.cache.get(key)
+            if entry is not None:
                 self.cache.move_to_end(key)
-                return self.cache[key][0]
-        value = compute()
+                return entry[0]
+            flight = self.flights.get(key)
+            leader = flight is None
+            if flight is None and self.cache_size > 0:
+                flight = self.flights[key] = Flight()
+        if not leader:
+            assert flight is not None
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value
+        if flight is None:  # caching is off: every request computes its own answer
+            return compute()
+        try:
+            flight.value = compute()
+            self._hold(key, flight.value, keep)
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self.lock:
+                self.flights.pop(key, None)
+            flight.done.set()
+        return flight.value
+
+    def _hold(self, key: Any, value: Any, keep: Callable[[Any], bool] | None) -> None:
+        """Keep `value` under `key` (unless refused or too heavy), then evict down to both bounds."""
+        if keep is not None and not keep(value):
+            return
         size = weight(value)
-        if (keep is not None and not keep(value)) or size > CACHE_BYTES // 4:
-            return value
+        if size > self.cache_max_bytes // 4:
+            return
         with self.lock:
             if key not in self.cache:
                 self.cache[key] = (value, size)
                 self.cache_bytes += size
-            while self.cache and (len(self.cache) > self.cache_size or self.cache_bytes > CACHE_BYTES):
+            while self.cache and (
+                len(self.cache) > self.cache_size or self.cache_bytes > self.cache_max_bytes
+            ):
                 _, (_, dropped) = self.cache.popitem(last=False)
                 self.cache_bytes -= dropped
-        return value
 
     def close(self) -> None:
         for twin in self.idle:
             with contextlib.suppress(duckdb.Error):
                 twin.con.close()
         self.idle.clear()
+        with self.lock:  # free the old answers now, not when the last reference goes
+            self.cache.clear()
+            self.cache_bytes = 0
         with contextlib.suppress(duckdb.Error):
             self.obs.con.close()
 
@@ -138,10 +220,18 @@ class Version:
 class WarehouseState:
     """The app's handle on the warehouse file: leases the current version to each request."""
 
-    def __init__(self, path: str | Path, *, cache_size: int = 256, obs_class: type = Observatory) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        cache_size: int = 256,
+        cache_bytes: int = CACHE_BYTES,
+        obs_class: type = Observatory,
+    ) -> None:
         self.path = Path(path).resolve()
         self.obs_class = obs_class
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
         self._lock = threading.Lock()  # guards _current and every version's lease count
         self._open_lock = threading.Lock()  # one thread opens a new version at a time
         self._current: Version | None = None
@@ -157,7 +247,13 @@ class WarehouseState:
             obs._cubes = None
         obs.cubes  # noqa: B018 - load the cube metadata once per version
         self._opened += 1
-        return Version(number=self._opened, key=key, obs=obs, cache_size=self.cache_size)
+        return Version(
+            number=self._opened,
+            key=key,
+            obs=obs,
+            cache_size=self.cache_size,
+            cache_max_bytes=self.cache_bytes,
+        )
 
     def _acquire(self) -> Version:
         key = file_key(self.path)

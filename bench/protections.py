@@ -1,0 +1,308 @@
+"""Remove each protection once and show which test catches it (issue 8's closing proof).
+
+For every protection below, a copy of `src/` and `tests/` is made in a temporary folder, the
+protection is removed with one small source edit, and only the tests named for it run against
+the copy (PYTHONPATH puts the copy first). A protection counts as proven when at least one of
+its tests fails. The edits are exact text replacements: if the code moves and an edit no longer
+applies, the run says so instead of testing unmodified code.
+
+    python bench/protections.py [--only NAME ...] [--baseline] [--markdown]
+
+`--baseline` first runs each test set on the unmodified copy (they must pass), so a failure
+under the edit is known to come from the edit. Exit status 1 if any protection went uncaught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Protection:
+    """One protection: the issue item it serves, how to remove it, the tests that must notice."""
+
+    item: str
+    name: str
+    file: str
+    edits: tuple[tuple[str, str], ...]
+    tests: tuple[str, ...]
+
+
+R = "tests/test_reliability.py::"
+I = "tests/test_ingest.py::"  # noqa: E741
+W = "tests/test_web_api.py::"
+
+PROTECTIONS: tuple[Protection, ...] = (
+    Protection(
+        "1 faults",
+        "sync writes a private copy, renamed over the warehouse",
+        "src/corridor/store/warehouse.py",
+        (
+            ('tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")', "tmp = self.path"),
+            ("            shutil.copyfile(self.path, tmp)", "            pass"),
+            ("                _unlink(tmp)\n", "                pass\n"),
+        ),
+        (R + "test_kill_at_twenty_random_points", R + "test_disk_full_leaves_previous_state"),
+    ),
+    Protection(
+        "1 faults",
+        "files re-checksummed after parsing (a file changed mid-read)",
+        "src/corridor/ingest.py",
+        (("            _check_unchanged(fetched, parsed)\n", "            pass\n"),),
+        (I + "test_file_changing_during_sync_is_refused",),
+    ),
+    Protection(
+        "1 faults",
+        "download timeout",
+        "src/corridor/fetch.py",
+        (("return httpx.Timeout(seconds, connect=min(10.0, seconds))", "return httpx.Timeout(None)"),),
+        (I + "test_slow_server_times_out",),
+    ),
+    Protection(
+        "1 faults",
+        "bounded download retries",
+        "src/corridor/fetch.py",
+        (("for attempt in range(RETRIES):", "for attempt in range(1):"),),
+        (I + "test_response_cut_short_is_retried",),
+    ),
+    Protection(
+        "1 faults",
+        "HTML page instead of the data file is refused",
+        "src/corridor/fetch.py",
+        (('if "text/html" in ctype and', "if False and"),),
+        (I + "test_html_instead_of_csv_is_refused",),
+    ),
+    Protection(
+        "1 faults",
+        "download size cap",
+        "src/corridor/fetch.py",
+        (("                if size > spec.max_bytes:\n", "                if False:\n"),),
+        (I + "test_download_over_the_size_cap_is_refused",),
+    ),
+    Protection(
+        "1 faults",
+        "a changed checksum is a new release, not an overwrite",
+        "src/corridor/ingest.py",
+        (('return f"{dataset}/{file_key}@{sha256[:12]}"', 'return f"{dataset}/{file_key}"'),),
+        (I + "test_changed_file_is_a_new_release",),
+    ),
+    Protection(
+        "1 faults",
+        "parse workers die with a killed sync",
+        "src/corridor/ingest.py",
+        (("            initializer=_die_with_parent,", "            initializer=None,"),),
+        (R + "test_killed_sync_leaves_no_parse_workers",),
+    ),
+    Protection(
+        "2 concurrency",
+        "readers see the old or the new file, never a half-written one",
+        "src/corridor/store/warehouse.py",
+        (
+            ('tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")', "tmp = self.path"),
+            ("            shutil.copyfile(self.path, tmp)", "            pass"),
+            ("                _unlink(tmp)\n", "                pass\n"),
+        ),
+        (R + "test_readers_see_old_or_new_never_a_mix",),
+    ),
+    Protection(
+        "3 hostile input",
+        "worksheet extent cap (calamine aborts on a far stray cell)",
+        "src/corridor/sources/base.py",
+        (("    guard_sheets(path)\n", "    pass\n"),),
+        (R + "test_sheet_with_a_far_stray_cell_is_refused",),
+    ),
+    Protection(
+        "3 hostile input",
+        "zip bomb cap on workbooks",
+        "src/corridor/sources/base.py",
+        (("    guard_zip(path)\n", "    pass\n"),),
+        (R + "test_zip_bomb_workbook_is_refused",),
+    ),
+    Protection(
+        "3 hostile input",
+        "Parquet unpacked-size cap",
+        "src/corridor/sources/base.py",
+        (("    if size > max_bytes:\n", "    if False:\n"),),
+        (R + "test_parquet_over_the_cap_is_refused",),
+    ),
+    Protection(
+        "3 hostile input",
+        "CSV parser errors become located InputErrors",
+        "src/corridor/sources/base.py",
+        (("    except pd.errors.ParserError as exc:", "    except ZeroDivisionError as exc:"),),
+        ("tests/test_fuzz_sources.py::test_read_csv_and_columns_raise_only_input_errors",),
+    ),
+    Protection(
+        "3 hostile input",
+        "infinite numbers refused",
+        "src/corridor/sources/base.py",
+        (
+            (
+                "    if (i := _first_row(np.isinf(values), codes)) is not None:",
+                "    if (i := _first_row(np.isinf(values) & False, codes)) is not None:",
+            ),
+        ),
+        ("tests/test_fuzz_sources.py::test_read_csv_and_columns_raise_only_input_errors",),
+    ),
+    Protection(
+        "3 hostile input",
+        "web: user errors answer 422, never 500",
+        "src/corridor/web/app.py",
+        (("    @app.exception_handler(CorridorError)", "    @app.exception_handler(ZeroDivisionError)"),),
+        ("tests/test_web_fuzz.py",),
+    ),
+    Protection(
+        "3 hostile input",
+        "web: no file paths in parameters",
+        "src/corridor/web/verbs.py",
+        (
+            (
+                'if p.kind in ("text", "list") and any(re.search(r"[/\\\\]|^[~.]", t) for t in texts):',
+                "if False:",
+            ),
+        ),
+        (W + "test_no_file_paths_over_the_web",),
+    ),
+    Protection(
+        "4 web hardening",
+        "binds to loopback unless --public",
+        "src/corridor/commands/serve.py",
+        (("        return PUBLIC if public else LOOPBACK", "        return PUBLIC"),),
+        (W + "test_serve_binds_loopback_unless_public",),
+    ),
+    Protection(
+        "4 web hardening",
+        "content security policy header",
+        "src/corridor/web/security.py",
+        (('    (b"content-security-policy", CSP.encode()),\n', ""),),
+        (W + "test_headers_on_every_kind_of_response",),
+    ),
+    Protection(
+        "4 web hardening",
+        "request size limits",
+        "src/corridor/web/security.py",
+        (('        if len(scope.get("query_string", b"")) > MAX_QUERY:', "        if False:"),),
+        (W + "test_request_limits",),
+    ),
+    Protection(
+        "4 web hardening",
+        "request time limit",
+        "src/corridor/web/security.py",
+        (
+            (
+                "await asyncio.wait_for(self.app(scope, receive, send_with_headers), self.timeout)",
+                "await self.app(scope, receive, send_with_headers)",
+            ),
+        ),
+        (W + "test_slow_answers_time_out_cleanly",),
+    ),
+    Protection(
+        "6 reproducibility",
+        "simulations draw from the seeded generator",
+        "src/corridor/simulate/pathways.py",
+        (("    rng = np.random.default_rng(seed)", "    rng = np.random.default_rng()"),),
+        (R + "test_same_warehouse_same_seed_same_bytes",),
+    ),
+    Protection(
+        "6 reproducibility",
+        "the report's only timestamp is the pinned generation time",
+        "src/corridor/report/builder.py",
+        (
+            (
+                'stamp = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")',
+                'stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")',
+            ),
+        ),
+        ("tests/test_report.py::test_same_warehouse_same_report",),
+    ),
+)
+
+
+def _copy_tree(dest: Path) -> None:
+    for part in ("src", "tests"):
+        shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(ROOT / "pyproject.toml", dest / "pyproject.toml")
+
+
+def _apply(root: Path, p: Protection) -> str | None:
+    """Apply the edits; the reason if one does not apply exactly once."""
+    path = root / p.file
+    text = path.read_text()
+    for old, new in p.edits:
+        if text.count(old) != 1:
+            return f"edit does not apply ({text.count(old)} matches for {old.strip()[:60]!r})"
+        text = text.replace(old, new)
+    path.write_text(text)
+    return None
+
+
+def _pytest(root: Path, tests: tuple[str, ...], timeout: float) -> tuple[bool, str]:
+    """(passed, last lines) of the named tests run against the copy."""
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.setdefault("CORRIDOR_TEST_DATA", str(ROOT.parent / "shared" / "data"))
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *tests]
+    try:
+        res = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {timeout:.0f} s (a hang counts as caught)"
+    lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
+    summary = lines[-1] if lines else res.stderr[-300:]
+    failed = [ln for ln in lines if ln.startswith(("FAILED ", "ERROR tests/"))]
+    return res.returncode == 0, (failed[0] if failed else summary)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", help="substrings of protection names to run")
+    parser.add_argument("--baseline", action="store_true", help="check each test set passes unmodified")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per test run")
+    parser.add_argument("--markdown", action="store_true", help="print the results as a Markdown table")
+    args = parser.parse_args()
+    chosen = [p for p in PROTECTIONS if not args.only or any(o in p.name for o in args.only)]
+    rows = []
+    uncaught = 0
+    for p in chosen:
+        with tempfile.TemporaryDirectory(prefix="protect-") as tmp:
+            root = Path(tmp)
+            _copy_tree(root)
+            if args.baseline:
+                ok, detail = _pytest(root, p.tests, args.timeout)
+                if not ok:
+                    rows.append((p, "BASELINE FAILS", detail, 0.0))
+                    uncaught += 1
+                    print(f"[baseline fails] {p.name}: {detail}", flush=True)
+                    continue
+            problem = _apply(root, p)
+            if problem:
+                rows.append((p, "NOT APPLIED", problem, 0.0))
+                uncaught += 1
+                print(f"[not applied] {p.name}: {problem}", flush=True)
+                continue
+            started = time.monotonic()
+            passed, detail = _pytest(root, p.tests, args.timeout)
+            verdict = "MISSED" if passed else "caught"
+            uncaught += passed
+            rows.append((p, verdict, detail, time.monotonic() - started))
+            print(f"[{verdict}] {p.item} | {p.name} | {detail}", flush=True)
+    if args.markdown:
+        print("\n| item | protection removed | tests run | result | what failed |")
+        print("|---|---|---|---|---|")
+        for p, verdict, detail, _ in rows:
+            names = ", ".join(t.split("::")[-1] if "::" in t else t for t in p.tests)
+            print(f"| {p.item} | {p.name} | {names} | {verdict} | {detail.replace('|', '/')[:160]} |")
+    print(f"\n{len(rows) - uncaught} of {len(rows)} removed protections caught by a test")
+    return 1 if uncaught else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
