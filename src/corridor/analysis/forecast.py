@@ -15,8 +15,8 @@ misses observed so far, pooled over the series forecast together, so coverage ho
 regime shifts. Every quantity at origin T uses only data up to T: one pass gives the forecast
 and an honest backtest.
 
-Grouped forecasts are reconciled with MinT (shrinkage covariance of one-step errors) so the
-parts sum to the total, with negative parts set to zero and the rest reconciled again.
+Grouped forecasts are reconciled with hierarchicalforecast's non-negative MinT (shrinkage
+covariance of one-step errors) so the parts sum to the total.
 """
 
 from __future__ import annotations
@@ -262,45 +262,41 @@ def statsforecast_points(
 # ----------------------------------------------------------------------------- reconciliation
 
 
-def _shrunk_covariance(resid: np.ndarray) -> np.ndarray:
-    """Schafer-Strimmer shrinkage of the residual covariance toward its diagonal (as MinT-shrink)."""
-    r = resid - resid.mean(axis=0)
-    n = r.shape[0]
-    cov = r.T @ r / max(n - 1, 1)
-    sd = np.sqrt(np.maximum(np.diag(cov), 1e-12))
-    std = r / sd
-    corr = std.T @ std / max(n - 1, 1)
-    w = np.einsum("ti,tj->tij", std, std)
-    var_corr = n / max((n - 1) ** 3, 1) * np.sum((w - w.mean(axis=0)) ** 2, axis=0)
-    off = ~np.eye(len(sd), dtype=bool)
-    denom = float(np.sum(corr[off] ** 2))
-    lam = 1.0 if denom <= 0 else float(np.clip(np.sum(var_corr[off]) / denom, 0.0, 1.0))
-    shrunk = corr * (1 - lam)
-    np.fill_diagonal(shrunk, 1.0)
-    return shrunk * np.outer(sd, sd)
+def mint(
+    base_total: np.ndarray,
+    base_parts: np.ndarray,
+    *,
+    actual: np.ndarray | None = None,
+    fitted: np.ndarray | None = None,
+) -> np.ndarray:
+    """Coherent, non-negative parts (H, m) whose sum is the reconciled total: MinT from hierarchicalforecast.
 
+    `actual` and `fitted` (k, m+1; total first) are past outcomes and their one-step forecasts:
+    with at least 3 complete rows the covariance of those errors is shrunk toward its diagonal
+    (Schafer-Strimmer, `mint_shrink`); with fewer, or if that covariance is degenerate (e.g. a
+    part that was always zero), the identity (OLS projection). Non-negativity is a quadratic
+    programme solved by hierarchicalforecast (Wickramasuriya, Turlach & Hyndman 2020).
+    """
+    import warnings
 
-def mint(base_total: np.ndarray, base_parts: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """MinT-reconciled parts (H, m) for total = sum(parts); negative parts are zeroed and refitted."""
-    horizon, m = base_parts.shape
-    out = np.zeros((horizon, m))
-    cov = cov + np.eye(m + 1) * 1e-9 * max(float(np.trace(cov)) / (m + 1), 1.0)
-    for h in range(horizon):
-        active = np.arange(m)
-        while True:
-            k = len(active)
-            if k == 0:
-                break
-            s = np.vstack([np.ones((1, k)), np.eye(k)])
-            rows = np.concatenate([[0], active + 1])
-            w_inv = np.linalg.pinv(cov[np.ix_(rows, rows)])
-            yhat = np.concatenate([[base_total[h]], base_parts[h, active]])
-            bottom = np.linalg.solve(s.T @ w_inv @ s, s.T @ w_inv @ yhat)
-            if (bottom >= 0).all():
-                out[h, active] = bottom
-                break
-            active = active[bottom >= 0] if (bottom >= 0).any() else active[:0]
-    return out
+    from hierarchicalforecast.methods import MinTrace
+
+    _, m = base_parts.shape
+    s = np.vstack([np.ones((1, m)), np.eye(m)])
+    y_hat = np.maximum(np.vstack([base_total[None, :], base_parts.T]), 0.0)  # (m+1, H)
+    errors_known = actual is not None and fitted is not None and len(actual) >= 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if errors_known:
+            try:
+                res = MinTrace(method="mint_shrink", nonnegative=True).fit_predict(
+                    S=s, y_hat=y_hat, y_insample=np.asarray(actual).T, y_hat_insample=np.asarray(fitted).T
+                )
+                return np.asarray(res["mean"][1:].T, dtype=float)
+            except Exception:  # hierarchicalforecast raises a bare Exception on ill-conditioned W
+                pass
+        res = MinTrace(method="ols", nonnegative=True).fit_predict(S=s, y_hat=y_hat)
+    return np.asarray(res["mean"][1:].T, dtype=float)
 
 
 # ----------------------------------------------------------------------------- one run
@@ -568,13 +564,14 @@ def reconcile_group(
     new_total = total_pts.copy()
     all_y = np.vstack([total_y, *ys])  # (m+1, n)
     all_pts = [total_pts, *pts]
+    one_step = np.vstack([p[1 : len(total_y) + 1, 0] for p in all_pts])  # forecast of y[o] from y[:o]
     for t in origins:
-        # one-step errors E[o] = y[o] - P[o, 0] for origins o < t (outcome index o)
-        resid = np.array([[all_y[i, o] - all_pts[i][o, 0] for i in range(m + 1)] for o in range(1, t)])
-        resid = resid[~np.isnan(resid).any(axis=1)][-60:]
+        # one-step outcomes y[o] and their forecasts for origins o < t (outcome index o), last 60
+        o = np.arange(1, t)
+        actual, fitted = all_y[:, o].T, one_step[:, o - 1].T
+        ok = ~np.isnan(fitted).any(axis=1)
         base_parts = np.column_stack([p[t] for p in pts])
-        cov = np.eye(m + 1) if len(resid) < 3 else _shrunk_covariance(resid)
-        rec = mint(total_pts[t], base_parts, cov)
+        rec = mint(total_pts[t], base_parts, actual=actual[ok][-60:], fitted=fitted[ok][-60:])
         for i in range(m):
             shift = rec[:, i] - pts[i][t]
             for lv in ivs[i]:

@@ -56,7 +56,7 @@ class ForecastResult:
             f"trained on {start:%Y-%m}..{end:%Y-%m}. Model: {MODEL_NAME}, {levels} intervals"
         )
         if self.total is not None:
-            text += "; parts reconciled to their total (MinT)"
+            text += "; parts reconciled to their total (non-negative MinT, hierarchicalforecast)"
         if self.meta.get("intervals", "").startswith("plain"):
             text += "; short series: intervals from few past forecasts, not adaptive"
         line = self.backtest.line()

@@ -7,6 +7,13 @@
   FY2000 - Nov 2024 (OHSS workbook era); an origin every month from Oct 2008.
 Horizons 1-6; MASE and Winkler scores scaled by each series' mean absolute one-step change over
 the whole suite period.
+
+Each suite has a hold-out twin (`load_holdout`): series outside the suite, over the same months
+with the same origins, that no setting of Corridor's model was chosen on:
+- recent: southwest citizenship values ranked 11-19, the northern and coastal totals, the 7
+  largest northern citizenship values and the 4 northern demographics (22 series);
+- long: Border Patrol southwest citizenships ranked 11-20, the northern and coastal totals and
+  their 12 sectors (24 series).
 """
 
 from __future__ import annotations
@@ -71,14 +78,56 @@ def load(obs: Any, suite: SuiteName) -> SuiteData:
             series[f"{key} {k}"] = s
     months = sorted(set.intersection(*(set(s.index) for s in series.values())))
     mat = {k: s.reindex(months).to_numpy(float) for k, s in series.items()}
+    sources = " | ".join(r.caption() for r in used[:1]) + f" ({len(mat)} series)"
+    return SuiteData(suite, title, mat, months, _origins(suite, months), sources)
+
+
+def _origins(suite: SuiteName, months: list[dt.date]) -> list[int]:
     n = len(months)
     if suite == "recent":
-        origins = list(range(n - HORIZON - 29, n - HORIZON + 1))
+        return list(range(n - HORIZON - 29, n - HORIZON + 1))
+    return list(range(months.index(dt.date(2008, 10, 1)) + 1, n - HORIZON + 1))
+
+
+def _ranked(frame: pd.DataFrame, key: str, lo: int, hi: int) -> dict[str, pd.Series]:
+    rank = frame.groupby(key)["encounters"].sum().sort_values(ascending=False, kind="stable").index[lo:hi]
+    return _wide(frame[frame[key].isin(rank)], key)
+
+
+def load_holdout(obs: Any, suite: SuiteName) -> SuiteData:
+    """A suite's hold-out twin: series outside it, same months and origins (see the module doc)."""
+    series: dict[str, pd.Series] = {}
+    if suite == "recent":
+        cit = obs.flows(region="southwest", by=["month", "citizenship"]).tidy()
+        series |= {f"southwest citizenship {k}": v for k, v in _ranked(cit, "citizenship", 10, 19).items()}
+        for region in ("northern", "coastal"):
+            series[f"{region} total"] = (
+                obs.flows(region=region, by="month").tidy().set_index("month")["encounters"]
+            )
+        north = obs.flows(region="northern", by=["month", "citizenship"]).tidy()
+        series |= {f"northern citizenship {k}": v for k, v in _ranked(north, "citizenship", 0, 7).items()}
+        dem = obs.flows(region="northern", by=["month", "demographic"]).tidy()
+        series |= {f"northern demographic {k}": v for k, v in _wide(dem, "demographic").items()}
+        title = "Suite A hold-out (recent, all encounters, series outside Suite A)"
+    elif suite == "long":
+        base: dict[str, Any] = {"component": "usbp", "until": "2024-11"}
+        cit = obs.flows(region="southwest", by=["month", "citizenship"], **base).tidy()
+        series |= {f"southwest citizenship {k}": v for k, v in _ranked(cit, "citizenship", 10, 20).items()}
+        for region in ("northern", "coastal"):
+            total = obs.flows(region=region, by="month", **base).tidy()
+            series[f"{region} total"] = total.set_index("month")["encounters"]
+            sectors = obs.flows(region=region, by=["month", "sector"], **base).tidy()
+            series |= {f"{region} sector {k}": v for k, v in _wide(sectors, "sector").items()}
+        title = "Suite B hold-out (long history, Border Patrol, series outside Suite B)"
     else:
-        start = months.index(dt.date(2008, 10, 1)) + 1
-        origins = list(range(start, n - HORIZON + 1))
-    sources = " | ".join(r.caption() for r in used[:1]) + f" ({len(mat)} series)"
-    return SuiteData(suite, title, mat, months, origins, sources)
+        from corridor.errors import UsageError
+
+        raise UsageError(f"--suite {suite!r} is not one of {', '.join(SUITES)}")
+    months = sorted(set.intersection(*(set(s.index) for s in series.values())))
+    mat = {k: s.reindex(months).to_numpy(float) for k, s in series.items()}
+    return SuiteData(
+        suite, title, mat, months, _origins(suite, months), f"{len(mat)} series outside the suite"
+    )
 
 
 def run(
