@@ -51,6 +51,32 @@ def test_forecast_recovers_level_shift_and_season() -> None:
     assert np.all(path < np.expm1(8.0 - 0.4))  # nowhere near the old level
 
 
+def test_learned_weight_follows_each_series_own_season() -> None:
+    """The default model learns its seasonal weight from the series' past errors: a stable season
+    (changes explained by it) earns a weight near 1; a random walk with a spurious index near 0;
+    with learning off the weight stays at the fixed 1/2 (the single-path forecast)."""
+    moy = np.arange(120) % 12
+    seasonal = synthetic(4, n=120)
+    z = np.log1p(seasonal)
+    prof = fc.seasonal_profile(z, moy)
+    move = prof[(moy[-1] + np.arange(1, 7)) % 12] - prof[moy[-1]]
+    path = fc.rolling_points(seasonal, moy, 6, first=120)[120]
+    weight = np.polyfit(move, np.log1p(path) - z[-1], 1)[0]
+    assert weight > 0.85, weight
+
+    walk = np.round(np.expm1(8.0 + np.cumsum(np.random.default_rng(5).normal(0, 0.15, 120))))
+    zw = np.log1p(walk)
+    profw = fc.seasonal_profile(zw, moy)
+    movew = profw[(moy[-1] + np.arange(1, 7)) % 12] - profw[moy[-1]]
+    pathw = fc.rolling_points(walk, moy, 6, first=120)[120]
+    assert np.abs(np.log1p(pathw) - zw[-1]).max() < 0.5 * np.abs(movew).max(), (pathw, movew)
+
+    fixed = fc.ModelSpec(learn_weight=False)
+    assert np.allclose(
+        fc.rolling_points(seasonal, moy, 6, first=120, spec=fixed)[120], fc.point_path(seasonal, moy, 6)
+    )
+
+
 def test_shift_does_not_distort_the_season() -> None:
     # The running median absorbs a level shift: the index stays close to the true one.
     y = synthetic(3, n=144, shift_at=72, shift=1.2)
@@ -283,3 +309,20 @@ def test_long_suite_targets(obs) -> None:
     assert t.loc["corridor", "winkler_80"] <= 0.9 * t.loc["naive", "winkler_80"]
     assert 0.75 <= t.loc["corridor", "coverage_80"] <= 0.85
     assert t.loc["corridor", "negative_share"] == 0
+
+
+def test_baseline_intervals_use_only_errors_known_at_the_origin() -> None:
+    """Naive's empirical intervals at origin t use only errors observed by t: changing the data
+    after t leaves them unchanged. (A negative slice once let origins before h-1 read the whole
+    future's errors.)"""
+    rng = np.random.default_rng(9)
+    y = np.round(np.abs(rng.normal(1000, 200, 60)))
+    horizon = 6
+    before = fc._empirical(y, fc.naive_points(y, horizon, first=1), (80,))
+    later = y.copy()
+    later[30:] *= 5  # a regime shift after origin 30
+    after = fc._empirical(later, fc.naive_points(later, horizon, first=1), (80,))
+    for side in (0, 1):
+        a, b = before[80][side][:31], after[80][side][:31]
+        assert np.array_equal(np.isnan(a), np.isnan(b))
+        assert np.allclose(a[~np.isnan(a)], b[~np.isnan(b)])

@@ -1,11 +1,14 @@
 """Monthly encounter forecasts with honest intervals, a rolling-origin backtest and coherence.
 
-Corridor's model ("seasonal random walk, half weight"), on z = log(1 + y):
-  point(T+h) = exp(z_T + w * (s[m(T+h)] - s[m(T)])) - 1,  w = 1/2,
-i.e. the equal-weight combination of a random walk and a seasonal random walk. The seasonal
-index s is learned from the series' own past: deviations from a 13-month running median (robust
-to level shifts), averaged per calendar month with weights halving every 5 years, used only once
-36 months exist. Nothing is fitted per series, so the same rule works on a series never seen.
+Corridor's model ("seasonal random walk, learned weight"), on z = log(1 + y):
+  point(T+h) = exp(z_T + w_T * (s[m(T+h)] - s[m(T)])) - 1,
+a combination of a random walk (w = 0) and a seasonal random walk (w = 1). The seasonal index s
+is learned from the series' own past: deviations from a 13-month running median (robust to level
+shifts), averaged per calendar month with weights halving every 5 years, used only once 36 months
+exist. w_T too comes from the series' own past: the least-absolute-deviations slope of realised
+changes on the changes s predicted at earlier origins (1/2 until 12 exist). The same rule, with
+nothing tuned per series by hand, applies to a series never seen; it was chosen on hold-out
+series, not on the backtest suites (README, Forecast).
 
 Intervals are split-conformal on the model's own rolling-origin errors: each past h-step error is
 divided by sqrt(level at its origin) (count-like variance) and sqrt(h) (random-walk growth),
@@ -21,6 +24,7 @@ covariance of one-step errors) so the parts sum to the total.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
@@ -41,9 +45,11 @@ SEASON = 12
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Corridor's model settings: fixed a priori for every series (no per-series tuning)."""
+    """Corridor's model settings, the same for every series (anything per series is learned
+    from that series' own past, see `rolling_points`)."""
 
-    seasonal_weight: float = 0.5
+    seasonal_weight: float = 0.5  # until the series has enough past errors to learn its own
+    learn_weight: bool = True  # per series, from its own past errors (see `rolling_points`)
     half_life_years: float = 5.0
     trend_window: int = 13
     min_seasonal_months: int = 36
@@ -86,14 +92,56 @@ def point_path(y: np.ndarray, moy: np.ndarray, horizon: int, *, spec: ModelSpec 
     return np.maximum(np.expm1(z[-1] + spec.seasonal_weight * (prof[future] - prof[last])), 0.0)
 
 
+def _weighted_median_slope(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> float:
+    """Least-absolute-deviations slope of d on x through the origin: weighted median of d / x."""
+    ok = np.abs(x) > 1e-12
+    if not ok.any():
+        return float("nan")
+    r, ww = d[ok] / x[ok], (w * np.abs(x))[ok]
+    order = np.argsort(r)
+    cum = np.cumsum(ww[order])
+    return float(r[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
 def rolling_points(
     y: np.ndarray, moy: np.ndarray, horizon: int, *, first: int, spec: ModelSpec = DEFAULT_SPEC
 ) -> np.ndarray:
-    """P[T] = forecast path from y[:T], for every origin T in [first, n]; NaN rows before `first`."""
+    """P[T] = forecast path from y[:T], for every origin T in [first, n]; NaN rows before `first`.
+
+    P[T] = exp(z[T-1] + w_T * (seasonal move the profile at T predicts)) - 1 on z = log(1 + y).
+    With `spec.learn_weight`, w_T is learned from the series' own past: the least-absolute-
+    deviations slope (recency-weighted) of the realised log changes on the predicted seasonal
+    moves at earlier origins whose outcomes are known by T, clipped to [0, 1]; until
+    `calibration_origins` such origins exist, w_T = `seasonal_weight`.
+    """
     n = len(y)
+    z = np.log1p(np.maximum(y, 0.0))
+    steps = np.arange(1, horizon + 1)
+    move = np.full((n + 1, horizon), np.nan)  # the seasonal change the profile at T predicts
+    change = np.full((n + 1, horizon), np.nan)  # the realised log change z[T+h-1] - z[T-1]
+    has_profile = np.zeros(n + 1, dtype=bool)
+    for t in range(1, n + 1):
+        prof = seasonal_profile(z[:t], moy[:t], spec=spec)
+        last = int(moy[t - 1])
+        move[t] = prof[(last + steps) % SEASON] - prof[last]
+        has_profile[t] = bool(prof.any())
+        seen = t + steps - 1 < n
+        change[t, seen] = z[t + steps[seen] - 1] - z[t - 1]
+    decay = 12.0 * spec.half_life_years
     out = np.full((n + 1, horizon), np.nan)
     for t in range(max(first, 1), n + 1):
-        out[t] = point_path(y[:t], moy[:t], horizon, spec=spec)
+        w = spec.seasonal_weight
+        if spec.learn_weight:
+            # Origins o <= t - h: their h-step outcome z[o+h-1] is known from y[:t].
+            past = [np.flatnonzero(has_profile[1 : t - h + 1]) + 1 for h in steps]
+            if len(past[0]) >= spec.calibration_origins:
+                x = np.concatenate([move[o, h] for h, o in enumerate(past)])
+                d = np.concatenate([change[o, h] for h, o in enumerate(past)])
+                v = np.concatenate([0.5 ** ((t - 1 - (o + h)) / decay) for h, o in enumerate(past)])
+                slope = _weighted_median_slope(x, d, v)
+                if np.isfinite(slope):
+                    w = float(np.clip(slope, 0.0, 1.0))
+        out[t] = np.maximum(np.expm1(z[t - 1] + w * move[t]), 0.0)
     return out
 
 
@@ -201,22 +249,37 @@ def fallback_intervals(
 def _empirical(
     y: np.ndarray, points: np.ndarray, levels: Sequence[int]
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Intervals from quantiles of a model's own past h-step errors (all of them), clipped at zero."""
+    """Intervals from quantiles of a model's own past h-step errors (all of them), clipped at zero.
+
+    The errors known at origin t are those of earlier origins, a window that grows by one each
+    step, so they are kept sorted as they arrive and the quantiles (numpy's default, linear
+    interpolation) read off directly: one `np.quantile` per origin and horizon took most of a
+    forecast's time.
+    """
     n, horizon = len(y), points.shape[1]
     err = _errors(y, points)
     out = {lv: (np.full((n + 1, horizon), np.nan), np.full((n + 1, horizon), np.nan)) for lv in levels}
-    for t in range(1, n + 1):
-        for h in range(1, horizon + 1):
-            e = err[: t - h + 1, h - 1]
-            e = e[~np.isnan(e)]
-            if len(e) < 3 or np.isnan(points[t, h - 1]):
+    probs = [(lv, (1 - lv / 100) / 2, 1 - (1 - lv / 100) / 2) for lv in levels]
+    for h in range(1, horizon + 1):
+        known: list[float] = []
+        for t in range(1, n + 1):
+            e = err[t - h, h - 1] if t - h >= 0 else np.nan
+            if not np.isnan(e):
+                bisect.insort(known, float(e))
+            if len(known) < 3 or np.isnan(points[t, h - 1]):
                 continue
-            for lv in levels:
-                a = 1 - lv / 100
-                q = np.quantile(e, [a / 2, 1 - a / 2])
-                out[lv][0][t, h - 1] = max(points[t, h - 1] + q[0], 0.0)
-                out[lv][1][t, h - 1] = max(points[t, h - 1] + q[1], 0.0)
+            for lv, lo_p, hi_p in probs:
+                out[lv][0][t, h - 1] = max(points[t, h - 1] + _quantile(known, lo_p), 0.0)
+                out[lv][1][t, h - 1] = max(points[t, h - 1] + _quantile(known, hi_p), 0.0)
     return out
+
+
+def _quantile(ordered: list[float], p: float) -> float:
+    """numpy's default ('linear') quantile of an already sorted list."""
+    pos = p * (len(ordered) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def naive_points(y: np.ndarray, horizon: int, *, first: int) -> np.ndarray:
