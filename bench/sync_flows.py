@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -118,7 +120,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
 
     def full_sync() -> None:
+        """What a user runs: the `corridor sync` command, from process start to exit."""
         db = tmp / "bench.duckdb"
+        db.unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "corridor.cli", "sync", "--mirror", str(args.mirror), "--db", str(db)]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+    def inprocess_sync() -> None:
+        """The same sync from Python in one process (`ingest.sync`, no workers)."""
+        db = tmp / "serial.duckdb"
         db.unlink(missing_ok=True)
         ingest.sync(db=db, mirror=args.mirror)
 
@@ -136,6 +146,7 @@ def main() -> None:
     c0 = cpu()
     sync_all = timed(full_sync, args.repeat)
     sync_cpu = (cpu() - c0) / args.repeat
+    sync_serial = timed(inprocess_sync, args.repeat)
     sync_enc = timed(encounter_sync, args.repeat)
     base_read = timed(lambda: pandas_read(args.mirror), args.repeat)
     noop = timed(lambda: ingest.sync(db=tmp / "bench.duckdb", mirror=args.mirror), args.repeat)
@@ -153,8 +164,12 @@ def main() -> None:
     med = statistics.median
     print(f"{'measure':<48} {'corridor':>10} {'baseline':>10} {'ratio':>7}")
     print(
-        f"{'full sync, whole mirror (s)':<48} {med(sync_all):>10.3f} {med(base_read):>10.3f} "
+        f"{'full sync, `corridor sync` command (s)':<48} {med(sync_all):>10.3f} {med(base_read):>10.3f} "
         f"{med(sync_all) / med(base_read):>7.2f}"
+    )
+    print(
+        f"{'  same, in-process, no workers (s)':<48} {med(sync_serial):>10.3f} {med(base_read):>10.3f} "
+        f"{med(sync_serial) / med(base_read):>7.2f}"
     )
     print(
         f"{'sync, encounter datasets only (s)':<48} {med(sync_enc):>10.3f} {med(base_read):>10.3f} "
