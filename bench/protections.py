@@ -1,6 +1,6 @@
 """Remove each protection once and show which test catches it (issue 8's closing proof).
 
-For every protection below, a copy of `src/` and `tests/` is made in a temporary folder, the
+For every protection below, a copy of `src/`, `tests/` and `bench/` is made in a temporary folder, the
 protection is removed with one small source edit, and only the tests named for it run against
 the copy (PYTHONPATH puts the copy first). A protection counts as proven when at least one of
 its tests fails. The edits are exact text replacements: if the code moves and an edit no longer
@@ -207,6 +207,51 @@ PROTECTIONS: tuple[Protection, ...] = (
         (W + "test_slow_answers_time_out_cleanly",),
     ),
     Protection(
+        "4 web hardening",
+        "answer cache bounded by entries",
+        "src/corridor/web/state.py",
+        (
+            (
+                "len(self.cache) > self.cache_size or self.cache_bytes > self.cache_max_bytes",
+                "self.cache_bytes > self.cache_max_bytes",
+            ),
+        ),
+        ("tests/test_web_cache.py::test_bounded_by_entries_least_recently_used_out",),
+    ),
+    Protection(
+        "4 web hardening",
+        "answer cache bounded by bytes",
+        "src/corridor/web/state.py",
+        (
+            (
+                "len(self.cache) > self.cache_size or self.cache_bytes > self.cache_max_bytes",
+                "len(self.cache) > self.cache_size",
+            ),
+        ),
+        ("tests/test_web_cache.py::test_bounded_by_bytes",),
+    ),
+    Protection(
+        "4 web hardening",
+        "cached answers keyed by warehouse release (a new sync invalidates them)",
+        "src/corridor/web/state.py",
+        (("        if cur is None or (fkey is not None and cur.key != fkey):", "        if cur is None:"),),
+        ("tests/test_web_cache.py::test_a_new_sync_invalidates_the_cache",),
+    ),
+    Protection(
+        "4 web hardening",
+        "identical concurrent requests compute once",
+        "src/corridor/web/state.py",
+        (("            leader = flight is None\n", "            leader = True  # everyone computes\n"),),
+        ("tests/test_web_cache.py::test_identical_concurrent_requests_compute_once",),
+    ),
+    Protection(
+        "5 load",
+        "each request reads through its own DuckDB cursor",
+        "src/corridor/web/state.py",
+        (("            yield version, twin\n", "            yield version, version.obs\n"),),
+        ("tests/test_web_soak.py::test_short_soak_has_no_errors_and_no_growth",),
+    ),
+    Protection(
         "6 reproducibility",
         "simulations draw from the seeded generator",
         "src/corridor/simulate/pathways.py",
@@ -229,7 +274,7 @@ PROTECTIONS: tuple[Protection, ...] = (
 
 
 def _copy_tree(dest: Path) -> None:
-    for part in ("src", "tests"):
+    for part in ("src", "tests", "bench"):
         shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copyfile(ROOT / "pyproject.toml", dest / "pyproject.toml")
 
