@@ -15,7 +15,10 @@ from corridor.analysis import forecast as fc
 from corridor.errors import UsageError
 from corridor.flows import FlowsResult
 
-MODEL_NAME = "Corridor seasonal random walk (half weight, log scale) with adaptive conformal intervals"
+MODEL_NAME = (
+    "Corridor seasonal random walk (weight learned from the series' past, log scale) "
+    "with adaptive conformal intervals"
+)
 CHART_SERIES = 8
 
 

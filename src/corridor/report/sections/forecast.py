@@ -16,10 +16,12 @@ def build(obs: Any) -> Section:
     try:
         total = obs.forecast(region="southwest", horizon=6)
         sec.text(
-            "Corridor's default model (a fixed rule, the same for every series: naive and seasonal "
-            "changes combined on the log scale, with adaptive conformal intervals from its own past "
-            "errors) forecasts the next six months. Its backtest against the naive forecast is shown "
-            "beside it: border flows break with policy, and beating 'same as last month' is hard."
+            "Corridor's default model (one rule for every series: the last value plus the seasonal "
+            "change, weighted by how well the season has predicted this series' own past changes, "
+            "on the log scale, with adaptive conformal intervals from its own past errors) forecasts "
+            "the next six months. Its backtest against the naive forecast is shown beside it: border "
+            "flows break with policy, and beating 'same as last month' is hard. Where past errors "
+            "were large the intervals are wide, down to zero."
         )
         sec.chart(total.chart(), alt="Southwest encounters: history, forecast and intervals")
         sec.table(total.tidy(), title="Forecast: southwest encounters", caption=total.caption())
