@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import random
@@ -167,11 +168,23 @@ def next_request(rng: random.Random) -> tuple[str, str]:
 
 
 def rss(pid: int) -> int:
-    """Resident memory of process `pid` in bytes (VmRSS from /proc/PID/status)."""
+    """Resident memory in bytes of process `pid` and its descendants (`serve --workers N` runs
+    its workers as child processes), from VmRSS in /proc/PID/status."""
+    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+            total = int(line.split()[1]) * 1024
+            break
+    else:
+        raise RuntimeError(f"no VmRSS for process {pid}")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for child in children:
+        with contextlib.suppress(OSError, RuntimeError):  # a child that just exited
+            total += rss(int(child))
+    return total
 
 
 @dataclass
@@ -369,11 +382,14 @@ def run(
     cache_size: int = 256,
     prelude: str = "",
     app_kwargs: str = "",
+    workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Start `corridor serve` on `db`, soak it, stop it (see `web_load.start_server` for the rest)."""
     load_before = os.getloadavg()[0]
-    proc, base = start_server(db, cache_size=cache_size, prelude=prelude, app_kwargs=app_kwargs)
+    proc, base = start_server(
+        db, cache_size=cache_size, prelude=prelude, app_kwargs=app_kwargs, workers=workers
+    )
     try:
         report = asyncio.run(
             soak(
@@ -438,6 +454,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
     parser.add_argument("--warmup", type=float, help="seconds not measured at the start (default a fifth)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (corridor serve --workers)")
     parser.add_argument("--write", action="store_true", help=f"put the results in {RESULTS.name}")
     args = parser.parse_args()
     db = args.db or build_warehouse(args.mirror)
@@ -450,6 +467,7 @@ def main() -> None:
         duration=args.duration,
         warmup=args.warmup,
         seed=args.seed,
+        workers=args.workers,
         progress=lambda line: print(line, flush=True),
     )
     command = " ".join(["python bench/soak.py", *(a for a in sys.argv[1:] if a != "--write")])

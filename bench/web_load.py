@@ -61,13 +61,15 @@ def free_port() -> int:
 
 
 def start_server(
-    db: Path, *, cache_size: int = 256, prelude: str = "", app_kwargs: str = ""
+    db: Path, *, cache_size: int = 256, prelude: str = "", app_kwargs: str = "", workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`corridor serve --db DB --port PORT` in a child process on 127.0.0.1; returns it and its base URL.
 
     It is the real `serve` command (its uvicorn settings, its start-up check), with `create_app`
     given `cache_size` and `app_kwargs` (Python source of more keyword arguments, which may use
-    names that `prelude`, Python source run first in the child, defines).
+    names that `prelude`, Python source run first in the child, defines). With `workers` > 1 the
+    worker processes build the app themselves, so `cache_size`, `prelude` and `app_kwargs` apply
+    to the start-up check only.
     """
     port = free_port()
     extra = f", {app_kwargs}" if app_kwargs else ""
@@ -78,7 +80,8 @@ def start_server(
             prelude,
             "corridor.web.create_app = functools.partial("
             f"corridor.web.create_app, cache_size={cache_size}{extra})",
-            f"sys.argv = ['corridor', 'serve', '--db', {str(db)!r}, '--port', '{port}']",
+            f"sys.argv = ['corridor', 'serve', '--db', {str(db)!r}, '--port', '{port}', "
+            f"'--workers', '{workers}']",
             "from corridor.cli import main",
             "main()",
         ]

@@ -332,6 +332,65 @@ def test_serve_binds_loopback_unless_public(monkeypatch: pytest.MonkeyPatch, war
     assert missing.exit_code == 2 and "no warehouse" in missing.output
 
 
+def test_serve_with_workers_runs_the_app_factory(monkeypatch: pytest.MonkeyPatch, warehouse: Path) -> None:
+    """`--workers N` hands uvicorn the app factory and the warehouse path, for N processes."""
+    import typer
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("CORRIDOR_DB", "unset")  # restored after the test: serve sets it
+    monkeypatch.setenv("CORRIDOR_SERVE_TIMEOUT", "30")
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append((app, kw)))
+    cli = typer.Typer()
+    serve.register(cli)
+    cli.command("noop")(lambda: None)
+    res = CliRunner().invoke(cli, ["serve", "--db", str(warehouse), "--workers", "2", "--timeout", "12"])
+    assert res.exit_code == 0, res.output
+    app, kw = calls[-1]
+    assert app == "corridor.web.app:app_from_env" and kw["factory"] and kw["workers"] == 2
+    assert kw["host"] == "127.0.0.1"
+    assert os.environ["CORRIDOR_DB"] == str(warehouse.resolve())
+    assert os.environ["CORRIDOR_SERVE_TIMEOUT"] == "12.0"
+    with TestClient(__import__("corridor.web.app", fromlist=["app_from_env"]).app_from_env()) as c:
+        assert c.get("/api/v1/flows", params={"region": "southwest", "by": "fiscal_year"}).status_code == 200
+
+
+def test_serve_with_two_worker_processes_answers(warehouse: Path) -> None:
+    """A real `corridor serve --workers 2`: two server processes, the same answers from either."""
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "corridor.cli", "serve", "--db", str(warehouse), "--port", str(port)]
+    proc = subprocess.Popen([*cmd, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        bodies = set()
+        with httpx.Client(base_url=base, timeout=30) as client:  # new connections spread over workers
+            for _ in range(6):
+                r = client.get("/api/v1/flows", params={"region": "southwest", "by": "fiscal_year"})
+                assert r.status_code == 200, r.text
+                bodies.add(json.dumps(r.json()["data"], sort_keys=True))
+        assert len(bodies) == 1
+        workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(workers) >= 2, workers
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def test_no_file_paths_over_the_web(warehouse: Path) -> None:
     """Verbs that accept a file (a user's framework) take only ids over the web."""
     opened: list[str] = []

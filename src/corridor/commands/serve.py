@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
@@ -43,6 +44,15 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Bind this address instead (non-loopback needs --public).")
         ] = None,
         timeout: Annotated[float, typer.Option(help="Seconds a request may take.", min=1)] = 30.0,
+        workers: Annotated[
+            int,
+            typer.Option(
+                help="Server processes. Each has its own answer cache; more than one lets busy "
+                "dashboards use more than one core.",
+                min=1,
+                max=32,
+            ),
+        ] = 1,
     ) -> None:
         """Serve the dashboard and the JSON API (/api/v1, /openapi.json), read-only."""
         import uvicorn
@@ -68,8 +78,16 @@ def register(app: typer.Typer) -> None:
             f"(warehouse {application.state.warehouse.path}, version {version.tag}); Ctrl+C stops it.",
             highlight=False,
         )
+        settings: dict[str, Any] = {}
+        if workers > 1:
+            # Worker processes each build the app from the environment: the same warehouse file.
+            os.environ["CORRIDOR_DB"] = str(application.state.warehouse.path)
+            os.environ["CORRIDOR_SERVE_TIMEOUT"] = str(timeout)
+            application.state.warehouse.close()
+            settings = {"factory": True, "workers": workers}
         uvicorn.run(
-            application,
+            "corridor.web.app:app_from_env" if workers > 1 else application,
+            **settings,
             host=address,
             port=port,
             log_level="warning",

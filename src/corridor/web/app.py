@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,9 @@ def create_app(
     _handlers(app)
     app.add_middleware(Limits, timeout=timeout)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for one of `corridor serve --workers N`'s processes: warehouse from $CORRIDOR_DB,
+    request time limit from $CORRIDOR_SERVE_TIMEOUT (both set by `serve`)."""
+    return create_app(timeout=float(os.environ.get("CORRIDOR_SERVE_TIMEOUT", "30")))
