@@ -111,8 +111,7 @@ def default_model(obs):
     has = obs.con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicators'"
     ).fetchone()[0]
-    if not has:
-        pytest.skip("the warehouse has no indicators view")
+    assert has, "the synced warehouse has no indicators view"
     return obs.drivers()
 
 

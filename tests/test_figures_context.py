@@ -3,14 +3,13 @@ context datasets: transit flows, UNHCR asylum, EOIR courts, partner-donor aid.""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from corridor import ingest
+from tests.conftest import data_dir
 
 CONTEXT = [
     "unhcr",
@@ -24,18 +23,10 @@ CONTEXT = [
 ]
 
 
-def _data_dir() -> Path:
-    env = os.environ.get("CORRIDOR_TEST_DATA")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip(f"real data folder not found at {path}; set CORRIDOR_TEST_DATA")
-    return path
-
-
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     db = tmp_path_factory.mktemp("context") / "corridor.duckdb"
-    ingest.sync(db=db, mirror=_data_dir(), only=CONTEXT)
+    ingest.sync(db=db, mirror=data_dir(), only=CONTEXT)
     connection = duckdb.connect(str(db), read_only=True)
     yield connection
     connection.close()
