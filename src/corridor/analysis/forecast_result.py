@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -214,6 +215,7 @@ def build(
         )
     n = len(months)
     ys = list(mat)
+    started = time.perf_counter()  # Corridor's runs below serve the forecast and its backtest
     pts, ivs = fc.run_group(ys, months, horizon, levels, spec=spec)
     short = n < spec.first_origin + spec.calibration_origins
     if short:  # too few past forecasts to calibrate adaptively: plain conformal from all of them
@@ -237,6 +239,7 @@ def build(
         total_frame = _rows(
             months[-1], horizon, levels, t_point[n], {lv: (t_ivs[lv][0][n], t_ivs[lv][1][n]) for lv in levels}
         )
+    corridor_seconds = time.perf_counter() - started
     if bt_origins:
         backtest = fc.backtest_series(
             series,
@@ -246,6 +249,7 @@ def build(
             levels=levels,
             baselines=baselines,
             corridor=corridor_runs,
+            corridor_seconds=corridor_seconds,
             spec=spec,
             progress=progress,
         )
