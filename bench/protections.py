@@ -41,6 +41,7 @@ class Protection:
 R = "tests/test_reliability.py::"
 I = "tests/test_ingest.py::"  # noqa: E741
 W = "tests/test_web_api.py::"
+C = "tests/test_web_compute.py::"
 
 PROTECTIONS: tuple[Protection, ...] = (
     Protection(
@@ -100,7 +101,7 @@ PROTECTIONS: tuple[Protection, ...] = (
         "1 faults",
         "parse workers die with a killed sync",
         "src/corridor/ingest.py",
-        (("            initializer=_die_with_parent,", "            initializer=None,"),),
+        (("            initializer=die_with_parent,", "            initializer=None,"),),
         (R + "test_killed_sync_leaves_no_parse_workers",),
     ),
     Protection(
@@ -249,7 +250,69 @@ PROTECTIONS: tuple[Protection, ...] = (
         "each request reads through its own DuckDB cursor",
         "src/corridor/web/state.py",
         (("            yield version, twin\n", "            yield version, version.obs\n"),),
-        ("tests/test_web_soak.py::test_short_soak_has_no_errors_and_no_growth",),
+        ("tests/test_web_soak.py::test_short_soak_has_no_errors_and_no_growth[server-threads]",),
+    ),
+    Protection(
+        "2 concurrency",
+        "compute workers answer only for the warehouse state the request leased",
+        "src/corridor/web/compute.py",
+        (
+            (
+                "    if file_key(path) != key:\n        return None\n"
+                "    obs = open_observatory(path, obs_class)\n",
+                "    obs = open_observatory(path, obs_class)\n",
+            ),
+            ("    if file_key(path) != key:  # replaced", "    if False:  # replaced"),
+        ),
+        (C + "test_a_replaced_file_is_never_answered_for_the_old_lease",),
+    ),
+    Protection(
+        "5 load",
+        "new flows questions are computed before analyses",
+        "src/corridor/web/compute.py",
+        (
+            (
+                "                if self._flows:\n",
+                "                if self._analyses and not flows_only:\n"
+                "                    return self._analyses.popleft()\n"
+                "                if self._flows:\n",
+            ),
+        ),
+        (C + "test_flows_questions_go_first",),
+    ),
+    Protection(
+        "5 load",
+        "a compute worker that died between questions is replaced before the next",
+        "src/corridor/web/compute.py",
+        (
+            (
+                "                if conn is None or not self._procs[index].is_alive():",
+                "                if conn is None:",
+            ),
+        ),
+        (C + "test_a_dead_worker_is_replaced",),
+    ),
+    Protection(
+        "5 load",
+        "a question that kills its worker is a 503, and the server goes on",
+        "src/corridor/web/app.py",
+        (
+            ("    @app.exception_handler(WorkerStopped)\n", ""),
+            ("    async def stopped(", "    async def _unused("),
+        ),
+        (C + "test_a_worker_dying_mid_question_is_a_503",),
+    ),
+    Protection(
+        "5 load",
+        "compute workers that cannot start leave the server computing itself",
+        "src/corridor/web/app.py",
+        (
+            (
+                "            except (ValueError, RuntimeError) as exc:",
+                "            except ZeroDivisionError as exc:",
+            ),
+        ),
+        (C + "test_workers_that_cannot_start_leave_the_server_computing_itself",),
     ),
     Protection(
         "6 reproducibility",

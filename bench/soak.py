@@ -168,8 +168,8 @@ def next_request(rng: random.Random) -> tuple[str, str]:
 
 
 def rss(pid: int) -> int:
-    """Resident memory in bytes of process `pid` and its descendants (`serve --workers N` runs
-    its workers as child processes), from VmRSS in /proc/PID/status."""
+    """Resident memory in bytes of process `pid` and its descendants (`serve --workers N` and
+    `--compute N` run their workers as child processes), from VmRSS in /proc/PID/status."""
     total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -177,10 +177,10 @@ def rss(pid: int) -> int:
             break
     else:
         raise RuntimeError(f"no VmRSS for process {pid}")
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
+    children: list[str] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):  # children belong to the thread that started them
+        with contextlib.suppress(OSError):
+            children += (task / "children").read_text().split()
     for child in children:
         with contextlib.suppress(OSError, RuntimeError):  # a child that just exited
             total += rss(int(child))
@@ -383,12 +383,13 @@ def run(
     prelude: str = "",
     app_kwargs: str = "",
     workers: int = 1,
+    compute: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Start `corridor serve` on `db`, soak it, stop it (see `web_load.start_server` for the rest)."""
     load_before = os.getloadavg()[0]
     proc, base = start_server(
-        db, cache_size=cache_size, prelude=prelude, app_kwargs=app_kwargs, workers=workers
+        db, cache_size=cache_size, prelude=prelude, app_kwargs=app_kwargs, workers=workers, compute=compute
     )
     try:
         report = asyncio.run(
@@ -455,6 +456,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, help="seconds not measured at the start (default a fifth)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="server processes (corridor serve --workers)")
+    parser.add_argument(
+        "--compute",
+        type=int,
+        help="compute worker processes (corridor serve --compute; default: its default)",
+    )
     parser.add_argument("--write", action="store_true", help=f"put the results in {RESULTS.name}")
     args = parser.parse_args()
     db = args.db or build_warehouse(args.mirror)
@@ -468,6 +474,7 @@ def main() -> None:
         warmup=args.warmup,
         seed=args.seed,
         workers=args.workers,
+        compute=args.compute,
         progress=lambda line: print(line, flush=True),
     )
     command = " ".join(["python bench/soak.py", *(a for a in sys.argv[1:] if a != "--write")])

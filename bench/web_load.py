@@ -61,7 +61,13 @@ def free_port() -> int:
 
 
 def start_server(
-    db: Path, *, cache_size: int = 256, prelude: str = "", app_kwargs: str = "", workers: int = 1
+    db: Path,
+    *,
+    cache_size: int = 256,
+    prelude: str = "",
+    app_kwargs: str = "",
+    workers: int = 1,
+    compute: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`corridor serve --db DB --port PORT` in a child process on 127.0.0.1; returns it and its base URL.
 
@@ -69,7 +75,7 @@ def start_server(
     given `cache_size` and `app_kwargs` (Python source of more keyword arguments, which may use
     names that `prelude`, Python source run first in the child, defines). With `workers` > 1 the
     worker processes build the app themselves, so `cache_size`, `prelude` and `app_kwargs` apply
-    to the start-up check only.
+    to the start-up check only. `compute` is `serve --compute` (None: its default).
     """
     port = free_port()
     extra = f", {app_kwargs}" if app_kwargs else ""
@@ -81,7 +87,9 @@ def start_server(
             "corridor.web.create_app = functools.partial("
             f"corridor.web.create_app, cache_size={cache_size}{extra})",
             f"sys.argv = ['corridor', 'serve', '--db', {str(db)!r}, '--port', '{port}', "
-            f"'--workers', '{workers}']",
+            f"'--workers', '{workers}'"
+            + (f", '--compute', '{compute}'" if compute is not None else "")
+            + "]",
             "from corridor.cli import main",
             "main()",
         ]

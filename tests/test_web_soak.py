@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))  # for bench/soak.py and bench/web_load.py
 
@@ -43,8 +45,11 @@ def problems(report: soak.Report, *, max_growth: float = MAX_GROWTH) -> list[str
     return found
 
 
-def test_short_soak_has_no_errors_and_no_growth(warehouse: Path) -> None:
-    report = soak.run(warehouse, clients=20, duration=12, warmup=4, seed=2)
+@pytest.mark.parametrize("compute", [None, 0], ids=["compute-workers", "server-threads"])
+def test_short_soak_has_no_errors_and_no_growth(warehouse: Path, compute: int | None) -> None:
+    # Both ways `corridor serve` computes new questions: worker processes (the default) and its
+    # own threads (`--compute 0`), where requests share one warehouse connection's cursors.
+    report = soak.run(warehouse, clients=20, duration=12, warmup=4, seed=2, compute=compute)
     summary = "\n".join([*report.table(), report.memory()])
     assert not problems(report), summary
     assert report.stats()["measured"] >= 200, summary  # it really drove load

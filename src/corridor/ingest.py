@@ -9,15 +9,11 @@ the checksum it was fetched with (see `store`). So a sync lands whole or not at 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import dataclasses
 import datetime as dt
 import json
 import multiprocessing as mp
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -29,6 +25,7 @@ import pyarrow as pa
 
 from corridor import config, fetch
 from corridor.errors import FetchError, UsageError
+from corridor.processes import die_with_parent
 from corridor.sources import SOURCES, Source
 from corridor.sources.base import Coverage, CubeSpec, Parsed
 from corridor.store import Warehouse
@@ -214,16 +211,6 @@ def _parse_in_worker(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Par
     return dataclasses.replace(parsed, frames=tables)  # type: ignore[arg-type]
 
 
-def _die_with_parent(parent: int | None) -> None:
-    """In a worker: ask Linux to kill this process when its parent dies (e.g. a sync killed
-    with SIGKILL), so no worker is left waiting for work forever."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if parent is not None and os.getppid() != parent:
-        os._exit(1)  # the parent (forked from) died before the request above took effect
-
-
 def _thread_count() -> int | None:
     """Threads of this process, native ones included (Linux: /proc/self/task); None if unknown."""
     try:
@@ -269,7 +256,7 @@ class _Parser:
         self.pool = ProcessPoolExecutor(
             max_workers=n,
             mp_context=ctx,
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid() if ctx.get_start_method() == "fork" else None,),
         )
         self.pool.submit(int)  # launch the workers now, before this process starts threads

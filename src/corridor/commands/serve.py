@@ -53,6 +53,18 @@ def register(app: typer.Typer) -> None:
                 max=32,
             ),
         ] = 1,
+        compute: Annotated[
+            int | None,
+            typer.Option(
+                help="Worker processes (per server process) that compute new API questions, so "
+                "cached answers are never held up by a computation: one for flows questions and "
+                "one per CPU for analyses (at most 4 in all) unless given; 0 computes on the "
+                "server's own threads.",
+                min=0,
+                max=32,
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
         """Serve the dashboard and the JSON API (/api/v1, /openapi.json), read-only."""
         import uvicorn
@@ -61,7 +73,9 @@ def register(app: typer.Typer) -> None:
 
         try:
             address = bind_address(host=host, public=public)
-            application = create_app(db=db, timeout=timeout)
+            if compute is None:
+                compute = default_compute()
+            application = create_app(db=db, timeout=timeout, compute=compute)
             version = application.state.warehouse.current()  # fail now, not on the first request
         except CorridorError as exc:
             fail(exc)
@@ -83,6 +97,7 @@ def register(app: typer.Typer) -> None:
             # Worker processes each build the app from the environment: the same warehouse file.
             os.environ["CORRIDOR_DB"] = str(application.state.warehouse.path)
             os.environ["CORRIDOR_SERVE_TIMEOUT"] = str(timeout)
+            os.environ["CORRIDOR_SERVE_COMPUTE"] = str(compute)
             application.state.warehouse.close()
             settings = {"factory": True, "workers": workers}
         uvicorn.run(
@@ -96,3 +111,9 @@ def register(app: typer.Typer) -> None:
             timeout_keep_alive=5,
             h11_max_incomplete_event_size=32 * 1024,
         )
+
+
+def default_compute() -> int:
+    """Compute workers when `--compute` is not given: one for flows questions, one per CPU for
+    analyses, at most 4 (each holds its own warehouse connection and libraries, ~250 MB)."""
+    return min(1 + (os.cpu_count() or 1), 4)

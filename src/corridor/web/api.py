@@ -22,7 +22,7 @@ from corridor.flows import Cube
 from corridor.reference.countries import country_name
 from corridor.reference.sectors import SECTORS
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
-from corridor.web import verbs
+from corridor.web import compute, verbs
 from corridor.web.params import FlowsParams
 from corridor.web.results import MAX_CACHED_ROWS, Shown, jsonable, show
 from corridor.web.state import Version, WarehouseState
@@ -158,13 +158,23 @@ async def flows(request: Request, params: Annotated[FlowsParams, Query()]) -> Re
 
 
 def _flows_json(request: Request, params: FlowsParams, key: tuple[Any, ...]) -> Response:
+    csv_url = f"{PREFIX}/flows.csv?{params.query()}"
     with state(request).lease() as (version, obs):
 
-        def compute() -> bytes:
+        def answer() -> bytes:
+            pool = workers(request)
+            body = None if pool is None else pool.answer(version.key, "flows", (params.kwargs(), csv_url))
+            if body is not None:
+                return body
             shown, _ = flows_shown(version, obs, params)
-            return dumps(shown.payload(csv_url=f"{PREFIX}/flows.csv?{params.query()}"))
+            return dumps(shown.payload(csv_url=csv_url))
 
-        return json_response(version.cached(key, compute), version)
+        return json_response(version.cached(key, answer), version)
+
+
+def workers(request: Request) -> compute.ComputePool | None:
+    """The app's compute worker processes (None: `corridor serve --compute 0`, and in tests)."""
+    return getattr(request.app.state, "compute", None)
 
 
 def flows_csv(request: Request, params: Annotated[FlowsParams, Query()]) -> Response:
@@ -181,7 +191,17 @@ def verb_answer(
     """Run a verb with raw query values (validated by `verbs.coerce`); cached per version."""
     kwargs = verbs.coerce(request.app.state.verb_params[verb.name], raw)
     key = verbs.cache_key(verb, kwargs)
+    csv_url = f"{PREFIX}/{verb.name}.csv" + (f"?{request.url.query}" if request.url.query else "")
     with state(request).lease() as (version, obs):
+        pool = workers(request)
+        if as_json and pool is not None:  # a worker process computes it (None: the version is gone)
+            body = version.cached(
+                ("json", *key),
+                lambda: pool.answer(version.key, "verb", (verb.name, kwargs, csv_url)),
+                keep=lambda answer: answer is not None,
+            )
+            if body is not None:
+                return Shown(None, None, "", {}), body, version
         shown = version.cached(
             key,
             lambda: show(verbs.call(obs, verb, kwargs), note=verb.note),
@@ -189,7 +209,6 @@ def verb_answer(
         )
         if not as_json:
             return shown, b"", version
-        csv_url = f"{PREFIX}/{verb.name}.csv" + (f"?{request.url.query}" if request.url.query else "")
         body = version.cached(("json", *key), lambda: dumps(shown.payload(csv_url=csv_url)))
         return shown, body, version
 

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import corridor
@@ -25,6 +26,7 @@ from corridor.errors import CorridorError, WarehouseError
 from corridor.observatory import Observatory
 from corridor.web import api, verbs
 from corridor.web.assets import STATIC_DIR, vega_bundle
+from corridor.web.compute import ComputePool, WorkerStopped
 from corridor.web.params import describe_errors
 from corridor.web.render import page
 from corridor.web.security import Limits
@@ -59,6 +61,10 @@ def _handlers(app: FastAPI) -> None:
     async def no_warehouse(request: Request, exc: WarehouseError) -> Response:
         return _error(request, 503, str(exc))
 
+    @app.exception_handler(WorkerStopped)
+    async def stopped(request: Request, exc: WorkerStopped) -> Response:
+        return _error(request, 503, f"{exc}; a new worker has started: try again")
+
     @app.exception_handler(CorridorError)
     async def usage(request: Request, exc: CorridorError) -> Response:
         return _error(request, 422, str(exc))
@@ -85,11 +91,14 @@ def create_app(
     cache_size: int = 256,
     cache_bytes: int = CACHE_BYTES,
     obs_class: type = Observatory,
+    compute: int = 0,
 ) -> FastAPI:
     """The Corridor web app on the warehouse at `db` (else $CORRIDOR_DB or ./corridor.duckdb).
 
     Answers are cached per warehouse version: at most `cache_size` of them and `cache_bytes`
-    bytes (estimated); `cache_size=0` turns the cache off.
+    bytes (estimated); `cache_size=0` turns the cache off. With `compute` > 0, new API
+    questions are computed in that many worker processes (`corridor.web.compute`), started
+    when the app starts serving; with 0, on the server's own threads.
     """
     warehouse = WarehouseState(
         config.warehouse_path(db), cache_size=cache_size, cache_bytes=cache_bytes, obs_class=obs_class
@@ -98,8 +107,22 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        warehouse.close()
+        pool = None
+        if compute > 0:
+            try:
+                pool = ComputePool(warehouse.path, obs_class, compute)
+                await run_in_threadpool(pool.start)
+            except (ValueError, RuntimeError) as exc:  # still serve: compute on our own threads
+                log.warning("computing on the server's threads: %s", exc)
+                pool = None
+        app.state.compute = pool
+        try:
+            yield
+        finally:
+            app.state.compute = None
+            if pool is not None:
+                await run_in_threadpool(pool.close)
+            warehouse.close()
 
     app = FastAPI(
         title="Corridor",
@@ -117,6 +140,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.warehouse = warehouse
+    app.state.compute = None
     app.state.obs_class = obs_class
     app.state.verbs = verbs.available(obs_class)
     app.state.verb_params = {
@@ -151,5 +175,9 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The app for one of `corridor serve --workers N`'s processes: warehouse from $CORRIDOR_DB,
-    request time limit from $CORRIDOR_SERVE_TIMEOUT (both set by `serve`)."""
-    return create_app(timeout=float(os.environ.get("CORRIDOR_SERVE_TIMEOUT", "30")))
+    request time limit from $CORRIDOR_SERVE_TIMEOUT, compute workers from
+    $CORRIDOR_SERVE_COMPUTE (all set by `serve`)."""
+    return create_app(
+        timeout=float(os.environ.get("CORRIDOR_SERVE_TIMEOUT", "30")),
+        compute=int(os.environ.get("CORRIDOR_SERVE_COMPUTE", "0")),
+    )

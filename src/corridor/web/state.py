@@ -56,6 +56,19 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def open_observatory(path: Path, obs_class: type = Observatory) -> Any:
+    """An Observatory on the file at `path` as it is now, with its cube metadata loaded."""
+    obs = obs_class(path)
+    # Observatory opened the path through DuckDB's instance cache, which may still hold the
+    # file as it was before the sync; swap in a connection to the file as it is now.
+    obs.con.close()
+    obs.con = _connect(path)
+    if hasattr(obs, "_cubes"):
+        obs._cubes = None
+    obs.cubes  # noqa: B018 - load the cube metadata once per version
+    return obs
+
+
 def _sql_text(text: str) -> str:
     return text.replace("'", "''")
 
@@ -238,14 +251,7 @@ class WarehouseState:
         self._opened = 0
 
     def _open(self, key: FileKey) -> Version:
-        obs = self.obs_class(self.path)
-        # Observatory opened the path through DuckDB's instance cache, which may still hold the
-        # file as it was before the sync; swap in a connection to the file as it is now.
-        obs.con.close()
-        obs.con = _connect(self.path)
-        if hasattr(obs, "_cubes"):
-            obs._cubes = None
-        obs.cubes  # noqa: B018 - load the cube metadata once per version
+        obs = open_observatory(self.path, self.obs_class)
         self._opened += 1
         return Version(
             number=self._opened,

@@ -1,0 +1,181 @@
+"""The web app's compute worker processes (`corridor.web.compute`): same answers as the server's
+own threads, flows questions first, never an answer from a warehouse state the request did not
+lease, and a worker that dies is replaced."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from corridor.observatory import Observatory
+from corridor.web import create_app
+from corridor.web.compute import ComputePool, _Task
+from corridor.web.state import file_key
+
+FLOWS = "/api/v1/flows?by=month,citizenship&since=2021-03&until=2022-05&region=southwest"
+INDICATORS = "/api/v1/indicators?country=GTM,HND&indicator=wdi.homicide_rate"
+BAD = ["/api/v1/flows?by=month&citizenship=XXX", "/api/v1/forecast?region=southwest&until=1990-01"]
+
+
+def _without_timings(value: Any) -> Any:
+    """A forecast's backtest reports how long each model took: the one part that may differ."""
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def pool_app(warehouse: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(db=warehouse, compute=1)) as client:
+        yield client
+
+
+def test_workers_answer_as_the_server_would(
+    warehouse: Path, pool_app: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(db=warehouse)) as plain:
+        expected = {q: plain.get(q) for q in [FLOWS, INDICATORS, "/api/v1/forecast?region=southwest", *BAD]}
+    # From here the server process cannot compute: every answer below comes from the worker.
+    for method in ("flows", "indicators", "forecast"):
+        monkeypatch.setattr(Observatory, method, _refuse)
+    for query, want in expected.items():
+        got = pool_app.get(query)
+        assert got.status_code == want.status_code, query
+        if want.status_code == 200:
+            assert _without_timings(got.json()) == _without_timings(want.json()), query
+        else:
+            assert got.json()["detail"] == want.json()["detail"], query
+    assert pool_app.app.state.compute.pids()  # type: ignore[attr-defined]
+
+
+def _refuse(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("computed in the server process")
+
+
+def _revised_copy(warehouse: Path, dest: Path) -> Path:
+    """A copy of the warehouse in which every all-encounters count is one higher."""
+    shutil.copyfile(warehouse, dest)
+    with Observatory(warehouse) as obs:
+        table = next(c.table for c in obs.cubes if "region" in c.dims and "citizenship" in c.dims)
+    with duckdb.connect(str(dest)) as con:
+        con.execute(f'UPDATE "{table}" SET encounters = encounters + 1')
+    return dest
+
+
+def test_a_replaced_file_is_never_answered_for_the_old_lease(warehouse: Path, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse, db)
+    revised = _revised_copy(warehouse, tmp_path / "revised.duckdb")
+    args = ({"region": "southwest", "by": ["fiscal_year"]}, "")
+    old_key = file_key(db)
+    assert old_key is not None
+    early, late = ComputePool(db, Observatory, 1).start(), ComputePool(db, Observatory, 1).start()
+    try:
+        old = early.answer(old_key, "flows", args)
+        assert old is not None
+        os.replace(revised, db)  # what a sync does
+        new_key = file_key(db)
+        assert new_key != old_key
+        # A worker that has the old state open still answers for it; one that has not cannot
+        # open it any more and says so (the server then answers from its own leased version).
+        assert early.answer(old_key, "flows", args) == old
+        assert late.answer(old_key, "flows", args) is None
+        new = late.answer(new_key, "flows", args)  # type: ignore[arg-type]
+        assert new is not None and new != old
+        assert json.loads(new)["data"][0]["encounters"] > json.loads(old)["data"][0]["encounters"]
+    finally:
+        early.close()
+        late.close()
+
+
+def test_flows_questions_go_first(warehouse: Path) -> None:
+    pool = ComputePool(warehouse, Observatory, 2)  # not started: only its queues are used
+    key = file_key(warehouse)
+    assert key is not None
+    tasks = [_Task(key, kind, (n,)) for n, kind in enumerate(["verb", "flows", "verb", "flows"])]
+    for task in tasks:
+        (pool._flows if task.kind == "flows" else pool._analyses).append(task)
+    assert [t.args[0] for t in (pool._next(False) for _ in tasks)] == [1, 3, 0, 2]
+    # The flows-only worker waits while only analyses are queued, and takes the next flows question.
+    pool._analyses.append(tasks[0])
+    taken: list[_Task | None] = []
+    waiter = threading.Thread(target=lambda: taken.append(pool._next(True)))
+    waiter.start()
+    waiter.join(timeout=0.3)
+    assert waiter.is_alive() and not taken
+    with pool._cond:
+        pool._flows.append(tasks[1])
+        pool._cond.notify_all()
+    waiter.join(timeout=5)
+    assert taken == [tasks[1]] and list(pool._analyses) == [tasks[0]]
+
+
+def test_a_dead_worker_is_replaced(warehouse: Path) -> None:
+    pool = ComputePool(warehouse, Observatory, 1).start()
+    key = file_key(warehouse)
+    assert key is not None
+    args = ({"region": "southwest", "by": ["fiscal_year"]}, "")
+    try:
+        first = pool.answer(key, "flows", args)
+        (pid,) = pool.pids()
+        os.kill(pid, signal.SIGKILL)  # e.g. the kernel's out-of-memory killer, between questions
+        deadline = time.monotonic() + 10
+        while pid in pool.pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.answer(key, "flows", args) == first
+        assert pool.pids() and pool.pids() != [pid]
+    finally:
+        pool.close()
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User plus system CPU time of a process so far, in clock ticks (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_a_worker_dying_mid_question_is_a_503(pool_app: TestClient) -> None:
+    pool = pool_app.app.state.compute  # type: ignore[attr-defined]
+    answered = threading.Event()
+
+    def kill_when_busy() -> None:
+        (pid,) = pool.pids()
+        idle = _cpu_ticks(pid)
+        while not answered.is_set():  # kill once it has computed for 30 ms (a forecast takes longer)
+            if _cpu_ticks(pid) - idle >= 3:
+                os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.002)
+
+    killer = threading.Thread(target=kill_when_busy)
+    killer.start()
+    res = pool_app.get("/api/v1/forecast?region=southwest&horizon=24&by=citizenship")
+    answered.set()
+    killer.join()
+    assert res.status_code == 503, res.text
+    assert "try again" in res.json()["detail"]
+    assert pool_app.get(FLOWS).status_code == 200  # the next question finds a new worker
+
+
+def test_workers_that_cannot_start_leave_the_server_computing_itself(warehouse: Path) -> None:
+    class Local(Observatory):  # a class a spawned process cannot import by name
+        pass
+
+    with pytest.raises(RuntimeError, match="did not start"):
+        ComputePool(warehouse, Local, 1).start()
+    with TestClient(create_app(db=warehouse, compute=1, obs_class=Local)) as client:
+        assert client.app.state.compute is None  # type: ignore[attr-defined]
+        assert client.get(FLOWS).status_code == 200
