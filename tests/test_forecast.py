@@ -126,7 +126,9 @@ def test_mint_is_coherent_and_non_negative() -> None:
     parts[:, 0] = 0.5  # a tiny part that reconciliation may push below zero
     total = parts.sum(axis=1) * 0.8  # an incoherent base forecast of the total
     actual, fitted = _past_errors(rng, np.array([30, 1, 10, 10, 10, 10]))
-    rec = fc.mint(total, parts, actual=actual, fitted=fitted)
+    used: list[str] = []
+    rec = fc.mint(total, parts, actual=actual, fitted=fitted, used=used)
+    assert used == ["mint_shrink"]
     assert rec.shape == (h, m)
     assert np.all(rec >= 0)
     # The reconciled total lies between the base total and the sum of the base parts.
@@ -163,7 +165,7 @@ def test_mint_without_errors_matches_ols_projection() -> None:
 
 
 def test_mint_survives_a_part_that_was_always_zero() -> None:
-    # A part with no past errors at all makes the shrunk covariance singular: fall back, stay coherent.
+    # A part with no past errors at all: the shrunk covariance has a zero row; stay finite and coherent.
     rng = np.random.default_rng(9)
     parts = np.array([[0.0, 50.0, 80.0], [0.0, 55.0, 70.0]])
     total = np.array([140.0, 120.0])
@@ -183,6 +185,22 @@ def test_grouped_forecast_parts_sum_to_total(obs) -> None:
     # rows are rounded to 0.1 for display: allow the rounding of four parts and the total
     assert np.all(np.abs(sums - res.total["point"].to_numpy()) < 0.5)
     assert (frame["point"] >= 0).all()
+    how = res.metadata()["reconciliation"]
+    assert how["forecast"] in ("mint_shrink", "ols")
+    assert ("by non-negative OLS" in res.caption()) == (how["forecast"] == "ols")
+
+
+def test_caption_says_when_reconciliation_fell_back_to_ols(obs, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = fc.mint
+
+    def without_errors(total, parts, *, actual=None, fitted=None, used=None):  # as if MinT had failed
+        return real(total, parts, used=used)
+
+    monkeypatch.setattr(fc, "mint", without_errors)
+    res = obs.forecast(region="southwest", citizenship="GTM,HND", by="citizenship", horizon=3)
+    assert res.metadata()["reconciliation"]["forecast"] == "ols"
+    assert res.metadata()["reconciliation"]["backtest_ols_origins"] > 0
+    assert "by non-negative OLS" in res.caption() and "backtest origins" in res.caption()
 
 
 def test_grouped_reconciliation_exact(obs) -> None:

@@ -331,14 +331,17 @@ def mint(
     *,
     actual: np.ndarray | None = None,
     fitted: np.ndarray | None = None,
+    used: list[str] | None = None,
 ) -> np.ndarray:
     """Coherent, non-negative parts (H, m) whose sum is the reconciled total: MinT from hierarchicalforecast.
 
     `actual` and `fitted` (k, m+1; total first) are past outcomes and their one-step forecasts:
     with at least 3 complete rows the covariance of those errors is shrunk toward its diagonal
-    (Schafer-Strimmer, `mint_shrink`); with fewer, or if that covariance is degenerate (e.g. a
-    part that was always zero), the identity (OLS projection). Non-negativity is a quadratic
-    programme solved by hierarchicalforecast (Wickramasuriya, Turlach & Hyndman 2020).
+    (Schafer-Strimmer, `mint_shrink`); with fewer, or if hierarchicalforecast refuses that
+    covariance (it raises on an ill-conditioned one), the identity (OLS projection).
+    Non-negativity is a quadratic programme solved by hierarchicalforecast (Wickramasuriya,
+    Turlach & Hyndman 2020). The method used ("mint_shrink" or "ols") is appended to `used`,
+    so captions can say which.
     """
     import warnings
 
@@ -355,10 +358,14 @@ def mint(
                 res = MinTrace(method="mint_shrink", nonnegative=True).fit_predict(
                     S=s, y_hat=y_hat, y_insample=np.asarray(actual).T, y_hat_insample=np.asarray(fitted).T
                 )
+                if used is not None:
+                    used.append("mint_shrink")
                 return np.asarray(res["mean"][1:].T, dtype=float)
             except Exception:  # hierarchicalforecast raises a bare Exception on ill-conditioned W
                 pass
         res = MinTrace(method="ols", nonnegative=True).fit_predict(S=s, y_hat=y_hat)
+    if used is not None:
+        used.append("ols")
     return np.asarray(res["mean"][1:].T, dtype=float)
 
 
@@ -624,8 +631,12 @@ def reconcile_group(
     total_pts: np.ndarray,
     total_ivs: dict[int, tuple[np.ndarray, np.ndarray]],
     origins: Sequence[int],
+    used: dict[int, str] | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """MinT-reconcile parts to the total at each origin; intervals move with their points."""
+    """MinT-reconcile parts to the total at each origin; intervals move with their points.
+
+    `used`, if given, receives the method of each origin ("mint_shrink" or "ols", see `mint`).
+    """
     m = len(ys)
     new_pts = [p.copy() for p in pts]
     new_total = total_pts.copy()
@@ -638,7 +649,10 @@ def reconcile_group(
         actual, fitted = all_y[:, o].T, one_step[:, o - 1].T
         ok = ~np.isnan(fitted).any(axis=1)
         base_parts = np.column_stack([p[t] for p in pts])
-        rec = mint(total_pts[t], base_parts, actual=actual[ok][-60:], fitted=fitted[ok][-60:])
+        how: list[str] = []
+        rec = mint(total_pts[t], base_parts, actual=actual[ok][-60:], fitted=fitted[ok][-60:], used=how)
+        if used is not None:
+            used[t] = how[0]
         for i in range(m):
             shift = rec[:, i] - pts[i][t]
             for lv in ivs[i]:

@@ -60,7 +60,16 @@ class ForecastResult:
             f"trained on {start:%Y-%m}..{end:%Y-%m}. Model: {MODEL_NAME}, {levels} intervals"
         )
         if self.total is not None:
-            text += "; parts reconciled to their total (non-negative MinT, hierarchicalforecast)"
+            how = self.meta.get("reconciliation") or {}
+            if how.get("forecast") == "ols":
+                text += (
+                    "; parts reconciled to their total by non-negative OLS (hierarchicalforecast; "
+                    "too few past forecasts, or MinT refused their error covariance)"
+                )
+            else:
+                text += "; parts reconciled to their total (non-negative MinT, hierarchicalforecast)"
+            if how.get("backtest_ols_origins"):
+                text += f", by OLS at {how['backtest_ols_origins']} backtest origins"
         if self.meta.get("intervals", "").startswith("plain"):
             text += "; short series: intervals from few past forecasts, not adaptive"
         line = self.backtest.line()
@@ -224,6 +233,7 @@ def build(
                 ivs[i][lv][0][n], ivs[i][lv][1][n] = lo, hi
     bt_origins = fc.default_origins(n, horizon, count=origins)
     total_frame = None
+    reconciliation: dict[str, Any] | None = None
     names = [" / ".join(lab) if lab else "total" for lab in labels]
     series = dict(zip(names, ys, strict=True))
     corridor_runs = (pts, ivs)
@@ -233,7 +243,12 @@ def build(
         if short:
             for lv, (lo, hi) in fc.fallback_intervals(total_y, t_pts, levels, spec=spec).items():
                 t_ivs[lv][0][n], t_ivs[lv][1][n] = lo, hi
-        pts, t_point = fc.reconcile_group(ys, pts, ivs, total_y, t_pts, t_ivs, [*bt_origins, n])
+        used: dict[int, str] = {}
+        pts, t_point = fc.reconcile_group(ys, pts, ivs, total_y, t_pts, t_ivs, [*bt_origins, n], used=used)
+        reconciliation = {
+            "forecast": used[n],
+            "backtest_ols_origins": sum(used[o] == "ols" for o in bt_origins),
+        }
         series["total"] = total_y
         corridor_runs = ([*pts, t_point], [*ivs, t_ivs])
         total_frame = _rows(
@@ -274,6 +289,7 @@ def build(
         "levels": list(levels),
         "trained_on": f"{months[0]:%Y-%m}..{months[-1]:%Y-%m}",
         "reconciled": total_frame is not None,
+        "reconciliation": reconciliation,
         "intervals": "plain conformal from few past forecasts (short series)"
         if short
         else "adaptive conformal",
