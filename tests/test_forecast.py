@@ -171,9 +171,28 @@ def test_mint_survives_a_part_that_was_always_zero() -> None:
     total = np.array([140.0, 120.0])
     actual, fitted = _past_errors(rng, np.array([10.0, 0.0, 5.0, 5.0]))
     fitted[:, 1] = actual[:, 1] = 0.0
-    rec = fc.mint(total, parts, actual=actual, fitted=fitted)
+    used: list[str] = []
+    rec = fc.mint(total, parts, actual=actual, fitted=fitted, used=used)
+    assert used == ["mint_shrink"]
     assert np.all(np.isfinite(rec)) and np.all(rec >= 0)
+    assert np.all(rec[:, 0] == 0.0)  # never erred: held where it is
     assert np.all(np.abs(rec.sum(axis=1) - np.array([140.0, 120.0])) < 20)
+
+
+def test_mint_leaves_parts_that_never_erred_alone() -> None:
+    # Twenty citizenships without encounters in the window, ten active ones, an incoherence of 300:
+    # MinT moves only the active parts (an OLS projection would add ~10 to each empty one).
+    rng = np.random.default_rng(10)
+    active = rng.uniform(100, 1000, (1, 10))
+    parts = np.hstack([active, np.zeros((1, 20))])
+    total = np.array([active.sum() + 300.0])
+    actual, fitted = _past_errors(rng, np.r_[50.0, np.full(10, 20.0), np.zeros(20)], k=60)
+    fitted[:, 11:] = actual[:, 11:] = 0.0
+    used: list[str] = []
+    rec = fc.mint(total, parts, actual=actual, fitted=fitted, used=used)[0]
+    assert used == ["mint_shrink"]
+    assert np.all(rec[10:] == 0.0)
+    assert rec[:10].sum() - active.sum() > 150  # the active parts absorb the difference
 
 
 def test_grouped_forecast_parts_sum_to_total(obs) -> None:
@@ -188,6 +207,16 @@ def test_grouped_forecast_parts_sum_to_total(obs) -> None:
     how = res.metadata()["reconciliation"]
     assert how["forecast"] in ("mint_shrink", "ols")
     assert ("by non-negative OLS" in res.caption()) == (how["forecast"] == "ols")
+
+
+def test_many_sparse_parts_reconcile_by_mint(obs) -> None:
+    # Border Patrol by all citizenships: 22 of them had no encounters in the last 60 months.
+    # hierarchicalforecast refused MinT there, and the OLS fallback spread the total's
+    # incoherence over every part: backtest MASE 5.2x naive, 80% coverage 22%.
+    res = obs.forecast(component="usbp", by="citizenship")
+    assert res.metadata()["reconciliation"] == {"forecast": "mint_shrink", "backtest_ols_origins": 0}
+    table = res.backtest.table.set_index("model")
+    assert table.loc["corridor", "mase"] < 1.1 * table.loc["naive", "mase"]
 
 
 def test_caption_says_when_reconciliation_fell_back_to_ols(obs, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -337,36 +337,74 @@ def mint(
 
     `actual` and `fitted` (k, m+1; total first) are past outcomes and their one-step forecasts:
     with at least 3 complete rows the covariance of those errors is shrunk toward its diagonal
-    (Schafer-Strimmer, `mint_shrink`); with fewer, or if hierarchicalforecast refuses that
-    covariance (it raises on an ill-conditioned one), the identity (OLS projection).
-    Non-negativity is a quadratic programme solved by hierarchicalforecast (Wickramasuriya,
-    Turlach & Hyndman 2020). The method used ("mint_shrink" or "ols") is appended to `used`,
-    so captions can say which.
+    (Schafer-Strimmer, `mint_shrink`). Parts whose past forecasts never erred (a citizenship with
+    no encounters in the window) are held as they are, which is MinT's own limit for an error
+    variance of zero; hierarchicalforecast refuses such a covariance as ill-conditioned. With
+    fewer rows, or if it refuses anyway, the identity (OLS projection). Non-negativity is a
+    quadratic programme solved by hierarchicalforecast (Wickramasuriya, Turlach & Hyndman 2020).
+    The method used ("mint_shrink" or "ols") is appended to `used`, so captions can say which.
     """
     import warnings
 
     from hierarchicalforecast.methods import MinTrace
 
-    _, m = base_parts.shape
-    s = np.vstack([np.ones((1, m)), np.eye(m)])
-    y_hat = np.maximum(np.vstack([base_total[None, :], base_parts.T]), 0.0)  # (m+1, H)
-    errors_known = actual is not None and fitted is not None and len(actual) >= 3
+    parts = np.maximum(base_parts, 0.0)
+    total = np.maximum(base_total, 0.0)
+    method = "ols"
+    out = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if errors_known:
+        if actual is not None and fitted is not None and len(actual) >= 3:
+            actual, fitted = np.asarray(actual, float), np.asarray(fitted, float)
+            held = np.ptp(actual[:, 1:] - fitted[:, 1:], axis=0) == 0
+            free = np.flatnonzero(~held)
+            if len(free) == 0:
+                return _held_only(parts, used)
+            cols = np.r_[0, free + 1]
+            sub_actual, sub_fitted = actual[:, cols], fitted[:, cols]
+            sub_actual[:, 0] -= actual[:, 1:][:, held].sum(axis=1)  # the total of the free parts
+            sub_fitted[:, 0] -= fitted[:, 1:][:, held].sum(axis=1)
+            sub_total = np.maximum(total - parts[:, held].sum(axis=1), 0.0)
             try:
-                res = MinTrace(method="mint_shrink", nonnegative=True).fit_predict(
-                    S=s, y_hat=y_hat, y_insample=np.asarray(actual).T, y_hat_insample=np.asarray(fitted).T
+                rec = _min_trace(
+                    MinTrace(method="mint_shrink", nonnegative=True),
+                    sub_total,
+                    parts[:, free],
+                    sub_actual,
+                    sub_fitted,
                 )
-                if used is not None:
-                    used.append("mint_shrink")
-                return np.asarray(res["mean"][1:].T, dtype=float)
+                out, method = parts.copy(), "mint_shrink"
+                out[:, free] = rec
             except Exception:  # hierarchicalforecast raises a bare Exception on ill-conditioned W
                 pass
-        res = MinTrace(method="ols", nonnegative=True).fit_predict(S=s, y_hat=y_hat)
+        if out is None:
+            out = _min_trace(MinTrace(method="ols", nonnegative=True), total, parts)
     if used is not None:
-        used.append("ols")
+        used.append(method)
+    return out
+
+
+def _min_trace(
+    method: Any,
+    total: np.ndarray,
+    parts: np.ndarray,
+    actual: np.ndarray | None = None,
+    fitted: np.ndarray | None = None,
+) -> np.ndarray:
+    """hierarchicalforecast's MinTrace on a two-level hierarchy (total, then parts); parts (H, m)."""
+    m = parts.shape[1]
+    s = np.vstack([np.ones((1, m)), np.eye(m)])
+    y_hat = np.vstack([total[None, :], parts.T])  # (m+1, H)
+    insample = {} if actual is None else {"y_insample": actual.T, "y_hat_insample": fitted.T}  # type: ignore[union-attr]
+    res = method.fit_predict(S=s, y_hat=y_hat, **insample)
     return np.asarray(res["mean"][1:].T, dtype=float)
+
+
+def _held_only(parts: np.ndarray, used: list[str] | None) -> np.ndarray:
+    """Every part's past forecasts were exact: nothing to reconcile, the total is their sum."""
+    if used is not None:
+        used.append("mint_shrink")
+    return parts
 
 
 # ----------------------------------------------------------------------------- one run
