@@ -273,6 +273,9 @@ def test_slow_answers_time_out_cleanly(warehouse: Path) -> None:
         assert response.status_code == 503
         assert "longer than" in response.json()["detail"]
         assert response.headers["x-content-type-options"] == "nosniff"
+        page = c.get("/forecast", params={"run": "forecast"})  # a person gets a page, not JSON
+        assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+        assert "longer than" in page.text and "<h1>Error 503</h1>" in page.text
 
 
 def test_keeps_answering_across_a_sync(tmp_path: Path, warehouse: Path) -> None:

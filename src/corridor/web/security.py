@@ -8,6 +8,7 @@ body, an oversized URL or headers, or an answer slower than the time limit are r
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -64,16 +65,17 @@ class Limits:
                 ]
             await send(message)
 
+        answer = _json if _is_api(scope) else _page  # people get a page, programs JSON
         refusal = self._refuse(scope)
         if refusal is not None:
-            await _json(send_with_headers, *refusal)
+            await answer(send_with_headers, *refusal)
             return
         try:
             await asyncio.wait_for(self.app(scope, receive, send_with_headers), self.timeout)
         except TimeoutError:
             log.warning("request timed out after %.0f s: %s", self.timeout, scope.get("path"))
             if not started:
-                await _json(
+                await answer(
                     send_with_headers,
                     503,
                     f"the answer took longer than {self.timeout:.0f} s; narrow the request and try again",
@@ -82,7 +84,7 @@ class Limits:
         except Exception as exc:  # a bug: log it once, answer with JSON, never a traceback page
             log.exception("unhandled error on %s", scope.get("path"))
             if not started:
-                await _json(
+                await answer(
                     send_with_headers, 500, f"internal error ({type(exc).__name__}); it has been logged"
                 )
 
@@ -101,16 +103,39 @@ class Limits:
         return None
 
 
+def _is_api(scope: Scope) -> bool:
+    path = scope.get("path", "")
+    return path.startswith("/api/v1") or path == "/openapi.json"
+
+
 async def _json(
     send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    body = json.dumps({"detail": message}).encode()
+    await _send(send, status, json.dumps({"detail": message}).encode(), b"application/json", extra)
+
+
+async def _page(
+    send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """A plain error page, for people (this middleware sits outside the templates)."""
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error · Corridor</title>'
+        '<link rel="stylesheet" href="/static/corridor.css"></head><body><main>'
+        f"<h1>Error {status}</h1><p>{html.escape(message)}.</p>"
+        '<p><a href="/">Corridor overview</a></p></main></body></html>'
+    ).encode()
+    await _send(send, status, body, b"text/html; charset=utf-8", extra)
+
+
+async def _send(
+    send: Send, status: int, body: bytes, media: bytes, extra: list[tuple[bytes, bytes]] | None
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", media),
                 (b"content-length", str(len(body)).encode()),
                 *(extra or []),
             ],
