@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import vl_convert as vlc
 from typer.testing import CliRunner
@@ -159,3 +160,28 @@ def test_events_cli_lists_the_timeline() -> None:
     assert all(r["url"].startswith("https://") for r in doc["data"])
     res = runner.invoke(app, ["events", "--region", "moon"])
     assert res.exit_code == 2 and "region" in res.stderr
+
+
+def test_policy_marks_share_one_label_per_month(obs) -> None:
+    # The report's overview chart printed several labels over each other where events share a
+    # month (May 2023: Title 42 ends, the lawful-pathways rule, family case management).
+    from corridor import charts
+
+    timeline = obs.events().tidy()
+    months = {(d.year, d.month) for d in pd.to_datetime(timeline["effective"])}
+    marks = charts.policy_marks(obs)
+    assert len(marks) == len(months) < len(timeline)
+    assert len({(d.year, d.month) for d, _ in marks}) == len(marks)
+    merged = sum(int(label.rsplit("+", 1)[1]) + 1 if " +" in label else 1 for _, label in marks)
+    assert merged == len(timeline)  # every event is counted in a label
+
+
+def test_report_overview_chart_has_no_overlapping_event_labels(obs) -> None:
+    from corridor.report.sections import overview
+
+    section = overview.build(obs)
+    for block in (b for b in section.blocks if b["kind"] == "chart"):
+        for layer in json.loads(block["spec"]).get("layer", []):
+            if layer.get("mark", {}).get("type") == "text" and "date" in str(layer.get("data")):
+                months = [row["date"][:7] for row in layer["data"]["values"]]
+                assert months and len(months) == len(set(months)), months

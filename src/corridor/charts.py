@@ -20,6 +20,28 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 WIDTH = 720
 
 
+def policy_marks(obs: Any) -> list[tuple[dt.date, str]]:
+    """Policy events as (effective date, id) for chart rules; events of the same month share one
+    rule and one label ("id +2"), so labels never print over each other. None if the timeline is
+    not available: the marks are decoration and must not break a chart."""
+    try:
+        result = obs.events()
+    except Exception:
+        return []
+    frame = result if isinstance(result, pd.DataFrame) else getattr(result, "tidy", lambda: None)()
+    if not isinstance(frame, pd.DataFrame) or frame.empty or not {"effective", "id"} <= set(frame):
+        return []
+    by_month: dict[tuple[int, int], list[tuple[dt.date, str]]] = {}
+    for date, label in zip(frame["effective"], frame["id"], strict=True):
+        stamp = pd.to_datetime(date, errors="coerce")
+        if pd.notna(stamp):
+            by_month.setdefault((stamp.year, stamp.month), []).append((stamp.date(), str(label)[:40]))
+    return [
+        (group[0][0], group[0][1] if len(group) == 1 else f"{group[0][1]} +{len(group) - 1}")
+        for _, group in sorted(by_month.items())
+    ]
+
+
 def _subtitle(caption: str, width: int = 110) -> list[str]:
     return textwrap.wrap(caption, width) or [""]
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from corridor.charts import series_chart
+from corridor.charts import policy_marks, series_chart
 from corridor.reference.calendar import add_months, fiscal_year
 from corridor.report.base import Section
-from corridor.report.sections._common import event_marks
 
 
 def build(obs: Any) -> Section:
@@ -43,7 +42,7 @@ def build(obs: Any) -> Section:
         }
     )
     sec.table(kpi, caption=monthly.caption(), title="Southwest border at a glance")
-    events = event_marks(obs)
+    events = policy_marks(obs)
     sec.chart(
         series_chart(
             frame,

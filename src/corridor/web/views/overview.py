@@ -13,7 +13,7 @@ from corridor.observatory import Observatory
 from corridor.reference.calendar import add_months, fiscal_year
 from corridor.reference.vocab import REGIONS
 from corridor.web.render import named, page
-from corridor.web.views.common import leased, policy_events, sources_line
+from corridor.web.views.common import leased, sources_line
 
 router = APIRouter()
 
@@ -60,7 +60,7 @@ def build(obs: Observatory) -> dict[str, Any]:
         rows.append(row)
         metas.append(meta)
     long = obs.flows(component="usbp", region="southwest", by="fiscal_year")
-    events = policy_events(obs)
+    events = charts.policy_marks(obs)
     month_chart = charts.series_chart(
         frame,
         title="Southwest border encounters by month (Border Patrol + ports of entry)",
