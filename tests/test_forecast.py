@@ -374,3 +374,19 @@ def test_baseline_intervals_use_only_errors_known_at_the_origin() -> None:
         a, b = before[80][side][:31], after[80][side][:31]
         assert np.array_equal(np.isnan(a), np.isnan(b))
         assert np.allclose(a[~np.isnan(a)], b[~np.isnan(b)])
+
+
+@pytest.mark.parametrize("trend_window", [13, 12])
+def test_rolling_seasonal_profiles_match_the_one_prefix_definition(trend_window: int) -> None:
+    # The O(n) profiles at every origin must be the profile of each prefix, computed alone.
+    spec = fc.ModelSpec(trend_window=trend_window)
+    rng = np.random.default_rng(11)
+    n = 90
+    y = rng.poisson(800 * np.exp(0.6 * np.sin(np.arange(n) / 1.9)), n).astype(float)
+    y[rng.random(n) < 0.05] = 0.0
+    z, moy = np.log1p(y), (np.arange(n) + 9) % 12
+    rows = fc.seasonal_profiles(z, moy, spec=spec)
+    assert rows.shape == (n + 1, 12)
+    for t in range(n + 1):
+        assert np.allclose(rows[t], fc.seasonal_profile(z[:t], moy[:t], spec=spec), atol=1e-12, rtol=0), t
+    assert rows[n].any() and not rows[spec.min_seasonal_months - 1].any()

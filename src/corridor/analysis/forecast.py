@@ -83,6 +83,38 @@ def seasonal_profile(z: np.ndarray, moy: np.ndarray, *, spec: ModelSpec = DEFAUL
     return prof - prof.mean()
 
 
+def seasonal_profiles(z: np.ndarray, moy: np.ndarray, *, spec: ModelSpec = DEFAULT_SPEC) -> np.ndarray:
+    """Row t (0..n) is `seasonal_profile(z[:t], moy[:t])`, all rows in one pass.
+
+    A prefix's centred running median is the whole series' one, cut where the window runs past
+    the prefix's end, and the recency weights of a prefix differ from fixed per-month weights
+    2**(i / (12 * half-life)) only by a common factor, which the weighted mean cancels: so each
+    month's weighted mean at every prefix comes from cumulative sums. O(n) instead of O(n^2).
+    """
+    n = len(z)
+    out = np.zeros((n + 1, SEASON))
+    if spec.trend_window % 2 == 0:  # the running median's window is not symmetric: one by one
+        for t in range(spec.min_seasonal_months, n + 1):
+            out[t] = seasonal_profile(z[:t], moy[:t], spec=spec)
+        return out
+    half = spec.trend_window // 2
+    trend = pd.Series(z).rolling(spec.trend_window, center=True).median().to_numpy()
+    dev = z - trend
+    ok = ~np.isnan(dev)
+    weight = 2.0 ** (np.arange(n) / (12.0 * spec.half_life_years))
+    num = np.zeros((n + 1, SEASON))
+    den = np.zeros((n + 1, SEASON))
+    rows = np.flatnonzero(ok)
+    num[rows + 1, moy[rows]] = dev[rows] * weight[rows]
+    den[rows + 1, moy[rows]] = weight[rows]
+    num, den = np.cumsum(num, axis=0), np.cumsum(den, axis=0)
+    for t in range(spec.min_seasonal_months, n + 1):
+        k = max(t - half, 0)  # positions i <= t - 1 - half have their whole window inside z[:t]
+        prof = np.divide(num[k], den[k], out=np.zeros(SEASON), where=den[k] > 0)
+        out[t] = prof - prof.mean()
+    return out
+
+
 def point_path(y: np.ndarray, moy: np.ndarray, horizon: int, *, spec: ModelSpec = DEFAULT_SPEC) -> np.ndarray:
     """Corridor's point forecasts for the `horizon` months after the end of `y` (never negative)."""
     z = np.log1p(np.maximum(y, 0.0))
@@ -120,8 +152,9 @@ def rolling_points(
     move = np.full((n + 1, horizon), np.nan)  # the seasonal change the profile at T predicts
     change = np.full((n + 1, horizon), np.nan)  # the realised log change z[T+h-1] - z[T-1]
     has_profile = np.zeros(n + 1, dtype=bool)
+    profiles = seasonal_profiles(z, np.asarray(moy, dtype=int), spec=spec)
     for t in range(1, n + 1):
-        prof = seasonal_profile(z[:t], moy[:t], spec=spec)
+        prof = profiles[t]
         last = int(moy[t - 1])
         move[t] = prof[(last + steps) % SEASON] - prof[last]
         has_profile[t] = bool(prof.any())
