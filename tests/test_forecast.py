@@ -256,7 +256,8 @@ def test_forecast_api_shape_backtest_and_chart(obs) -> None:
     assert (frame["lo_80"] <= frame["point"]).all() and (frame["point"] <= frame["hi_80"]).all()
     table = res.backtest.table.set_index("model")
     assert {"corridor", "naive", "snaive"} <= set(table.index)
-    assert table["seconds"].notna().all() and (table["seconds"] > 0).all()  # every model timed
+    assert "seconds" not in table.columns  # timings vary run to run: not in any output
+    assert set(res.backtest.seconds) == set(table.index) and min(res.backtest.seconds.values()) > 0
     spec = res.chart()
     assert spec["layer"] and "MASE" in " ".join(spec["title"]["subtitle"])
     assert "CBP Nationwide Encounters" in res.caption()

@@ -159,8 +159,10 @@ def test_parquet_over_the_cap_is_refused(data: Path, tmp_path: Path, monkeypatch
         ["track", "collaborative-migration-2021", "--format", "json"],
         ["simulate", "pathways", "--runs", "200", "--seed", "7", "--format", "json"],
         ["simulate", "backlog", "--runs", "200", "--seed", "7", "--format", "json"],
+        ["forecast", "--region", "southwest", "--by", "demographic", "--format", "json"],
+        ["evaluate", "--policy", "title42_end", "--method", "its", "--format", "json"],
     ],
-    ids=["flows", "track", "pathways", "backlog"],
+    ids=["flows", "track", "pathways", "backlog", "forecast", "evaluate"],
 )
 def test_same_warehouse_same_seed_same_bytes(warehouse: Path, args: list[str]) -> None:
     from typer.testing import CliRunner
