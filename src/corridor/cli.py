@@ -17,9 +17,22 @@ from rich.table import Table
 
 from corridor import output
 from corridor.commands import register_all
-from corridor.commands.common import DbOpt, FormatOpt, OutOpt, err
-from corridor.commands.common import fail as _fail
-from corridor.errors import CorridorError
+from corridor.commands.common import (
+    CitizenshipOpt,
+    ComponentOpt,
+    DbOpt,
+    DemographicOpt,
+    FormatOpt,
+    OutOpt,
+    RegionOpt,
+    StateOpt,
+    TitleOpt,
+    emit_result,
+    err,
+    exit_on_error,
+    observatory,
+    split_list,
+)
 
 app = typer.Typer(
     name="corridor",
@@ -62,14 +75,10 @@ def sync(
         step = {"fetch": 0, "parse": 1, "load": 2, "unchanged": 3}[stage]
         progress.update(tasks[dataset], completed=step + (done / max(total, 1)), stage=stage)
 
-    try:
-        with progress:
-            # Parse in one worker per core ($CORRIDOR_WORKERS=1: in this process only).
-            workers = int(os.environ.get("CORRIDOR_WORKERS") or os.cpu_count() or 1)
-            report = ingest.sync(db=db, mirror=mirror, only=only, progress=note, workers=workers)
-    except CorridorError as exc:
-        _fail(exc)
-        return
+    with exit_on_error(), progress:
+        # Parse in one worker per core ($CORRIDOR_WORKERS=1: in this process only).
+        workers = int(os.environ.get("CORRIDOR_WORKERS") or os.cpu_count() or 1)
+        report = ingest.sync(db=db, mirror=mirror, only=only, progress=note, workers=workers)
     table = Table(title=f"Sync into {report.db}", caption_justify="left")
     for col in ("dataset", "status", "rows", "period", "files"):
         table.add_column(col, justify="right" if col == "rows" else "left")
@@ -87,45 +96,36 @@ def sync(
 @app.command()
 def status(db: DbOpt = None, fmt: FormatOpt = "table", out: OutOpt = None) -> None:
     """Which datasets and releases are loaded, with rows, periods and checksums."""
-    import corridor
-
-    try:
-        with corridor.open(db) as obs:
-            frame = obs.status()
-            if fmt == "table":
-                frame = frame[
-                    ["dataset", "file_name", "rows", "period_start", "period_end", "sha256"]
-                ].assign(sha256=frame["sha256"].str[:12])
-            output.emit(
-                frame,
-                fmt=fmt,
-                out=out,
-                metadata={"warehouse": str(obs.warehouse.path)},
-                caption=(
-                    f"Warehouse {obs.warehouse.path}: {frame['dataset'].nunique()} datasets, "
-                    f"{len(frame)} current releases."
-                ),
-                title="Loaded releases",
+    with observatory(db) as obs:
+        frame = obs.status()
+        if fmt == "table":
+            frame = frame[["dataset", "file_name", "rows", "period_start", "period_end", "sha256"]].assign(
+                sha256=frame["sha256"].str[:12]
             )
-    except CorridorError as exc:
-        _fail(exc)
+        output.emit(
+            frame,
+            fmt=fmt,
+            out=out,
+            metadata={"warehouse": str(obs.warehouse.path)},
+            caption=(
+                f"Warehouse {obs.warehouse.path}: {frame['dataset'].nunique()} datasets, "
+                f"{len(frame)} current releases."
+            ),
+            title="Loaded releases",
+        )
 
 
 @app.command()
 def flows(
-    region: Annotated[
-        str | None, typer.Option(help="southwest | northern | coastal (default: nationwide)")
-    ] = None,
-    component: Annotated[str, typer.Option(help="all | usbp | ofo")] = "all",
-    citizenship: Annotated[str | None, typer.Option(help="ISO3 codes, comma-separated")] = None,
-    demographic: Annotated[
-        str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")
-    ] = None,
+    region: RegionOpt = None,
+    component: ComponentOpt = "all",
+    citizenship: CitizenshipOpt = None,
+    demographic: DemographicOpt = None,
     sector: Annotated[
         str | None, typer.Option(help="Border Patrol sector slugs, e.g. rio_grande_valley")
     ] = None,
-    title: Annotated[str | None, typer.Option(help="title8 | title42")] = None,
-    state: Annotated[str | None, typer.Option(help="US state codes, comma-separated")] = None,
+    title: TitleOpt = None,
+    state: StateOpt = None,
     since: Annotated[str | None, typer.Option(help="First month, YYYY-MM")] = None,
     until: Annotated[str | None, typer.Option(help="Last month, YYYY-MM")] = None,
     by: Annotated[
@@ -140,33 +140,20 @@ def flows(
     out: OutOpt = None,
 ) -> None:
     """Encounters, sliced and grouped any way; says which sources answered."""
-    import corridor
-
-    keys = [k.strip() for item in (by or []) for k in item.split(",") if k.strip()]
-    try:
-        with corridor.open(db) as obs:
-            result = obs.flows(
-                region=region,
-                component=component,
-                citizenship=citizenship,
-                demographic=demographic,
-                sector=sector,
-                title=title,
-                state=state,
-                by=keys,
-                since=since,
-                until=until,
-            )
-            output.emit(
-                result.tidy(),
-                fmt=fmt,
-                out=out,
-                metadata=result.metadata(),
-                caption=result.caption(),
-                title="Encounters",
-            )
-    except CorridorError as exc:
-        _fail(exc)
+    with observatory(db) as obs:
+        result = obs.flows(
+            region=region,
+            component=component,
+            citizenship=citizenship,
+            demographic=demographic,
+            sector=sector,
+            title=title,
+            state=state,
+            by=split_list(by),
+            since=since,
+            until=until,
+        )
+        emit_result(result, fmt=fmt, out=out, title="Encounters")
 
 
 register_all(app)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
+import corridor
+from corridor import output
 from corridor.errors import CorridorError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -17,12 +25,69 @@ DbOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | parquet")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+ChartOpt = Annotated[
+    Path | None, typer.Option("--chart", help="Also write the Vega-Lite chart spec (JSON) to this file.")
+]
+
+# Encounter filters, as `flows`, `forecast`, `evaluate`, `drivers` and `panel` word them.
+# A verb whose help for a filter says something else (e.g. its own default) declares that one itself.
+RegionOpt = Annotated[str | None, typer.Option(help="southwest | northern | coastal (default: nationwide)")]
+ComponentOpt = Annotated[str, typer.Option(help="all | usbp | ofo")]
+CitizenshipOpt = Annotated[str | None, typer.Option(help="ISO3 codes, comma-separated")]
+DemographicOpt = Annotated[str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")]
+SectorOpt = Annotated[str | None, typer.Option(help="Border Patrol sector slugs")]
+TitleOpt = Annotated[str | None, typer.Option(help="title8 | title42")]
+StateOpt = Annotated[str | None, typer.Option(help="US state codes, comma-separated")]
 
 
 def fail(exc: CorridorError) -> NoReturn:
     """Print a Corridor error on stderr and exit with code 2."""
     err.print(f"error: {exc}", highlight=False, markup=False)
     raise typer.Exit(2)
+
+
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """Turn a CorridorError raised in the block into `fail`: one line on stderr, exit code 2."""
+    try:
+        yield
+    except CorridorError as exc:
+        fail(exc)
+
+
+@contextmanager
+def observatory(db: Path | None) -> Iterator[corridor.Observatory]:
+    """Open the warehouse for one verb; a CorridorError in opening or in the block exits with code 2."""
+    with exit_on_error(), corridor.open(db) as obs:
+        yield obs
+
+
+def emit_result(
+    result: Any,
+    *,
+    fmt: str,
+    out: Path | None,
+    title: str,
+    frame: pd.DataFrame | None = None,
+    metadata: dict[str, Any] | None = None,
+    caption: str | None = None,
+) -> None:
+    """Emit a result: its `tidy()`, `metadata()` and `caption()` unless given instead."""
+    output.emit(
+        result.tidy() if frame is None else frame,
+        fmt=fmt,
+        out=out,
+        metadata=result.metadata() if metadata is None else metadata,
+        caption=result.caption() if caption is None else caption,
+        title=title,
+    )
+
+
+def write_chart(spec: dict[str, Any], path: Path | None, *, note: str = "wrote chart spec to") -> None:
+    """Write a Vega-Lite spec as JSON to `path` (if given) and say so on stderr."""
+    if path is not None:
+        path.write_text(json.dumps(spec, indent=1, default=str))
+        err.print(f"{note} {path}")
 
 
 def split_list(values: list[str] | None) -> list[str]:

@@ -3,25 +3,27 @@ policy) and `drivers` (the PPML model of root causes). Thin over the Python API.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from corridor import output
-from corridor.commands.common import DbOpt, FormatOpt, OutOpt, err, fail, split_list
-from corridor.errors import CorridorError, UsageError
-
-ChartOpt = Annotated[
-    Path | None, typer.Option("--chart", help="Also write the Vega-Lite chart spec (JSON) to this file.")
-]
-
-
-def _write_chart(spec: dict[str, Any], path: Path | None) -> None:
-    if path is not None:
-        path.write_text(json.dumps(spec, indent=1, default=str))
-        err.print(f"wrote chart spec to {path}")
+from corridor.commands.common import (
+    ChartOpt,
+    ComponentOpt,
+    DbOpt,
+    DemographicOpt,
+    FormatOpt,
+    OutOpt,
+    SectorOpt,
+    TitleOpt,
+    emit_result,
+    exit_on_error,
+    observatory,
+    split_list,
+    write_chart,
+)
+from corridor.errors import UsageError
 
 
 def _int_option(value: str | None, option: str) -> int | None:
@@ -47,22 +49,13 @@ def events(
     """The policy timeline: id, dates, whom each policy targets and its primary source."""
     from corridor.api.evaluate import EvaluateMixin
 
-    try:
+    with exit_on_error():
         result = EvaluateMixin().events(since=since, until=until, citizenship=citizenship, region=region)
         frame = result.tidy()
         if fmt == "table":
             frame = frame[["id", "effective", "start_month", "title", "citizenships", "regions", "publisher"]]
-        output.emit(
-            frame,
-            fmt=fmt,
-            out=out,
-            metadata=result.metadata(),
-            caption=result.caption(),
-            title="Policy events",
-        )
-        _write_chart(result.chart(), chart)
-    except CorridorError as exc:
-        fail(exc)
+        emit_result(result, fmt=fmt, out=out, title="Policy events", frame=frame)
+        write_chart(result.chart(), chart)
 
 
 def evaluate(
@@ -75,12 +68,10 @@ def evaluate(
     region: Annotated[
         str | None, typer.Option(help="southwest | northern | coastal (default: the policy's)")
     ] = None,
-    component: Annotated[str, typer.Option(help="all | usbp | ofo")] = "all",
-    demographic: Annotated[
-        str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")
-    ] = None,
-    title: Annotated[str | None, typer.Option(help="title8 | title42")] = None,
-    sector: Annotated[str | None, typer.Option(help="Border Patrol sector slugs")] = None,
+    component: ComponentOpt = "all",
+    demographic: DemographicOpt = None,
+    title: TitleOpt = None,
+    sector: SectorOpt = None,
     state: Annotated[str | None, typer.Option(help="US state codes")] = None,
     since: Annotated[str | None, typer.Option(help="First month of the pre period, YYYY-MM")] = None,
     until: Annotated[str | None, typer.Option(help="Last month of data to use, YYYY-MM")] = None,
@@ -98,43 +89,40 @@ def evaluate(
     chart: ChartOpt = None,
 ) -> None:
     """Causal evaluation of a policy: effect with interval, placebo p-value, pre-period fit, assumptions."""
-    import corridor
-
-    try:
-        with corridor.open(db) as obs:
-            result = obs.evaluate(
-                policy=policy,
-                start=start,
-                treated=treated,
-                method=method,  # type: ignore[arg-type]
-                region=region,
-                component=component,
-                demographic=demographic,
-                title=title,
-                sector=sector,
-                state=state,
-                since=since,
-                until=until,
-                donors=donors,
-                post=_int_option(post, "--post"),
-                seed=seed,
+    with observatory(db) as obs:
+        result = obs.evaluate(
+            policy=policy,
+            start=start,
+            treated=treated,
+            method=method,  # type: ignore[arg-type]
+            region=region,
+            component=component,
+            demographic=demographic,
+            title=title,
+            sector=sector,
+            state=state,
+            since=since,
+            until=until,
+            donors=donors,
+            post=_int_option(post, "--post"),
+            seed=seed,
+        )
+        meta = result.metadata()
+        if fmt in ("json", "parquet"):
+            meta["series"] = {r.method: output.records(r.series) for r in result.results}
+            meta["chart"] = result.chart()
+        frame = result.table() if fmt == "table" else result.tidy()
+        caption = result.caption()
+        if fmt == "table":
+            caption += "\n" + "\n".join(
+                f"{r.method}: {r.interval_kind}; assumptions: {' '.join(r.assumptions)}"
+                + (f" Notes: {'; '.join(r.notes)}." if r.notes else "")
+                for r in result.results
             )
-            meta = result.metadata()
-            if fmt in ("json", "parquet"):
-                meta["series"] = {r.method: output.records(r.series) for r in result.results}
-                meta["chart"] = result.chart()
-            frame = result.table() if fmt == "table" else result.tidy()
-            caption = result.caption()
-            if fmt == "table":
-                caption += "\n" + "\n".join(
-                    f"{r.method}: {r.interval_kind}; assumptions: {' '.join(r.assumptions)}"
-                    + (f" Notes: {'; '.join(r.notes)}." if r.notes else "")
-                    for r in result.results
-                )
-            output.emit(frame, fmt=fmt, out=out, metadata=meta, caption=caption, title="Policy evaluation")
-            _write_chart(result.chart(), chart)
-    except CorridorError as exc:
-        fail(exc)
+        emit_result(
+            result, fmt=fmt, out=out, title="Policy evaluation", frame=frame, metadata=meta, caption=caption
+        )
+        write_chart(result.chart(), chart)
 
 
 def drivers(
@@ -153,9 +141,7 @@ def drivers(
     component: Annotated[
         str, typer.Option(help="usbp (default: FY2000 on) | all (FY2020 on) | ofo")
     ] = "usbp",
-    demographic: Annotated[
-        str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")
-    ] = None,
+    demographic: DemographicOpt = None,
     since: Annotated[str | None, typer.Option(help="First fiscal year, e.g. 2005")] = None,
     until: Annotated[str | None, typer.Option(help="Last fiscal year, e.g. 2024")] = None,
     transform: Annotated[
@@ -168,48 +154,41 @@ def drivers(
     chart: ChartOpt = None,
 ) -> None:
     """Drivers of encounters: PPML with origin and year fixed effects, clustered by origin."""
-    import corridor
-
-    try:
-        with corridor.open(db) as obs:
-            result = obs.drivers(
-                drivers=split_list(drivers_) or None,
-                outcome=outcome,
-                lag=lag,
-                fe=fe,  # type: ignore[arg-type]
-                region=region,
-                component=component,
-                demographic=demographic,
-                since=_int_option(since, "--since"),
-                until=_int_option(until, "--until"),
-                transform=split_list(transform) or None,
-                oos_years=oos_years,
-            )
-            frame = result.tidy()
-            if fmt == "table":
-                frame = frame[
-                    [
-                        "driver",
-                        "transform",
-                        "lag",
-                        "estimate",
-                        "ci_lo",
-                        "ci_hi",
-                        "p_value",
-                        "effect_pct",
-                        "per",
-                        "effect_pct_sd",
-                    ]
+    with observatory(db) as obs:
+        result = obs.drivers(
+            drivers=split_list(drivers_) or None,
+            outcome=outcome,
+            lag=lag,
+            fe=fe,  # type: ignore[arg-type]
+            region=region,
+            component=component,
+            demographic=demographic,
+            since=_int_option(since, "--since"),
+            until=_int_option(until, "--until"),
+            transform=split_list(transform) or None,
+            oos_years=oos_years,
+        )
+        frame = result.tidy()
+        if fmt == "table":
+            frame = frame[
+                [
+                    "driver",
+                    "transform",
+                    "lag",
+                    "estimate",
+                    "ci_lo",
+                    "ci_hi",
+                    "p_value",
+                    "effect_pct",
+                    "per",
+                    "effect_pct_sd",
                 ]
-            caption = result.caption() + (
-                "\n" + "\n".join(f"Note: {n}" for n in result.notes) if result.notes else ""
-            )
-            output.emit(
-                frame, fmt=fmt, out=out, metadata=result.metadata(), caption=caption, title="Drivers (PPML)"
-            )
-            _write_chart(result.chart(), chart)
-    except CorridorError as exc:
-        fail(exc)
+            ]
+        caption = result.caption() + (
+            "\n" + "\n".join(f"Note: {n}" for n in result.notes) if result.notes else ""
+        )
+        emit_result(result, fmt=fmt, out=out, title="Drivers (PPML)", frame=frame, caption=caption)
+        write_chart(result.chart(), chart)
 
 
 def register(app: typer.Typer) -> None:

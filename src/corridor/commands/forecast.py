@@ -10,8 +10,24 @@ import pandas as pd
 import typer
 
 from corridor import output
-from corridor.commands.common import DbOpt, FormatOpt, OutOpt, err, fail, split_list
-from corridor.errors import CorridorError, UsageError
+from corridor.commands.common import (
+    CitizenshipOpt,
+    ComponentOpt,
+    DbOpt,
+    DemographicOpt,
+    FormatOpt,
+    OutOpt,
+    RegionOpt,
+    SectorOpt,
+    StateOpt,
+    TitleOpt,
+    emit_result,
+    err,
+    observatory,
+    split_list,
+    write_chart,
+)
+from corridor.errors import UsageError
 
 
 def _levels_columns(table: pd.DataFrame) -> pd.DataFrame:
@@ -70,17 +86,13 @@ def _emit_backtest(bt: Any, *, fmt: str, title: str) -> None:
 
 
 def forecast(
-    region: Annotated[
-        str | None, typer.Option(help="southwest | northern | coastal (default: nationwide)")
-    ] = None,
-    component: Annotated[str, typer.Option(help="all | usbp | ofo")] = "all",
-    citizenship: Annotated[str | None, typer.Option(help="ISO3 codes, comma-separated")] = None,
-    demographic: Annotated[
-        str | None, typer.Option(help="single_adults,family_units,uac,accompanied_minors")
-    ] = None,
-    sector: Annotated[str | None, typer.Option(help="Border Patrol sector slugs")] = None,
-    title: Annotated[str | None, typer.Option(help="title8 | title42")] = None,
-    state: Annotated[str | None, typer.Option(help="US state codes, comma-separated")] = None,
+    region: RegionOpt = None,
+    component: ComponentOpt = "all",
+    citizenship: CitizenshipOpt = None,
+    demographic: DemographicOpt = None,
+    sector: SectorOpt = None,
+    title: TitleOpt = None,
+    state: StateOpt = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -104,54 +116,39 @@ def forecast(
     out: OutOpt = None,
 ) -> None:
     """Forecast monthly encounters with 80/95% intervals, beside a rolling-origin backtest."""
-    import corridor
-
-    try:
-        with corridor.open(db) as obs:
-            if suite is not None:
-                if not backtest:
-                    raise UsageError("--suite runs a backtest suite: add --backtest")
-                selection = [region, citizenship, demographic, sector, title, state, by, until]
-                if any(selection) or component != "all":
-                    raise UsageError("--suite defines its own series: drop the selection options")
-                err.print(
-                    f"running suite {suite!r} (AutoETS is refitted at every origin; this takes a while)"
-                )
-                data, bt = obs.forecast_suite(suite=suite, level=level)  # type: ignore[arg-type]
-                _emit_backtest(bt, fmt=fmt, title=f"Backtest: {data.title}")
-                return
-            result = obs.forecast(
-                region=region,
-                component=component,
-                citizenship=citizenship,
-                demographic=demographic,
-                sector=sector,
-                title=title,
-                state=state,
-                by=split_list(by),
-                horizon=horizon,
-                until=until,
-                level=level,
-                backtest=backtest,
-            )
-            output.emit(
-                result.tidy(),
-                fmt=fmt,
-                out=out,
-                metadata=result.metadata(),
-                caption=result.caption(),
-                title="Forecast",
-            )
-            if backtest:
-                if fmt == "table":
-                    _emit_backtest(result.backtest, fmt="table", title="Backtest")
-                else:
-                    err.print(_levels_columns(result.backtest.table).to_string(index=False))
-            if chart is not None:
-                chart.write_text(json.dumps(result.chart(), indent=1, default=str))
-                err.print(f"wrote chart spec to {chart}")
-    except CorridorError as exc:
-        fail(exc)
+    with observatory(db) as obs:
+        if suite is not None:
+            if not backtest:
+                raise UsageError("--suite runs a backtest suite: add --backtest")
+            selection = [region, citizenship, demographic, sector, title, state, by, until]
+            if any(selection) or component != "all":
+                raise UsageError("--suite defines its own series: drop the selection options")
+            err.print(f"running suite {suite!r} (AutoETS is refitted at every origin; this takes a while)")
+            data, bt = obs.forecast_suite(suite=suite, level=level)  # type: ignore[arg-type]
+            _emit_backtest(bt, fmt=fmt, title=f"Backtest: {data.title}")
+            return
+        result = obs.forecast(
+            region=region,
+            component=component,
+            citizenship=citizenship,
+            demographic=demographic,
+            sector=sector,
+            title=title,
+            state=state,
+            by=split_list(by),
+            horizon=horizon,
+            until=until,
+            level=level,
+            backtest=backtest,
+        )
+        emit_result(result, fmt=fmt, out=out, title="Forecast")
+        if backtest:
+            if fmt == "table":
+                _emit_backtest(result.backtest, fmt="table", title="Backtest")
+            else:
+                err.print(_levels_columns(result.backtest.table).to_string(index=False))
+        if chart is not None:
+            write_chart(result.chart(), chart)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from corridor import output
-from corridor.commands.common import DbOpt, FormatOpt, OutOpt, fail, split_list
+from corridor.commands.common import (
+    ComponentOpt,
+    DbOpt,
+    FormatOpt,
+    OutOpt,
+    emit_result,
+    fail,
+    observatory,
+    split_list,
+)
 from corridor.errors import CorridorError
 
 
@@ -30,47 +39,33 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None,
     ) -> None:
         """Root-cause indicators by country and year, tidy; --list shows the catalog."""
-        import corridor
-
-        try:
-            with corridor.open(db) as obs:
-                if list_:
-                    cat = obs.indicator_catalog()
-                    shown = (
-                        cat
-                        if fmt != "table"
-                        else cat[
-                            ["indicator", "name", "unit", "source", "countries", "first_year", "last_year"]
-                        ]
-                    )
-                    output.emit(
-                        shown,
-                        fmt=fmt,
-                        out=out,
-                        metadata={"indicators": len(cat)},
-                        caption=f"{len(cat)} indicators. Descriptions and URLs: --format json.",
-                        title="Indicators",
-                    )
-                    return
-                result = obs.indicators(
-                    country=country, indicator=indicator, since=since, until=until, aggregates=aggregates
+        with observatory(db) as obs:
+            if list_:
+                cat = obs.indicator_catalog()
+                shown = (
+                    cat
+                    if fmt != "table"
+                    else cat[["indicator", "name", "unit", "source", "countries", "first_year", "last_year"]]
                 )
                 output.emit(
-                    result.tidy(),
+                    shown,
                     fmt=fmt,
                     out=out,
-                    metadata=result.metadata(),
-                    caption=result.caption(),
+                    metadata={"indicators": len(cat)},
+                    caption=f"{len(cat)} indicators. Descriptions and URLs: --format json.",
                     title="Indicators",
                 )
-        except CorridorError as exc:
-            fail(exc)
+                return
+            result = obs.indicators(
+                country=country, indicator=indicator, since=since, until=until, aggregates=aggregates
+            )
+            emit_result(result, fmt=fmt, out=out, title="Indicators")
 
     @app.command()
     def panel(
         outcome: Annotated[str, typer.Option(help="Outcome: encounters")] = "encounters",
         region: Annotated[str | None, typer.Option(help="southwest | northern | coastal")] = None,
-        component: Annotated[str, typer.Option(help="all | usbp | ofo")] = "all",
+        component: ComponentOpt = "all",
         demographic: Annotated[str | None, typer.Option(help="Demographic filter")] = None,
         by: Annotated[str, typer.Option(help="Unit of the panel: citizenship")] = "citizenship",
         freq: Annotated[str, typer.Option(help="fiscal_year | calendar_year")] = "fiscal_year",
@@ -83,32 +78,20 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None,
     ) -> None:
         """The analysis panel: encounters by country-period with lagged root-cause drivers."""
-        import corridor
-
-        try:
-            with corridor.open(db) as obs:
-                result = obs.panel(
-                    outcome=outcome,
-                    region=region,
-                    component=component,
-                    demographic=demographic,
-                    by=by,
-                    freq=freq,  # type: ignore[arg-type]
-                    with_=split_list(with_),
-                    lag=lag,
-                    since=since,
-                    until=until,
-                )
-                output.emit(
-                    result.tidy(),
-                    fmt=fmt,
-                    out=out,
-                    metadata=result.metadata,
-                    caption=result.caption(),
-                    title="Panel",
-                )
-        except CorridorError as exc:
-            fail(exc)
+        with observatory(db) as obs:
+            result = obs.panel(
+                outcome=outcome,
+                region=region,
+                component=component,
+                demographic=demographic,
+                by=by,
+                freq=freq,  # type: ignore[arg-type]
+                with_=split_list(with_),
+                lag=lag,
+                since=since,
+                until=until,
+            )
+            emit_result(result, fmt=fmt, out=out, title="Panel", metadata=result.metadata)
 
     @app.command()
     def profile(
@@ -118,13 +101,8 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None,
     ) -> None:
         """A country profile: root-cause indicators (latest, 5-year change) and US encounters."""
-        import corridor
-
-        try:
-            with corridor.open(db) as obs:
-                prof = obs.profile(iso3)
-        except CorridorError as exc:
-            fail(exc)
+        with observatory(db) as obs:
+            prof = obs.profile(iso3)
         if fmt == "json":
             text = json.dumps(prof.to_dict(), indent=2)
             if out:

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from corridor.commands.common import DbOpt, fail
-from corridor.errors import CorridorError
+from corridor.commands.common import DbOpt, observatory
 
 
 def register(app: typer.Typer) -> None:
@@ -23,14 +22,10 @@ def register(app: typer.Typer) -> None:
         db: DbOpt = None,
     ) -> None:
         """Write a self-contained HTML report (works offline from a file:// URL)."""
-        import corridor
         from corridor.report import build_report
 
-        try:
-            with corridor.open(db) as obs:
-                path = build_report(obs, out)
-        except CorridorError as exc:
-            fail(exc)
+        with observatory(db) as obs:
+            path = build_report(obs, out)
         Console().print(
             f"Report written to {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser."
         )

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from corridor.commands.common import DbOpt, err, fail
-from corridor.errors import CorridorError, UsageError
+from corridor.commands.common import DbOpt, err, exit_on_error
+from corridor.errors import UsageError
 
 LOOPBACK = "127.0.0.1"
 PUBLIC = "0.0.0.0"
@@ -71,15 +71,12 @@ def register(app: typer.Typer) -> None:
 
         from corridor.web import create_app
 
-        try:
+        with exit_on_error():
             address = bind_address(host=host, public=public)
             if compute is None:
                 compute = default_compute()
             application = create_app(db=db, timeout=timeout, compute=compute)
             version = application.state.warehouse.current()  # fail now, not on the first request
-        except CorridorError as exc:
-            fail(exc)
-            return
         if not ipaddress.ip_address(LOOPBACK if address == "localhost" else address).is_loopback:
             err.print(
                 f"warning: serving on {address}:{port}, reachable from other machines. Corridor has no "

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from corridor import output
-from corridor.commands.common import DbOpt, FormatOpt, OutOpt, err, fail
-from corridor.errors import CorridorError, UsageError
+from corridor.commands.common import (
+    DbOpt,
+    FormatOpt,
+    OutOpt,
+    emit_result,
+    err,
+    exit_on_error,
+    observatory,
+    write_chart,
+)
+from corridor.errors import UsageError
 
 sim_app = typer.Typer(
     name="simulate",
@@ -23,6 +30,8 @@ RunsOpt = Annotated[int, typer.Option("--runs", help="Monte Carlo runs.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results).")]
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="Write the Vega-Lite chart spec (JSON) here.")]
 LevelOpt = Annotated[float, typer.Option("--level", help="Central interval level, e.g. 0.8.")]
+# How these verbs have always announced --chart (the other verbs say "wrote chart spec to").
+CHART_NOTE = "wrote the chart spec to"
 
 
 def _goal(text: str | None) -> int | None:
@@ -42,12 +51,6 @@ def _receipts(text: str) -> float | str:
         return float(text.replace(",", ""))
     except ValueError:
         raise UsageError(f"--receipts {text!r}: give cases a year, 'last' or 'from pathways'") from None
-
-
-def _write_chart(path: Path | None, spec: dict) -> None:
-    if path is not None:
-        path.write_text(json.dumps(spec, indent=1, default=str))
-        err.print(f"wrote the chart spec to {path}")
 
 
 @sim_app.command("pathways")
@@ -73,44 +76,32 @@ def pathways(
     out: OutOpt = None,
 ) -> None:
     """Where encounters end up, month by month: outcomes, detention, releases, new court cases."""
-    import corridor
-
-    try:
-        with corridor.open(db) as obs:
-            result = obs.simulate_pathways(
-                scenario=scenario,
-                since=since,
-                until=until,
-                encounters=encounters,  # type: ignore[arg-type]
-                calibrate_from=calibrate_from,
-                calibrate_until=calibrate_until,
-                runs=runs,
-                seed=seed,
-                level=level,
+    with observatory(db) as obs:
+        result = obs.simulate_pathways(
+            scenario=scenario,
+            since=since,
+            until=until,
+            encounters=encounters,  # type: ignore[arg-type]
+            calibrate_from=calibrate_from,
+            calibrate_until=calibrate_until,
+            runs=runs,
+            seed=seed,
+            level=level,
+        )
+        frame = result.tidy()
+        if fmt == "table":
+            err.print(result.summary(), highlight=False, markup=False)
+            keep = (
+                "usbp_release",
+                "ofo_parole",
+                "transfer_ice",
+                "t8_repatriation",
+                "detained",
+                "new_court_cases",
             )
-            frame = result.tidy()
-            if fmt == "table":
-                err.print(result.summary(), highlight=False, markup=False)
-                keep = (
-                    "usbp_release",
-                    "ofo_parole",
-                    "transfer_ice",
-                    "t8_repatriation",
-                    "detained",
-                    "new_court_cases",
-                )
-                frame = frame[frame["series"].isin(keep)].drop(columns=["mean", "level"])
-            output.emit(
-                frame,
-                fmt=fmt,
-                out=out,
-                metadata=result.metadata(),
-                caption=result.caption(),
-                title="Simulated processing pathways",
-            )
-            _write_chart(chart, result.chart())
-    except CorridorError as exc:
-        fail(exc)
+            frame = frame[frame["series"].isin(keep)].drop(columns=["mean", "level"])
+        emit_result(result, fmt=fmt, out=out, title="Simulated processing pathways", frame=frame)
+        write_chart(result.chart(), chart, note=CHART_NOTE)
 
 
 @sim_app.command("backlog")
@@ -140,37 +131,32 @@ def backlog(
     out: OutOpt = None,
 ) -> None:
     """Immigration-court pending cases by fiscal year under judge hiring and receipts."""
-    import corridor
-
-    try:
+    with exit_on_error():
         target = _goal(goal)
-        with corridor.open(db) as obs:
-            result = obs.simulate_backlog(
-                judges_added=judges_added,
-                start=start,
-                until=until,
-                receipts=_receipts(receipts),  # type: ignore[arg-type]
-                clear_by=target,
-                definition=definition,  # type: ignore[arg-type]
-                calibrate_until=calibrate_until,
-                hires_per_year=hires,
-                runs=runs,
-                seed=seed,
-                level=level,
-            )
-            if fmt == "table":
-                err.print(result.summary(), highlight=False, markup=False)
-            output.emit(
-                result.tidy(),
-                fmt=fmt,
-                out=out,
-                metadata=result.metadata(),
-                caption=result.caption() + " Assumptions: --format json.",
-                title="Simulated immigration-court backlog",
-            )
-            _write_chart(chart, result.chart())
-    except CorridorError as exc:
-        fail(exc)
+    with observatory(db) as obs:
+        result = obs.simulate_backlog(
+            judges_added=judges_added,
+            start=start,
+            until=until,
+            receipts=_receipts(receipts),  # type: ignore[arg-type]
+            clear_by=target,
+            definition=definition,  # type: ignore[arg-type]
+            calibrate_until=calibrate_until,
+            hires_per_year=hires,
+            runs=runs,
+            seed=seed,
+            level=level,
+        )
+        if fmt == "table":
+            err.print(result.summary(), highlight=False, markup=False)
+        emit_result(
+            result,
+            fmt=fmt,
+            out=out,
+            title="Simulated immigration-court backlog",
+            caption=result.caption() + " Assumptions: --format json.",
+        )
+        write_chart(result.chart(), chart, note=CHART_NOTE)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor.commands.common import DbOpt, FormatOpt, OutOpt, fail
-from corridor.errors import CorridorError
+from corridor import output
+from corridor.commands.common import DbOpt, FormatOpt, OutOpt, observatory
 
 
 def _num(value: float) -> str:
@@ -37,14 +37,8 @@ def register(app: typer.Typer) -> None:
         out: OutOpt = None,
     ) -> None:
         """Score a strategy's indicators from the warehouse and roll them up to pillars."""
-        import corridor
-        from corridor import output
-
-        try:
-            with corridor.open(db) as obs:
-                result = obs.track(framework)
-        except CorridorError as exc:
-            fail(exc)
+        with observatory(db) as obs:
+            result = obs.track(framework)
         if fmt == "json":
             text = json.dumps(result.to_dict(), indent=2, default=str)
             (out.write_text(text) if out else typer.echo(text))
