@@ -323,6 +323,16 @@ PROTECTIONS: tuple[Protection, ...] = (
     ),
     Protection(
         "6 reproducibility",
+        "pyfixest's fixed effects in a fixed order (not the process's string-hash order)",
+        "src/corridor/analysis/fixest.py",
+        (("    _model_matrix._encode_fixed_effects = _sorted_terms(_encode)", "    pass"),),
+        (
+            R + "test_same_warehouse_same_seed_same_bytes[drivers]",
+            R + "test_same_warehouse_same_seed_same_bytes[evaluate-did]",
+        ),
+    ),
+    Protection(
+        "6 reproducibility",
         "the report's only timestamp is the pinned generation time",
         "src/corridor/report/builder.py",
         (

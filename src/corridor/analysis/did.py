@@ -17,10 +17,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 from scipy import stats
 
 from corridor.analysis.evaluate import Design, Estimate, MethodSpec, placebo_p
+from corridor.analysis.fixest import pf
 
 MAX_PERMUTATIONS = 199
 LEADS = 12

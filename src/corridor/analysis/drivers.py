@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyfixest as pf
 from scipy import stats
 
+from corridor.analysis.fixest import pf
 from corridor.errors import UsageError
 
 Transform = Literal["log", "log1p", "level"]
