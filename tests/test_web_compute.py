@@ -170,3 +170,16 @@ def test_workers_that_cannot_start_leave_the_server_computing_itself(warehouse: 
     with TestClient(create_app(db=warehouse, compute=1, obs_class=Local)) as client:
         assert client.app.state.compute is None  # type: ignore[attr-defined]
         assert client.get(FLOWS).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("cpus", "servers", "expected"), [(1, 1, 2), (2, 1, 3), (2, 2, 2), (3, 2, 3), (16, 1, 4), (16, 8, 3)]
+)
+def test_default_compute_workers(
+    monkeypatch: pytest.MonkeyPatch, cpus: int, servers: int, expected: int
+) -> None:
+    # One flows worker, the CPUs shared among server processes for analyses, at most 4 in all.
+    from corridor.commands import serve
+
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: cpus)
+    assert serve.default_compute(servers) == expected

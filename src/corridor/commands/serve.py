@@ -58,8 +58,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 help="Worker processes (per server process) that compute new API questions, so "
                 "cached answers are never held up by a computation: one for flows questions and "
-                "one per CPU for analyses (at most 4 in all) unless given; 0 computes on the "
-                "server's own threads.",
+                "one per CPU (shared among --workers) for analyses, at most 4, unless given; 0 "
+                "computes on the server's own threads.",
                 min=0,
                 max=32,
                 show_default=False,
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         with exit_on_error():
             address = bind_address(host=host, public=public)
             if compute is None:
-                compute = default_compute()
+                compute = default_compute(workers)
             application = create_app(db=db, timeout=timeout, compute=compute)
             version = application.state.warehouse.current()  # fail now, not on the first request
         if not ipaddress.ip_address(LOOPBACK if address == "localhost" else address).is_loopback:
@@ -110,7 +110,9 @@ def register(app: typer.Typer) -> None:
         )
 
 
-def default_compute() -> int:
-    """Compute workers when `--compute` is not given: one for flows questions, one per CPU for
-    analyses, at most 4 (each holds its own warehouse connection and libraries, ~250 MB)."""
-    return min(1 + (os.cpu_count() or 1), 4)
+def default_compute(servers: int = 1) -> int:
+    """Compute workers per server process when `--compute` is not given: one for flows
+    questions, plus the CPUs shared out among the `servers` processes for analyses, at most 4
+    (each holds its own warehouse connection and libraries, ~250 MB)."""
+    cpus = os.cpu_count() or 1
+    return min(1 + max(1, -(-cpus // max(servers, 1))), 4)
