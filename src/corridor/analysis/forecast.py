@@ -391,25 +391,26 @@ def mint(
             actual, fitted = np.asarray(actual, float), np.asarray(fitted, float)
             held = np.ptp(actual[:, 1:] - fitted[:, 1:], axis=0) == 0
             free = np.flatnonzero(~held)
-            if len(free) == 0:
-                return _held_only(parts, used)
-            cols = np.r_[0, free + 1]
-            sub_actual, sub_fitted = actual[:, cols], fitted[:, cols]
-            sub_actual[:, 0] -= actual[:, 1:][:, held].sum(axis=1)  # the total of the free parts
-            sub_fitted[:, 0] -= fitted[:, 1:][:, held].sum(axis=1)
-            sub_total = np.maximum(total - parts[:, held].sum(axis=1), 0.0)
-            try:
-                rec = _min_trace(
-                    MinTrace(method="mint_shrink", nonnegative=True),
-                    sub_total,
-                    parts[:, free],
-                    sub_actual,
-                    sub_fitted,
-                )
-                out, method = parts.copy(), "mint_shrink"
-                out[:, free] = rec
-            except Exception:  # hierarchicalforecast raises a bare Exception on ill-conditioned W
-                pass
+            if len(free) == 0:  # every past forecast was exact: nothing to reconcile
+                out, method = parts, "mint_shrink"
+            else:
+                cols = np.r_[0, free + 1]
+                sub_actual, sub_fitted = actual[:, cols], fitted[:, cols]
+                sub_actual[:, 0] -= actual[:, 1:][:, held].sum(axis=1)  # the total of the free parts
+                sub_fitted[:, 0] -= fitted[:, 1:][:, held].sum(axis=1)
+                sub_total = np.maximum(total - parts[:, held].sum(axis=1), 0.0)
+                try:
+                    rec = _min_trace(
+                        MinTrace(method="mint_shrink", nonnegative=True),
+                        sub_total,
+                        parts[:, free],
+                        sub_actual,
+                        sub_fitted,
+                    )
+                    out, method = parts.copy(), "mint_shrink"
+                    out[:, free] = rec
+                except Exception:  # hierarchicalforecast raises a bare Exception on ill-conditioned W
+                    pass
         if out is None:
             out = _min_trace(MinTrace(method="ols", nonnegative=True), total, parts)
     if used is not None:
@@ -431,13 +432,6 @@ def _min_trace(
     insample = {} if actual is None else {"y_insample": actual.T, "y_hat_insample": fitted.T}  # type: ignore[union-attr]
     res = method.fit_predict(S=s, y_hat=y_hat, **insample)
     return np.asarray(res["mean"][1:].T, dtype=float)
-
-
-def _held_only(parts: np.ndarray, used: list[str] | None) -> np.ndarray:
-    """Every part's past forecasts were exact: nothing to reconcile, the total is their sum."""
-    if used is not None:
-        used.append("mint_shrink")
-    return parts
 
 
 # ----------------------------------------------------------------------------- one run
