@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from corridor.output import records
+from corridor.jsonio import records
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 WIDTH = 720

@@ -355,7 +355,7 @@ class Profile:
         return self.indicators
 
     def to_dict(self) -> dict[str, Any]:
-        from corridor.output import records
+        from corridor.jsonio import records
 
         return {
             "iso3": self.iso3,

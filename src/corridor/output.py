@@ -6,7 +6,6 @@ Parquet schema metadata, and (for CSV/JSON on stdout) a note on stderr.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -17,33 +16,17 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
+from corridor import jsonio
 from corridor.errors import UsageError
+from corridor.jsonio import records
 
 Format = Literal["table", "csv", "json", "parquet"]
 FORMATS = ("table", "csv", "json", "parquet")
 
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Frame rows as JSON-ready dicts (dates as ISO strings, NaN as null)."""
-    cols = list(frame.columns)
-    return [
-        {c: _jsonable(v) for c, v in zip(cols, row, strict=True)}
-        for row in frame.itertuples(index=False, name=None)
-    ]
-
-
 def to_json(frame: pd.DataFrame, metadata: dict[str, Any]) -> str:
-    return json.dumps({"metadata": metadata, "data": records(frame)}, indent=2, sort_keys=False)
+    """The JSON document of an answer: its metadata and its rows (strict JSON, see `jsonio`)."""
+    return jsonio.dumps({"metadata": metadata, "data": records(frame)}, indent=2)
 
 
 def emit(
@@ -65,7 +48,7 @@ def emit(
             raise UsageError("--format parquet needs --out FILE")
         table = pa.Table.from_pandas(frame, preserve_index=False)
         meta = dict(table.schema.metadata or {})
-        meta[b"corridor"] = json.dumps(metadata).encode()
+        meta[b"corridor"] = jsonio.dumps(metadata).encode()
         pq.write_table(table.replace_schema_metadata(meta), out)
         err.print(f"wrote {len(frame)} rows to {out}")
         return

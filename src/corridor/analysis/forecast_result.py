@@ -93,7 +93,7 @@ class ForecastResult:
     def chart(self) -> dict[str, Any]:
         """A Vega-Lite spec: recent history, the forecast and its intervals, with backtest and source."""
         from corridor import charts
-        from corridor.output import records
+        from corridor.jsonio import records
 
         label = self._labels(self.history)
         hist = self.history.assign(series=label)

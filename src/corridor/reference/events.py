@@ -18,8 +18,8 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pycountry
-import yaml
 
+from corridor import safeyaml
 from corridor.errors import InputError, UsageError
 from corridor.reference.calendar import add_months
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS
@@ -229,22 +229,9 @@ def _event(raw: dict[str, Any], path: Path) -> PolicyEvent:
     )
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe YAML loader that leaves dates as text, so `_date` validates them with a clear error."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def parse_events(path: Path) -> tuple[PolicyEvent, ...]:
     """Read and validate a policy-events YAML file; raise InputError naming the bad entry."""
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"not valid YAML: {exc}") from None
+    doc = safeyaml.load(path, dates_as_text=True)
     if not isinstance(doc, dict) or not isinstance(doc.get("events"), list) or not doc["events"]:
         raise InputError(path, "expected a top-level `events:` list")
     events = []

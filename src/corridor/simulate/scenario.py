@@ -20,8 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from corridor import safeyaml
 from corridor.errors import UsageError
 from corridor.reference.calendar import parse_month
 
@@ -105,10 +104,7 @@ def load(name_or_path: str | Path | None) -> Scenario:
         res = resources.files("corridor.simulate") / SCENARIO_DIR / f"{name_or_path}.yaml"
         text = res.read_text(encoding="utf-8")
         label = f"{name_or_path}.yaml"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UsageError(f"scenario {label}: not valid YAML ({exc})") from None
+    data = safeyaml.loads(text, source=label)
     return parse(data, label=label)
 
 

@@ -8,8 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from corridor import safeyaml
 from corridor.errors import UsageError
 
 Direction = Literal["higher", "lower", "context"]
@@ -199,10 +198,5 @@ def load_framework(name_or_path: str | Path) -> Framework:
         raise UsageError(
             f"no framework {str(name_or_path)!r}: not a shipped id ({', '.join(shipped)}) nor a file"
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        raise UsageError(f"{path.name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data = safeyaml.load(path)
     return parse_framework(data, path.name)

@@ -108,7 +108,7 @@ class TrackResult:
         return f"{self.framework.title}: overall {score} ({self.band})"
 
     def to_dict(self) -> dict[str, Any]:
-        from corridor.output import records
+        from corridor.jsonio import records
 
         return {
             "framework": self.framework.id,

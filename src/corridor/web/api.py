@@ -8,7 +8,6 @@ are cached per warehouse version, since a version's data never change.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -17,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from corridor import jsonio
 from corridor.errors import UsageError
 from corridor.flows import Cube
 from corridor.reference.countries import country_name
@@ -31,8 +31,8 @@ PREFIX = "/api/v1"
 
 
 def dumps(body: Any) -> bytes:
-    """Compact JSON (NaN already mapped to null by `jsonable`)."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    """Compact strict JSON (non-finite numbers as null), through the one encoder."""
+    return jsonio.dumpb(body)
 
 
 def json_response(content: bytes, version: Version) -> Response:

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from corridor import jsonio
 from corridor.web.assets import static_version, vega_bundle
 from corridor.web.results import PAGE_ROWS, Shown
 
@@ -138,24 +139,11 @@ def details(data: dict[str, Any], frame: pd.DataFrame | None) -> dict[str, list[
     return {"facts": facts, "tables": tables}
 
 
-def _finite(value: Any) -> Any:
-    """Nested data with NaN and infinities as None: JSON has no NaN, and the browser's parser refuses it."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        return _finite(value.item())
-    return value
-
-
 def named(spec: dict[str, Any] | None, name: str = "values") -> dict[str, Any] | None:
     """The spec ready to embed: valid JSON (no NaN), its inline data named so the page can read it."""
     if spec is None:
         return None
-    spec = _finite(spec)
+    spec = jsonio.plain(spec)
     data = spec.get("data")
     if isinstance(data, dict) and "values" in data and "name" not in data:
         spec["data"] = {**data, "name": name}

@@ -6,15 +6,15 @@ Results are DataFrames or result objects with `tidy()`, and optionally `chart()`
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from corridor import jsonio
 from corridor.errors import UsageError
-from corridor.output import records
+from corridor.jsonio import records
 
 # Tables on pages show this many rows; the API and CSV downloads carry every row.
 PAGE_ROWS = 500
@@ -49,7 +49,7 @@ class Shown:
             )
         body: dict[str, Any] = {"metadata": self.metadata, "caption": self.caption}
         if self.frame is not None:
-            body["data"] = records(_nan_to_none(self.frame))
+            body["data"] = records(self.frame)
         if self.details:
             body["details"] = jsonable(self.details)
         if self.summary and not self.summary.startswith(self.caption):
@@ -57,34 +57,9 @@ class Shown:
         return body
 
 
-def _nan_to_none(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values as None, so JSON says null (never NaN, which is not JSON)."""
-    if not frame.isna().to_numpy().any():
-        return frame
-    return frame.astype(object).where(frame.notna(), None)
-
-
 def jsonable(value: Any) -> Any:
-    """Plain JSON data from nested dicts, lists, frames, dates and numpy scalars."""
-    if isinstance(value, pd.DataFrame):
-        return records(_nan_to_none(value))
-    if isinstance(value, pd.Series):
-        return jsonable(value.to_dict())
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return jsonable(dataclasses.asdict(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
+    """Plain JSON data from nested dicts, lists, frames, dates and numpy scalars (see `jsonio`)."""
+    return jsonio.plain(value)
 
 
 def _call(obj: Any, name: str) -> Any:
