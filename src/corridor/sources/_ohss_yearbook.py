@@ -1,0 +1,195 @@
+"""A checked reader for the country tables of the DHS OHSS *Yearbook of Immigration Statistics*
+workbooks (refugee arrivals by nationality, Table 14; lawful permanent residents by country of
+birth, Table 3), shared by the `refugee_admissions` and `lpr` sources.
+
+Layout: "Return to Table of Contents", a blank row, "Table N.", the title, a blank row, then the
+header `Region and country of ... | 2014 | ... | 2023`. A `REGION` block (a `Total` row and one
+row per region) and a `COUNTRY` block (`Total` again, one row per country, `All other countries`
+and `Unknown`) follow, then footnotes. Cells are rounded to the nearest ten by OHSS ("totals may
+not sum due to rounding"); `D` (withheld to protect privacy), `X` (not applicable) and `-`
+(none) are the publisher's codes: they stay missing with their code kept, never read as 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from corridor.sources.base import MAX_WHOLE, RawTable, read_sheet
+
+CODES = {"D": "suppressed", "X": "not_applicable", "-": "none"}
+OHSS_YEARBOOK_PUBLISHER = (
+    "DHS Office of Homeland Security Statistics (Yearbook of Immigration Statistics 2023)"
+)
+
+
+@dataclass
+class YearbookTable:
+    """One parsed table: long rows per country x year, and the published totals."""
+
+    table: RawTable
+    frame: pd.DataFrame  # label, iso3, year, value (Int64, NULL where coded), code, row
+    totals: dict[int, int]  # year -> the COUNTRY block's Total
+    region_totals: dict[int, int]  # year -> the REGION block's Total
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+def read_yearbook_table(
+    path: Path,
+    sheet: str,
+    *,
+    title: str,
+    label: str,
+    years: tuple[int, ...],
+    mapper: Callable[[str], str],
+    workbook: Any,
+) -> YearbookTable:
+    """Read one yearbook country table; every check raises InputError with sheet, row and column."""
+    from corridor.errors import InputError
+
+    header = [label, *(str(y) for y in years)]
+    t = read_sheet(path, sheet, columns=header, header_row=6, workbook=workbook)
+    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    found_title = _text(rows[3][0]) if len(rows) > 3 and rows[3] else ""
+    if found_title != title:
+        raise InputError(path, f"expected the title {title!r}, found {found_title!r}", row=4, sheet=sheet)
+    labels = [_text(v) for v in t.frame[label].tolist()]
+    values, codes, blank = _cells(t, header[1:])
+    block = ""
+    region_total: int | None = None
+    total_pos: int | None = None
+    region_rows: list[int] = []
+    country_rows: list[int] = []
+    end = len(labels)
+    for i, text in enumerate(labels):
+        empty = bool(blank[i].all())
+        if text in ("REGION", "COUNTRY"):
+            if not empty:
+                raise t.error(f"block heading {text!r} has values", index=i, column=header[1])
+            expected = "REGION" if block == "" else "COUNTRY"
+            if text != expected:
+                raise t.error(f"expected the {expected} block, found {text!r}", index=i, column=label)
+            block = text
+            continue
+        if block == "":
+            raise t.error(f"row {text!r} before the REGION block", index=i, column=label)
+        if empty:  # footnotes: text in the first column only; nothing may follow but more text
+            if block != "COUNTRY" or not country_rows:
+                raise t.error(f"row {text!r} has no values", index=i, column=header[1])
+            end = i
+            break
+        if blank[i].any():
+            j = int(np.flatnonzero(blank[i])[0])
+            raise t.error("empty cell where a count is required", index=i, column=header[j + 1])
+        if text == "Total":
+            if block == "REGION":
+                if region_total is not None:
+                    raise t.error("a second Total in the REGION block", index=i, column=label)
+                region_total = i
+            else:
+                if total_pos is not None:
+                    raise t.error("a second Total in the COUNTRY block", index=i, column=label)
+                total_pos = i
+            continue
+        (region_rows if block == "REGION" else country_rows).append(i)
+    for i in range(end, len(labels)):
+        if not blank[i].all():
+            raise t.error("values after the footnotes", index=i, column=header[1 + int(np.argmin(blank[i]))])
+    if region_total is None or total_pos is None or not country_rows:
+        raise t.error("the table lacks its REGION Total, COUNTRY Total or country rows", column=label)
+    for j, year in enumerate(years):
+        col = header[j + 1]
+        for pos in (region_total, total_pos):
+            if codes[pos, j]:
+                raise t.error(f"the Total for {year} is coded {codes[pos, j]!r}", index=pos, column=col)
+        if values[region_total, j] != values[total_pos, j]:
+            raise t.error(
+                f"the COUNTRY Total {values[total_pos, j]:,} differs from the REGION Total "
+                f"{values[region_total, j]:,}",
+                index=total_pos,
+                column=col,
+            )
+        for group, name in ((region_rows, "regions"), (country_rows, "countries")):
+            parts = int(values[group, j].sum())
+            coded = int((codes[group, j] != "").sum())
+            # Rounding to 10: each part is off by at most 5; a withheld cell hides an unknown count.
+            slack = 5 * (len(group) + 1) + (10**9 if coded else 0)
+            if abs(parts - int(values[total_pos, j])) > slack:
+                raise t.error(
+                    f"Total {int(values[total_pos, j]):,} for {year} but its {name} sum to {parts:,}",
+                    index=total_pos,
+                    column=col,
+                )
+    iso: list[str] = []
+    for i in country_rows:
+        name = re.sub(r"(?<=[a-z)])\d+$", "", labels[i])  # footnote digits: 'All other countries1'
+        try:
+            iso.append(mapper(name))
+        except (KeyError, ValueError):
+            raise t.error(f"unknown country {labels[i]!r}", index=i, column=label) from None
+    check = pd.Series(iso)
+    if check.duplicated().any():
+        i = country_rows[int(np.flatnonzero(check.duplicated().to_numpy())[0])]
+        raise t.error(f"country {labels[i]!r} appears twice", index=i, column=label)
+    n, k = len(country_rows), len(years)
+    pos = np.array(country_rows)
+    flat_codes = codes[pos].reshape(-1)
+    frame = pd.DataFrame(
+        {
+            "label": np.repeat([re.sub(r"(?<=[a-z)])\d+$", "", labels[i]) for i in country_rows], k),
+            "iso3": np.repeat(iso, k),
+            "year": np.tile(np.array(years, dtype=np.int32), n),
+            "value": pd.arrays.IntegerArray(values[pos].reshape(-1), flat_codes != ""),
+            "code": flat_codes.astype(str),
+            "row": np.repeat(pos, k),
+        }
+    )
+    totals = {y: int(values[total_pos, j]) for j, y in enumerate(years)}
+    region_totals = {y: int(values[region_total, j]) for j, y in enumerate(years)}
+    return YearbookTable(t, frame, totals, region_totals)
+
+
+def _cells(t: RawTable, columns: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts (multiples of 10), the publisher's codes, and a mask of blank cells."""
+    n = len(t.frame)
+    values = np.zeros((n, len(columns)), dtype=np.int64)
+    codes = np.full((n, len(columns)), "", dtype=object)
+    blank = np.zeros((n, len(columns)), dtype=bool)
+    for j, col in enumerate(columns):
+        for i, raw in enumerate(t.frame[col].tolist()):
+            if isinstance(raw, bool):
+                raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
+            if isinstance(raw, int | float) and raw == raw:
+                if raw != int(raw) or raw < 0 or raw > MAX_WHOLE:
+                    raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
+                if int(raw) % 10:
+                    raise t.error(f"{int(raw)} is not rounded to 10 as OHSS publishes", index=i, column=col)
+                values[i, j] = int(raw)
+                continue
+            text = _text(raw)
+            if text == "":
+                blank[i, j] = True
+                continue
+            if text in CODES:
+                codes[i, j] = text
+                continue
+            raise t.error(
+                f"expected a count or one of {', '.join(CODES)}, found {raw!r}", index=i, column=col
+            )
+    return values, codes, blank
