@@ -488,3 +488,44 @@ def profile(obs: Any, iso3: str) -> Profile:
     if missing:
         warnings.append(f"No value near {PROFILE_BASELINE} or after it for: {'; '.join(missing)}.")
     return Profile(code, country_name(code), table, encounters, caption, sources, warnings)
+
+
+# --- derived: femicide rate ------------------------------------------------------------------
+
+FEMALE_POPULATION = ("wdi.population_female", "SP.POP.TOTL.FE.IN")  # id Corridor would give it, WB code
+
+
+def femicide_rate(
+    con: duckdb.DuckDBPyConnection, *, country: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Femicides per 100,000 women, derived by Corridor from ECLAC counts and World Bank female
+    population where both exist for a country-year (labelled `derived`; ECLAC publishes its own
+    rates, not loaded here). Raises UsageError when the female population is not loaded."""
+    known = known_ids(con)
+    pop_id, wb_code = FEMALE_POPULATION
+    if "eclac.femicides" not in known:
+        raise UsageError("femicide counts (eclac.femicides) are not loaded; run `corridor sync`")
+    if pop_id not in known:
+        raise UsageError(
+            f"World Bank female population ({wb_code}) is not loaded, so a femicide rate per 100,000 "
+            "women cannot be derived; the counts are in eclac.femicides"
+        )
+    codes = expand_countries(_codes(country)) if country else []
+    where = "AND f.iso3 IN (SELECT unnest(?::VARCHAR[]))" if codes else ""
+    frame = con.execute(
+        f"""
+        SELECT f.iso3, f.year, f.value AS femicides, p.value AS women,
+               f.value / p.value * 100000 AS rate_per_100k_women
+        FROM indicators f JOIN indicators p
+          ON p.iso3 = f.iso3 AND p.year = f.year AND p.indicator = ? AND p.value > 0
+        WHERE f.indicator = 'eclac.femicides' AND NOT f.is_aggregate AND f.value IS NOT NULL {where}
+        ORDER BY f.iso3, f.year
+        """,
+        [pop_id, *([codes] if codes else [])],
+    ).df()
+    frame["derived"] = True
+    frame.attrs["caption"] = (
+        "Femicides per 100,000 women, derived by Corridor: ECLAC CEPALSTAT 2780 counts divided by World "
+        f"Bank female population ({wb_code}). Derived, not published as such; national definitions differ."
+    )
+    return frame

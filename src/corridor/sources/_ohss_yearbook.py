@@ -39,6 +39,24 @@ class YearbookTable:
     region_totals: dict[int, int]  # year -> the REGION block's Total
 
 
+def sheet_rows(path: Path, sheet: str, workbook: Any) -> list[list[Any]]:
+    """Every row of a sheet as calamine reads it; a damaged or missing sheet is an InputError.
+
+    (A generic reader: candidate to move into `sources/base.py`.)
+    """
+    from corridor.errors import InputError
+
+    if sheet not in list(workbook.sheet_names):
+        raise InputError(path, f"sheet {sheet!r} is missing", sheet=sheet)
+    try:
+        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own types for damaged sheets
+        raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
+    if not rows:
+        raise InputError(path, "sheet is empty", sheet=sheet)
+    return rows
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -65,7 +83,7 @@ def read_yearbook_table(
 
     header = [label, *(str(y) for y in years)]
     t = read_sheet(path, sheet, columns=header, header_row=6, workbook=workbook)
-    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    rows = sheet_rows(path, sheet, workbook)
     found_title = _text(rows[3][0]) if len(rows) > 3 and rows[3] else ""
     if found_title != title:
         raise InputError(path, f"expected the title {title!r}, found {found_title!r}", row=4, sheet=sheet)

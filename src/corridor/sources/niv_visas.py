@@ -28,6 +28,7 @@ from corridor.sources._context_common import (
     indicator_rows,
     is_aggregate,
 )
+from corridor.sources._ohss_yearbook import sheet_rows
 from corridor.sources.base import (
     MAX_WHOLE,
     FileSpec,
@@ -181,15 +182,7 @@ def _sheets(path: Path, names: list[str]) -> list[tuple[str, int]]:
 
 def _rows(path: Path, sheet: str, wb: Any) -> list[list[Any]]:
     """Every row of a sheet as calamine reads it (read once: the sheets are wide)."""
-    from corridor.errors import InputError
-
-    try:
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own types for damaged sheets
-        raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
-    if not rows:
-        raise InputError(path, "sheet is empty", sheet=sheet)
-    return rows
+    return sheet_rows(path, sheet, wb)
 
 
 def _header(path: Path, sheet: str, year: int, first: list[Any]) -> list[str]:

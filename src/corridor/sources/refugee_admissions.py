@@ -32,7 +32,7 @@ from corridor.sources._context_common import (
     indicator_rows,
     is_aggregate,
 )
-from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table
+from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table, sheet_rows
 from corridor.sources.base import MAX_WHOLE, FileSpec, Parsed, RawTable, TableSpec, open_workbook, read_sheet
 
 ID = "refugee_admissions"
@@ -112,7 +112,9 @@ PRM_FY = IndicatorDef(
     id="prm.refugee_admissions_fy",
     name="Refugees admitted to the US (fiscal year, State Department PRM)",
     description="Refugees admitted to the US with the country as country of chargeability, per US "
-    "federal fiscal year (year = FY), complete fiscal years only. WRAPSnet/PRM, exact counts.",
+    "federal fiscal year (year = FY), complete fiscal years only. WRAPSnet/PRM, exact counts. PRM "
+    "lists every country with admissions, so a year missing between a country's first and last "
+    "listed year is 0; outside that span there is no value.",
     unit="people admitted",
     url=PRM_URL,
     licence=LICENCE,
@@ -155,8 +157,7 @@ class RefugeeAdmissionsSource:
         out = Parsed(frames={})
         monthly, annual = _prm(paths["prm"], releases["prm"], out)
         arrivals = _ohss(paths["ohss_table14"], releases["ohss_table14"], out)
-        complete = annual[~annual["partial"] & ~annual["is_aggregate"]]
-        complete = complete.groupby(["iso3", "fiscal_year"], as_index=False)["admissions"].sum()
+        complete = _span_filled(annual[~annual["partial"] & ~annual["is_aggregate"]])
         known = arrivals[arrivals["arrivals"].notna() & ~arrivals["is_aggregate"]]
         out.frames[MONTHLY.name] = monthly
         out.frames[ANNUAL.name] = annual
@@ -188,6 +189,20 @@ class RefugeeAdmissionsSource:
 
 
 # --- PRM ----------------------------------------------------------------------------------------
+
+
+def _span_filled(annual: pd.DataFrame) -> pd.DataFrame:
+    """Admissions per country and complete fiscal year, with none (0) for a year the country is
+    missing from between its first and last listed year: PRM lists every country of chargeability
+    with admissions in the year. Outside that span the count is left missing."""
+    per = annual.groupby(["iso3", "fiscal_year"])["admissions"].sum()
+    out = []
+    for iso, part in per.groupby(level="iso3"):
+        years = part.index.get_level_values("fiscal_year")
+        span = range(int(years.min()), int(years.max()) + 1)
+        filled = part.droplevel("iso3").reindex(span, fill_value=0)
+        out.append(pd.DataFrame({"iso3": iso, "fiscal_year": list(span), "admissions": filled.to_numpy()}))
+    return pd.concat(out, ignore_index=True)
 
 
 def _text(value: Any) -> str:
@@ -257,7 +272,7 @@ def _prm(path: Path, release: str, out: Parsed) -> tuple[pd.DataFrame, pd.DataFr
     monthly, annual, grand = [], [], {}
     for year in sorted(years):
         sheet = str(year)
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        rows = sheet_rows(path, sheet, wb)
         date = _as_of(path, sheet, rows)
         if as_of is not None and date != as_of:
             raise InputError(
