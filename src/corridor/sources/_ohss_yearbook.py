@@ -29,6 +29,25 @@ OHSS_YEARBOOK_PUBLISHER = (
 )
 
 
+def with_totals(frame: pd.DataFrame, totals: dict[int, int], *, label: str, value: str) -> pd.DataFrame:
+    """The published Total rows appended as iso3 'ALL' (an aggregate: never sum it with the rest)."""
+    rows = pd.DataFrame(
+        {
+            "fiscal_year": pd.Series(list(totals), dtype="int32"),
+            label: "Total",
+            "iso3": "ALL",
+            value: pd.array(list(totals.values()), dtype="Int64"),
+            "code": "",
+            "rounded": True,
+            "is_aggregate": True,
+        }
+    )
+    out = pd.concat([frame, rows], ignore_index=True)
+    for col in (label, "iso3", "code"):
+        out[col] = out[col].astype("str")
+    return out
+
+
 @dataclass
 class YearbookTable:
     """One parsed table: long rows per country x year, and the published totals."""

@@ -20,7 +20,7 @@ from corridor.sources._context_common import (
     indicator_rows,
     is_aggregate,
 )
-from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table
+from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table, with_totals
 from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
 
 ID = "lpr"
@@ -50,7 +50,7 @@ LPR = TableSpec(
         "Persons obtaining lawful permanent resident status per fiscal year by country of birth, "
         "DHS OHSS Yearbook 2023 Table 3, FY2014-FY2023. Rounded to 10 by OHSS (`rounded`); `code` "
         "keeps D/X/- where OHSS withheld a count (value NULL, never 0). OTHER = countries with fewer "
-        "than 10 in every year."
+        "than 10 in every year; iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
     ),
 )
 INDICATORS = TableSpec(
@@ -110,6 +110,7 @@ class LprSource:
             }
         )
         frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
+        frame = with_totals(frame, table.totals, label="country_of_birth", value="persons")
         frame["release_id"] = release
         known = frame[frame["persons"].notna() & ~frame["is_aggregate"]]
         indicators = indicator_rows(

@@ -32,7 +32,12 @@ from corridor.sources._context_common import (
     indicator_rows,
     is_aggregate,
 )
-from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table, sheet_rows
+from corridor.sources._ohss_yearbook import (
+    OHSS_YEARBOOK_PUBLISHER,
+    read_yearbook_table,
+    sheet_rows,
+    with_totals,
+)
 from corridor.sources.base import MAX_WHOLE, FileSpec, Parsed, RawTable, TableSpec, open_workbook, read_sheet
 
 ID = "refugee_admissions"
@@ -98,7 +103,8 @@ ARRIVALS = TableSpec(
     description=(
         "Refugee arrivals per fiscal year by country of nationality, DHS OHSS Yearbook 2023 Table 14, "
         "FY2014-FY2023. Rounded to 10 by OHSS (`rounded`); `code` keeps D/X/- where a count is "
-        "withheld or not applicable (value NULL, never 0). OTHER = countries with fewer than 10 a year."
+        "withheld or not applicable (value NULL, never 0). OTHER = countries with fewer than 10 a year; "
+        "iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
     ),
 )
 INDICATORS = TableSpec(
@@ -500,6 +506,7 @@ def _ohss(path: Path, release: str, out: Parsed) -> pd.DataFrame:
         }
     )
     frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
+    frame = with_totals(frame, table.totals, label="nationality", value="arrivals")
     frame["release_id"] = release
     out.rows["ohss_table14"] = int(f["row"].nunique())
     out.periods["ohss_table14"] = (f"FY{OHSS_YEARS[0]}", f"FY{OHSS_YEARS[-1]}")
