@@ -236,9 +236,12 @@ def test_tracker_runs(page: Any, server: str) -> None:
         return
     assert page.locator("#table-track tbody tr").count() > 0
     assert "overall" in page.inner_text("#result-track")
-    options = page.eval_on_selector_all("#dl-track-framework option", "os => os.map(o => o.value)")
-    other = next(o for o in options if o != page.input_value("input[name=framework]"))
-    page.fill("input[name=framework]", other)
+    # Framework switching is a select of the shipped frameworks, not a text box (issue #16).
+    select = "#verb-track select[name=framework]"
+    options = page.eval_on_selector_all(f"{select} option", "os => os.map(o => o.value).filter(v => v)")
+    assert set(options) == {"root-causes-2021", "collaborative-migration-2021"}
+    other = next(o for o in options if o != (page.input_value(select) or "root-causes-2021"))
+    page.select_option(select, other)
     page.click("#verb-track button[type=submit]")
     page.wait_for_selector("body[data-charts=ready]")
     assert f"framework={other}" in page.url
