@@ -249,3 +249,20 @@ def test_spanish_country_names_map_to_iso(data: Path) -> None:
     from corridor.sources.femicides import COUNTRIES
 
     assert COUNTRIES["Honduras"] == to_iso3("Honduras") and COUNTRIES["Perú"] == "PER"
+
+
+def test_new_tables_have_labels_and_provenance(warehouse: Path) -> None:
+    """Every table the new sources write has a human label (for `corridor series`) and release ids."""
+    from corridor.reference.labels import SERIES
+
+    datasets = ("niv_visas", "refugee_admissions", "lpr", "ohss_pathways", "femicides", "press_freedom")
+    tables = _query(
+        warehouse, f"SELECT table_name FROM dataset_tables WHERE kind = 'table' AND dataset IN {datasets}"
+    )
+    assert len(tables) == 12
+    for (name,) in tables:
+        assert name in SERIES, name
+        missing = _query(
+            warehouse, f"SELECT count(*) FROM {name} WHERE release_id IS NULL OR release_id = ''"
+        )
+        assert missing == [(0,)], name

@@ -87,7 +87,40 @@ BADGES: dict[str, Label] = {
 }
 
 # Operations and context series (`corridor series`); modules adding a series add its label here.
-SERIES: dict[str, Label] = {}
+SERIES: dict[str, Label] = {
+    # Lawful pathways, femicides and press freedom (sources niv_visas, refugee_admissions, lpr,
+    # ohss_pathways, femicides, press_freedom).
+    "temporary_work_visas": Label(
+        "H-2A and H-2B work visas issued", "US State Department visas issued by nationality and fiscal year."
+    ),
+    "refugee_admissions_monthly": Label(
+        "Refugees admitted, by month", "State Department PRM admissions by country of chargeability."
+    ),
+    "refugee_admissions_fy": Label(
+        "Refugees admitted, by fiscal year", "State Department PRM fiscal-year totals by country."
+    ),
+    "refugee_arrivals_fy": Label(
+        "Refugee arrivals (OHSS yearbook)", "DHS yearbook arrivals by nationality, rounded to 10."
+    ),
+    "lpr_by_birth_fy": Label(
+        "New permanent residents, by country of birth", "DHS yearbook green cards granted, rounded to 10."
+    ),
+    "chnv_paroles": Label(
+        "CHNV paroles, by month", "Paroles for Cubans, Haitians, Nicaraguans and Venezuelans, rounded to 10."
+    ),
+    "chnv_paroles_fy": Label("CHNV paroles, by fiscal year", "The fiscal-year totals OHSS publishes."),
+    "cbp_one_appointments": Label(
+        "CBP One appointments, by month", "Appointments processed at southwest ports, rounded to 10."
+    ),
+    "cbp_one_appointments_fy": Label("CBP One appointments, by fiscal year", "The totals OHSS publishes."),
+    "femicides": Label(
+        "Femicides", "Women killed for gender reasons, as each national law defines it (ECLAC)."
+    ),
+    "femicide_national_sources": Label(
+        "Femicide sources by country", "Who counts femicides in each country."
+    ),
+    "press_freedom": Label("Press freedom (RSF)", "World Press Freedom Index score and rank by country."),
+}
 
 
 @functools.cache
