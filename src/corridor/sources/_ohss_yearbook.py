@@ -152,9 +152,9 @@ def read_yearbook_table(
         raise t.error("the table lacks its REGION Total, COUNTRY Total or country rows", column=label)
     for j, year in enumerate(years):
         col = header[j + 1]
-        for pos in (region_total, total_pos):
-            if codes[pos, j]:
-                raise t.error(f"the Total for {year} is coded {codes[pos, j]!r}", index=pos, column=col)
+        for at in (region_total, total_pos):
+            if codes[at, j]:
+                raise t.error(f"the Total for {year} is coded {codes[at, j]!r}", index=at, column=col)
         if values[region_total, j] != values[total_pos, j]:
             raise t.error(
                 f"the COUNTRY Total {values[total_pos, j]:,} differs from the REGION Total "

@@ -376,7 +376,7 @@ def _prm_sheet(
             )
         members.append(i)
         rows.append((i, b))
-        region_of.append(region)
+        region_of.append(str(region))
     if grand is None:
         raise t.error(
             "no Grand Totals row; the sheet looks truncated", index=len(a_cells) - 1, column=label_col

@@ -223,12 +223,12 @@ def _score(
                 f"the share's monthly variation within FY{b_year} and FY{l_year} (standard errors "
                 f"{float(within_se[b_year]):.2f} and {float(within_se[l_year]):.2f} points)"
             )
-        floor = None
+        binomial = None
         if denominators is not None and _has(denominators, b_year) and _has(denominators, l_year):
             p1, p2 = b / 100, latest / 100
             n1, n2 = float(denominators[b_year]), float(denominators[l_year])
             if n1 > 0 and n2 > 0 and 0 <= p1 <= 1 and 0 <= p2 <= 1:
-                floor = Z * 100 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+                binomial = Z * 100 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
         if share_noise is None and len(diffs) >= MIN_SHORT:
             share_noise, what = _own_noise(diffs, k, "the share's own year-to-year variation to the baseline")
         if share_noise is None:
@@ -237,9 +237,9 @@ def _score(
                 f"too little history to judge ({len(diffs)} yearly changes, no monthly values)",
                 **values,
             )
-        threshold = share_noise if floor is None else max(share_noise, floor)
-        if floor is not None:
-            what += f"; binomial floor {floor:.3f} points"
+        threshold = share_noise if binomial is None else max(share_noise, binomial)
+        if binomial is not None:
+            what += f"; binomial floor {binomial:.3f} points"
         return _verdict(values, change, threshold, direction, what, scale, "percentage points")
     diffs = _own_changes(raw, years, b_year)
     if len(diffs) >= MIN_CHANGES or (len(diffs) >= MIN_SHORT and reference is None):
