@@ -13,7 +13,7 @@ not sum due to rounding"); `D` (withheld to protect privacy), `X` (not applicabl
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corridor.sources.base import MAX_WHOLE, RawTable, read_sheet
+from corridor.sources.base import MAX_WHOLE, RawTable
 
 CODES = {"D": "suppressed", "X": "not_applicable", "-": "none"}
 OHSS_YEARBOOK_PUBLISHER = (
@@ -76,6 +76,41 @@ def sheet_rows(path: Path, sheet: str, workbook: Any) -> list[list[Any]]:
     return rows
 
 
+def table_from_rows(
+    path: Path, sheet: str, rows: list[list[Any]], *, columns: Sequence[str], header_row: int
+) -> RawTable:
+    """`base.read_sheet` on rows already read: the header (1-based row) must equal `columns`;
+    blank rows are dropped and the others keep their row numbers. (Candidate for `base.py`.)"""
+    from corridor.errors import InputError
+
+    if len(rows) < header_row:
+        raise InputError(path, "sheet is empty", sheet=sheet)
+    header = [_text(c) for c in rows[header_row - 1]]
+    for i, expected in enumerate(columns):
+        found = header[i] if i < len(header) else None
+        if found != expected:
+            raise InputError(
+                path,
+                f"expected header {expected!r}, found {found!r}; the publisher's layout changed",
+                row=header_row,
+                column=expected,
+                sheet=sheet,
+            )
+    width = len(columns)
+    body, rownums = [], []
+    for number, row in enumerate(rows[header_row:], start=header_row + 1):
+        cells = list(row[:width]) + [""] * (width - len(row))
+        if all(_text(c) == "" for c in cells):
+            continue
+        body.append(cells)
+        rownums.append(number)
+    if not body:
+        raise InputError(path, "sheet has a header but no data rows", sheet=sheet, row=header_row + 1)
+    return RawTable(
+        path=path, frame=pd.DataFrame(body, columns=list(columns), dtype=object), rownums=rownums, sheet=sheet
+    )
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -101,8 +136,8 @@ def read_yearbook_table(
     from corridor.errors import InputError
 
     header = [label, *(str(y) for y in years)]
-    t = read_sheet(path, sheet, columns=header, header_row=6, workbook=workbook)
     rows = sheet_rows(path, sheet, workbook)
+    t = table_from_rows(path, sheet, rows, columns=header, header_row=6)
     found_title = _text(rows[3][0]) if len(rows) > 3 and rows[3] else ""
     if found_title != title:
         raise InputError(path, f"expected the title {title!r}, found {found_title!r}", row=4, sheet=sheet)

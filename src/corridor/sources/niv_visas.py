@@ -140,6 +140,8 @@ class NivVisasSource:
         read = [_read(path, name, year, wb) for name, year in sheets]
         frames = [_structure(r) for r in read]
         visas = pd.concat(frames, ignore_index=True)
+        for col in ("nationality", "iso3", "region", "visa_class"):
+            visas[col] = visas[col].astype("str")
         visas["release_id"] = release
         out = Parsed(frames={VISAS.name: visas}, tables=[VISAS])
         rows = []
@@ -241,12 +243,17 @@ def _read(path: Path, sheet: str, year: int, wb: Any) -> _Sheet:
     raw = _rows(path, sheet, wb)
     header = _header(path, sheet, year, raw[0])
     label_col = header[0]
-    width = len(header)
     # Only the H-2A and H-2B columns are read and checked: other columns carry publisher slips
     # (FY2015 prints 0.24 M-2 visas for Georgia, which flows into its Grand Total).
     numeric = list(class_columns(year))
     where = [header.index(c) for c in numeric]
-    body = [(n, r) for n, r in enumerate(raw[1:], start=2) if any(_text(c) for c in r[:width])]
+    # Rows blank in the label and both kept columns are spacers (other columns are not read).
+    kept = [0, *where]
+    body = [
+        (n, r)
+        for n, r in enumerate(raw[1:], start=2)
+        if any(j < len(r) and r[j] not in ("", None) for j in kept)
+    ]
     t = RawTable(
         path=path,
         frame=pd.DataFrame(
@@ -340,9 +347,9 @@ def _structure(s: _Sheet) -> pd.DataFrame:
     base = pd.DataFrame(
         {
             "fiscal_year": np.full(len(rows), year, dtype=np.int32),
-            "nationality": pd.Series([r[1] for r in rows], dtype="str"),
-            "iso3": pd.Series(codes, dtype="str"),
-            "region": pd.Series([r[2] for r in rows], dtype="str"),
+            "nationality": np.array([r[1] for r in rows], dtype=object),
+            "iso3": np.array(codes, dtype=object),
+            "region": np.array([r[2] for r in rows], dtype=object),
         }
     )
     base["is_aggregate"] = is_aggregate(base["iso3"]).to_numpy()

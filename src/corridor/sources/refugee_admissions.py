@@ -36,6 +36,7 @@ from corridor.sources._ohss_yearbook import (
     OHSS_YEARBOOK_PUBLISHER,
     read_yearbook_table,
     sheet_rows,
+    table_from_rows,
     with_totals,
 )
 from corridor.sources.base import MAX_WHOLE, FileSpec, Parsed, RawTable, TableSpec, open_workbook, read_sheet
@@ -275,7 +276,9 @@ def _prm(path: Path, release: str, out: Parsed) -> tuple[pd.DataFrame, pd.DataFr
     if SUMMARY not in names:
         raise InputError(path, f"sheet {SUMMARY!r} is missing", sheet=SUMMARY)
     as_of: dt.date | None = None
-    monthly, annual, grand = [], [], {}
+    monthly: list[dict[str, np.ndarray]] = []
+    annual: list[dict[str, np.ndarray]] = []
+    grand: dict[int, int] = {}
     for year in sorted(years):
         sheet = str(year)
         rows = sheet_rows(path, sheet, wb)
@@ -285,25 +288,23 @@ def _prm(path: Path, release: str, out: Parsed) -> tuple[pd.DataFrame, pd.DataFr
                 path, f"sheet reports as of {date}, others as of {as_of}", row=3, column="A", sheet=sheet
             )
         as_of = date
-        m, a, total = _prm_sheet(path, sheet, year, date, wb)
+        m, a, total = _prm_sheet(path, sheet, year, date, rows)
         monthly.append(m)
         annual.append(a)
         grand[year] = total
     _check_summary(path, wb, grand)
-    months = pd.concat(monthly, ignore_index=True)
-    months["release_id"] = release
-    fy = pd.concat(annual, ignore_index=True)
-    fy["release_id"] = release
+    months = _frame(monthly, release)
+    fy = _frame(annual, release)
     out.rows["prm"] = len(fy)
     out.periods["prm"] = (f"{months['month'].min():%Y-%m}", f"{months['month'].max():%Y-%m}")
     return months, fy
 
 
 def _prm_sheet(
-    path: Path, sheet: str, year: int, as_of: dt.date, wb: Any
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    path: Path, sheet: str, year: int, as_of: dt.date, rows: list[list[Any]]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], int]:
     """One fiscal year: country rows (FY total = sum of published months), region and grand totals."""
-    t = read_sheet(path, sheet, columns=PRM_HEADER, header_row=8, workbook=wb)
+    t = table_from_rows(path, sheet, rows, columns=PRM_HEADER, header_row=8)
     t.frame.columns = list(PRM_COLUMNS)
     region_col, label_col = PRM_COLUMNS[0], PRM_COLUMNS[1]
     numbers = PRM_COLUMNS[3:]
@@ -391,38 +392,42 @@ def _prm_sheet(
             raise t.error(f"unknown country of chargeability {label!r}", index=i, column=label_col) from None
     pos = np.array([i for i, _ in rows])
     labels = [label for _, label in rows]
-    fy = pd.DataFrame(
-        {
-            "fiscal_year": np.full(len(rows), year, dtype=np.int32),
-            "chargeability": pd.Series(labels, dtype="str"),
-            "iso3": pd.Series(codes, dtype="str"),
-            "region": pd.Series(region_of, dtype="str"),
-            "admissions": values[pos, 0].astype("int64"),
-            "partial": partial,
-        }
-    )
-    fy["is_aggregate"] = is_aggregate(fy["iso3"]).to_numpy()
     # A label printed twice in one year is an error; two labels may share a code (Gaza Strip and
     # Palestine are both PSE): indicators sum them.
-    if fy.duplicated(["chargeability"]).any():
-        j = int(np.flatnonzero(fy.duplicated(["chargeability"]).to_numpy())[0])
-        raise t.error(f"country {labels[j]!r} appears twice", index=int(pos[j]), column=label_col)
+    seen: dict[str, int] = {}
+    for j, label in enumerate(labels):
+        if label in seen:
+            raise t.error(f"country {label!r} appears twice", index=int(pos[j]), column=label_col)
+        seen[label] = j
+    fy = {
+        "fiscal_year": np.full(len(rows), year, dtype=np.int32),
+        "chargeability": np.array(labels, dtype=object),
+        "iso3": np.array(codes, dtype=object),
+        "region": np.array(region_of, dtype=object),
+        "admissions": values[pos, 0].astype("int64"),
+        "partial": np.full(len(rows), partial),
+    }
     keep = np.flatnonzero(published)
     n, k = len(rows), len(keep)
-    monthly = pd.DataFrame(
-        {
-            "month": np.tile(np.array([month_dates[j] for j in keep], dtype=object), n),
-            "fiscal_year": np.full(n * k, year, dtype=np.int32),
-            "chargeability": np.repeat(labels, k),
-            "iso3": np.repeat(codes, k),
-            "region": np.repeat(region_of, k),
-            "admissions": values[pos][:, 1:][:, keep].reshape(-1).astype("int64"),
-        }
-    )
-    monthly["is_aggregate"] = is_aggregate(monthly["iso3"]).to_numpy()
-    for col in ("chargeability", "iso3", "region"):
-        monthly[col] = monthly[col].astype("str")
+    monthly = {
+        "month": np.tile(np.array([month_dates[j] for j in keep], dtype=object), n),
+        "fiscal_year": np.full(n * k, year, dtype=np.int32),
+        "chargeability": np.repeat(np.array(labels, dtype=object), k),
+        "iso3": np.repeat(np.array(codes, dtype=object), k),
+        "region": np.repeat(np.array(region_of, dtype=object), k),
+        "admissions": values[pos][:, 1:][:, keep].reshape(-1).astype("int64"),
+    }
     return monthly, fy, int(values[grand, 0])
+
+
+def _frame(parts: list[dict[str, np.ndarray]], release: str) -> pd.DataFrame:
+    """One frame from the sheets' columns, text columns typed once."""
+    frame = pd.DataFrame({col: np.concatenate([p[col] for p in parts]) for col in parts[0]})
+    for col in ("chargeability", "iso3", "region"):
+        frame[col] = frame[col].astype("str")
+    frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
+    frame["release_id"] = release
+    return frame
 
 
 def _check_sum(
