@@ -1205,3 +1205,49 @@ def suggestion_text(suggestion: dict[str, Any] | None, *, style: Literal["cli", 
     if drops:
         words.append(("drop " if style == "cli" else "clear ") + " and ".join(drops))
     return ", and ".join(words) if style == "cli" else "; ".join(words)
+
+
+def options(cubes: Sequence[Cube], req: FlowsRequest) -> dict[str, dict[str, str | None]]:
+    """For each form field, each choice: None if the request with that choice has an answer, else why not.
+
+    Forms use this to disable choices that would dead-end, and to show the reason beside them.
+    Group-by keys are judged by adding the key to the request's `by`.
+    """
+    req = req.validated()
+    out: dict[str, dict[str, str | None]] = {}
+
+    def why(nearby: FlowsRequest) -> str | None:
+        try:
+            nearby = nearby.validated()
+        except UsageError as exc:
+            return str(exc)
+        if _first_plan(cubes, nearby):
+            return None
+        return str(diagnose(cubes, nearby))
+
+    out["region"] = {
+        r: why(replace(req, region=None if r == "nationwide" else r, sector=())) for r in REGIONS
+    }
+    out["component"] = {c: why(replace(req, component=c)) for c in COMPONENTS}
+    from corridor.reference.sectors import SECTORS as _SECTORS
+    from corridor.reference.vocab import DEMOGRAPHICS, TITLES
+
+    out["demographic"] = {d: why(replace(req, demographic=(d,))) for d in DEMOGRAPHICS}
+    out["title"] = {t: why(replace(req, title=(t,))) for t in TITLES}
+    out["sector"] = {
+        s: why(replace(req, sector=(s,))) for s in _SECTORS if not req.region or _SECTORS[s][1] == req.region
+    }
+    out["by"] = {
+        k: (
+            None
+            if k in req.by
+            else why(replace(req, by=(*[b for b in req.by if not (k in TIME_KEYS and b in TIME_KEYS)], k)))
+        )
+        for k in BY_KEYS
+    }
+    # Citizenships: the codes some table publishes for this region and component.
+    bare = _Class(region=req.region, component=req.component, values=(), grouped=frozenset())
+    able = [c for c in cubes if _structure(c, replace(req, by=()), bare) is None]
+    codes = sorted({v for c in able for v in c.domains.get("citizenship", ())})
+    out["citizenship"] = dict.fromkeys(codes)
+    return out
