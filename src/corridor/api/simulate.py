@@ -299,7 +299,8 @@ class SimulateMixin:
         if start < hist.months[0]:
             raise UsageError(f"pathways cannot start before {hist.months[0]:%Y-%m}")
         cal = calibration.calibrate(hist)
-        drv = pathways_model.drivers(hist, since=start, until=end, encounters="seasonal-naive")
+        recent = self._recent_encounters(hist)
+        drv = pathways_model.drivers(hist, since=start, until=end, encounters="seasonal-naive", recent=recent)
         sim = pathways_model.simulate(cal, drv, runs=runs, seed=seed)
         # The same border outcomes the receipts model was fitted on (MPP, HHS, releases, paroles).
         cases = sum(
@@ -310,7 +311,7 @@ class SimulateMixin:
         for i, _ in enumerate(years):
             rec[:, i] = np.maximum(base + share * cases[:, 12 * i : 12 * i + 12].sum(axis=1) + noise[:, i], 0)
         source = (
-            f"pathways model (seasonal-naive encounters): {base:,.0f} + {share:.2f} x border releases "
+            f"pathways model ({drv.source}): {base:,.0f} + {share:.2f} x border releases "
             "(USBP releases, OFO paroles, HHS transfers, MPP), "
             f"fitted on FY{fit_years[0]}-FY{fit_years[-1]} (residual sd {sd:,.0f})"
         )
