@@ -275,7 +275,7 @@ class SimulateMixin:
                 )
         return result
 
-    def _backlog_backtest(self, caseload, definition: str, level: float) -> dict:
+    def _backlog_backtest(self, caseload, definition: backlog_model.Definition, level: float) -> dict:
         """Rolling out-of-sample coverage of the pending interval (cached per definition and level)."""
         cache = self.__dict__.setdefault("_backlog_backtests", {})
         key = (definition, round(level, 6))

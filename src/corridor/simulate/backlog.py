@@ -670,7 +670,8 @@ def judges_needed(result: BacklogResult, *, clear_by: int) -> dict:
             if clear_by > result.years[-1]
             else f"--goal clear-by FY{clear_by} is before the first simulated year FY{result.years[0]}"
         )
-    assert result.per_judge is not None and result.reopen is not None
+    if result.per_judge is None or result.reopen is None:
+        raise UsageError("this backlog result carries no simulated paths; run `simulate` again")
     upto = result.years.index(clear_by) + 1
     base = result.judges - result.judges_added
     per_judge, reopen = result.per_judge[:, :upto], result.reopen[:, :upto]
