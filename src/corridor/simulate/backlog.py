@@ -159,7 +159,9 @@ def complete_years(caseload: pd.DataFrame, definition: str) -> pd.DataFrame:
     return data.sort_values("fiscal_year").set_index("fiscal_year")
 
 
-def _check_until(data: pd.DataFrame, caseload: pd.DataFrame, until: int, definition: str) -> None:
+def _check_until(
+    data: pd.DataFrame, caseload: pd.DataFrame, until: int, definition: str, shock_years: tuple[int, ...]
+) -> None:
     """A calibration year must be a complete year of the table: one sentence naming the last one."""
     years = [int(y) for y in data.index]
     if not years:
@@ -175,7 +177,8 @@ def _check_until(data: pd.DataFrame, caseload: pd.DataFrame, until: int, definit
     if until < first:
         raise UsageError(
             f"--calibrate-until {until}: EOIR's {definition} table starts in FY{first}; "
-            f"choose a year from FY{first + 2} to FY{last} (the last complete year)"
+            f"choose a year from FY{_third_operating(years, shock_years)} to FY{last}, "
+            "the last complete year"
         )
 
 
@@ -195,7 +198,7 @@ def calibrate(
     if definition not in DEFINITIONS:
         raise UsageError(f"--definition {definition!r} is not one of {', '.join(DEFINITIONS)}")
     data = complete_years(caseload, definition)
-    _check_until(data, caseload, until, definition)
+    _check_until(data, caseload, until, definition, tuple(shock_years))
     data = data[data.index <= until]
     years = [int(y) for y in data.index]
     if len(years) < 3:
