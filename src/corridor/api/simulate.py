@@ -307,13 +307,13 @@ class SimulateMixin:
             sim.series(name).astype(float) for name in ("mpp", "transfer_hhs", "usbp_release", "ofo_parole")
         )
         rec = np.zeros((runs, len(years)))
-        noise = np.random.default_rng(seed + 1).standard_normal((runs, len(years))) * sd
+        noise = np.exp(np.random.default_rng(seed + 1).standard_normal((runs, len(years))) * sd)
         for i, _ in enumerate(years):
-            rec[:, i] = np.maximum(base + share * cases[:, 12 * i : 12 * i + 12].sum(axis=1) + noise[:, i], 0)
+            rec[:, i] = (base + share * cases[:, 12 * i : 12 * i + 12].sum(axis=1)) * noise[:, i]
         source = (
             f"pathways model ({drv.source}): {base:,.0f} + {share:.2f} x border releases "
             "(USBP releases, OFO paroles, HHS transfers, MPP), "
-            f"fitted on FY{fit_years[0]}-FY{fit_years[-1]} (residual sd {sd:,.0f})"
+            f"fitted on FY{fit_years[0]}-FY{fit_years[-1]} (log residual sd {sd:.2f})"
         )
         return rec, source
 

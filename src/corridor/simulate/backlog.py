@@ -589,22 +589,23 @@ def _run(
 
 def receipts_model(
     caseload: pd.DataFrame, border_cases: dict[int, float], *, definition: Definition = "eoir_2026"
-):
+) -> tuple[float, float, float, list[int]]:
     """EOIR receipts = base + share x border court cases (least squares over the complete years
-    both cover); returns base, share, residual sd and the years used."""
-    data = caseload[(caseload["definition"] == definition)]
-    if "partial" in data:
-        data = data[~data["partial"].astype(bool)]
-    years = [int(y) for y in data["fiscal_year"] if int(y) in border_cases]
+    both cover); returns base, share, the sd of the log residuals (errors scale with the level, so
+    runs multiply the fit by a lognormal factor and never go negative) and the years used."""
+    data = complete_years(caseload, definition)
+    years = [int(y) for y in data.index if int(y) in border_cases]
     if len(years) < 3:
         raise UsageError("too few years to relate EOIR receipts to border court cases")
-    y = np.array([float(data.loc[data["fiscal_year"] == fy, "receipts"].iloc[0]) for fy in years])
+    y = np.array([float(data.loc[fy, "receipts"]) for fy in years])
     x = np.array([border_cases[fy] for fy in years])
     X = np.column_stack([np.ones(len(x)), x])
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-    resid = y - X @ coef
+    base, share = float(max(coef[0], 0.0)), float(max(coef[1], 0.0))
+    fitted = np.maximum(base + share * x, 1.0)
+    resid = np.log(y / fitted)
     sd = float(np.sqrt(np.sum(resid**2) / max(len(y) - 2, 1)))
-    return float(max(coef[0], 0.0)), float(max(coef[1], 0.0)), sd, years
+    return base, share, sd, years
 
 
 PROCESSES = {
