@@ -57,6 +57,10 @@ class ModelSpec:
     interval_scale: Literal["log", "sqrt_level"] = "log"
     level_power: float = 0.5  # only for interval_scale="sqrt_level" (the rule before issue 15)
     score_half_life: float = 0.0  # months; 0 = every score in the window counts the same
+    log_offset: float = 1.0  # scores are errors of log(log_offset + y)
+    pool_horizons: bool = True  # one score set for all horizons (errors / sqrt(h)), else one each
+    aci_pooled: bool = True  # one adaptive level for the series forecast together, else one each
+    volatility_window: int = 0  # months; > 0: log scores divided by the recent volatility at the origin
     aci_gamma: float = 0.02
     first_origin: int = 13
     calibration_origins: int = 12
@@ -196,14 +200,14 @@ def _errors(y: np.ndarray, points: np.ndarray) -> np.ndarray:
     return err
 
 
-def _log_errors(y: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """E[t, h-1] = log(1 + y[t+h-1]) - log(1 + P[t, h-1]) where the outcome is observed, else NaN."""
+def _log_errors(y: np.ndarray, points: np.ndarray, offset: float = 1.0) -> np.ndarray:
+    """E[t, h-1] = log(c + y[t+h-1]) - log(c + P[t, h-1]) where the outcome is observed, else NaN."""
     n, horizon = len(y), points.shape[1]
     err = np.full((n + 1, horizon), np.nan)
-    zy = np.log1p(np.maximum(y, 0.0))
+    zy = np.log(offset + np.maximum(y, 0.0))
     for h in range(1, horizon + 1):
         t = np.arange(0, n - h + 1)
-        err[t, h - 1] = zy[t + h - 1] - np.log1p(np.maximum(points[t, h - 1], 0.0))
+        err[t, h - 1] = zy[t + h - 1] - np.log(offset + np.maximum(points[t, h - 1], 0.0))
     return err
 
 
@@ -256,8 +260,8 @@ class _Scores:
     """Per-origin conformal score sets for one series: sorted scores, their weights, the scale of
     each horizon, and which past forecasts they came from (for captions)."""
 
-    sets: dict[int, np.ndarray]
-    weights: dict[int, np.ndarray | None]
+    sets: dict[int, list[np.ndarray]]  # one sorted set for all horizons, or one a horizon
+    weights: dict[int, list[np.ndarray | None]]
     scales: dict[int, np.ndarray]
     basis: dict[int, tuple[int, int]]  # t -> (break index or -1, first origin whose errors are used)
 
@@ -277,8 +281,8 @@ def _score_sets(
     n, horizon = len(y), points.shape[1]
     root_h = np.sqrt(np.arange(1, horizon + 1))
     if spec.interval_scale == "log":
-        std = _log_errors(y, points) / root_h[None, :]
-        level = np.ones(n + 1)
+        level = local_volatility(y, window=spec.volatility_window, offset=spec.log_offset)
+        std = _log_errors(y, points, spec.log_offset) / level[:, None] / root_h[None, :]
     else:
         level = np.full(n + 1, np.nan)
         level[1:] = np.maximum(y, 1.0) ** spec.level_power  # level at origin t is y[t-1]
@@ -309,15 +313,40 @@ def _score_sets(
                 first = c + 1
         if len(r) < spec.calibration_origins:
             continue
-        order = np.argsort(r, kind="stable")
-        out.sets[t] = r[order]
-        if spec.score_half_life > 0:
-            age = (t - 1) - (o + h - 1)  # months since the outcome was observed
-            out.weights[t] = (0.5 ** (age / spec.score_half_life))[order]
-        else:
-            out.weights[t] = None
+        groups = [np.ones(len(r), dtype=bool)] if spec.pool_horizons else [h == k for k in range(1, horizon + 1)]
+        if not spec.pool_horizons and min(g.sum() for g in groups) < 3:
+            continue
+        out.sets[t], out.weights[t] = [], []
+        for g in groups:
+            order = np.argsort(r[g], kind="stable")
+            out.sets[t].append(r[g][order])
+            if spec.score_half_life > 0:
+                age = (t - 1) - (o[g] + h[g] - 1)  # months since the outcome was observed
+                out.weights[t].append((0.5 ** (age / spec.score_half_life))[order])
+            else:
+                out.weights[t].append(None)
         out.scales[t] = level[t] * root_h
         out.basis[t] = (c, int(o.min()) if len(o) else first)
+    return out
+
+
+def local_volatility(y: np.ndarray, *, window: int, offset: float = 1.0) -> np.ndarray:
+    """V[t] = robust spread of the month-to-month log changes in the `window` months up to t
+    (1.4826 x median absolute deviation, at least 0.01); all ones when `window` is 0.
+
+    Dividing log errors by the volatility at their origin, and multiplying the quantiles back by
+    today's, is normalised conformal prediction (Lei et al. 2018): the bands follow the series'
+    own current volatility, which differs between regimes and is higher for small counts.
+    """
+    n = len(y)
+    out = np.ones(n + 1)
+    if window <= 0:
+        return out
+    d = np.diff(np.log(offset + np.maximum(np.asarray(y, float), 0.0)))
+    out[:] = np.nan
+    for t in range(3, n + 1):
+        w = d[max(0, t - 1 - window) : t - 1]
+        out[t] = max(1.4826 * float(np.median(np.abs(w - np.median(w)))), 0.01)
     return out
 
 
@@ -331,10 +360,11 @@ def _quantiles(r: np.ndarray, w: np.ndarray | None, probs: Sequence[float]) -> n
     return r[np.minimum(idx, len(r) - 1)]
 
 
-def _band(point: np.ndarray, q: float, scale: np.ndarray, *, spec: ModelSpec) -> np.ndarray:
+def _band(point: np.ndarray, q: float | np.ndarray, scale: np.ndarray, *, spec: ModelSpec) -> np.ndarray:
     """One side of an interval: the score quantile q put back on the scale of the counts."""
     if spec.interval_scale == "log":
-        return np.maximum(np.expm1(np.log1p(np.maximum(point, 0.0)) + q * scale), 0.0)
+        c = spec.log_offset
+        return np.maximum(np.exp(np.log(c + np.maximum(point, 0.0)) + q * scale) - c, 0.0)
     return np.maximum(point + q * scale, 0.0)
 
 
@@ -375,26 +405,34 @@ def aci_intervals(
         {lv: (np.full((n + 1, horizon), np.nan), np.full((n + 1, horizon), np.nan)) for lv in levels}
         for _ in ys
     ]
-    alpha = {lv: 1 - lv / 100 for lv in levels}
+    groups = [list(range(len(ys)))] if spec.aci_pooled else [[i] for i in range(len(ys))]
+    alpha = [{lv: 1 - lv / 100 for lv in levels} for _ in ys]
     for t in range(1, n + 1):
         # Outcomes observed at month index t-1 judge the intervals issued h months before.
-        for lv in levels:
-            misses = []
-            for i, y in enumerate(ys):
-                lo_a, hi_a = out[i][lv]
-                for h in range(1, horizon + 1):
-                    o = t - h
-                    if o >= 1 and not np.isnan(lo_a[o, h - 1]):
-                        misses.append(not (lo_a[o, h - 1] <= y[t - 1] <= hi_a[o, h - 1]))
-            if misses:
-                alpha[lv] += spec.aci_gamma * ((1 - lv / 100) - float(np.mean(misses)))
+        for group in groups:
+            for lv in levels:
+                misses = []
+                for i in group:
+                    lo_a, hi_a = out[i][lv]
+                    for h in range(1, horizon + 1):
+                        o = t - h
+                        if o >= 1 and not np.isnan(lo_a[o, h - 1]):
+                            misses.append(not (lo_a[o, h - 1] <= ys[i][t - 1] <= hi_a[o, h - 1]))
+                if misses:
+                    step = spec.aci_gamma * ((1 - lv / 100) - float(np.mean(misses)))
+                    for i in group:
+                        alpha[i][lv] += step
         for i in range(len(ys)):
             if t not in scores[i].sets:
                 continue
-            r, w, scale, p = scores[i].sets[t], scores[i].weights[t], scores[i].scales[t], points[i][t]
+            sets, wts, scale, p = scores[i].sets[t], scores[i].weights[t], scores[i].scales[t], points[i][t]
             for lv in levels:
-                a = min(max(alpha[lv], 0.0), 1.0)
-                q_lo, q_hi = _quantiles(r, w, [a / 2, 1 - a / 2])
+                a = min(max(alpha[i][lv], 0.0), 1.0)
+                if len(sets) == 1:
+                    q_lo, q_hi = _quantiles(sets[0], wts[0], [a / 2, 1 - a / 2])
+                else:
+                    q = np.array([_quantiles(r, w, [a / 2, 1 - a / 2]) for r, w in zip(sets, wts, strict=True)])
+                    q_lo, q_hi = q[:, 0], q[:, 1]
                 out[i][lv][0][t] = _band(p, q_lo, scale, spec=spec)
                 out[i][lv][1][t] = _band(p, q_hi, scale, spec=spec)
     return out
@@ -407,7 +445,7 @@ def fallback_intervals(
     n, horizon = len(y), points.shape[1]
     root_h = np.sqrt(np.arange(1, horizon + 1))
     if spec.interval_scale == "log":
-        r = (_log_errors(y, points) / root_h[None, :])[:n]
+        r = (_log_errors(y, points, spec.log_offset) / root_h[None, :])[:n]
         scale = root_h
     else:
         level = np.full(n + 1, np.nan)
