@@ -231,6 +231,26 @@ INTERVALS |= {
 }
 
 
+# Round 2 (run 06:31 UTC on the hold-out sets) picked `sqrt_break`, failing only C hold-out's
+# coverage (74.4%); lognorm's bands overflowed on series with months of zeros (volatility 0.01).
+# The pick then ran on the suites (06:32): Suite A coverage 73.8%, below the 75% bar, B 76.1%,
+# C 83.4%. Round 3 addresses the hold-out finding (coverage after a break too low): right after
+# a break the interval learns from as few as 24 errors, and numpy's interpolated quantiles of a
+# small set cover less than their level. Declared 2026-12-02 06:34 UTC before running either:
+# - sqrt_break_fs: sqrt_break, with split conformal's finite-sample order statistics (the
+#   ceil((n + 1) p)-th smallest score above the median, floor((n + 1) p)-th below) everywhere.
+# - sqrt_break60: sqrt_break, learning from the new regime alone only once 60 errors of
+#   forecasts made after the break exist (about 10 origins; before that, the window's errors
+#   less those across the break).
+# Same hold-out sets and rule, applied to these two and round 2's pick together. Whatever the
+# pick, suites A, B and C are then run once more with it, and every rule is shown for the record.
+INTERVAL_ROUND3 = ("sqrt_break", "sqrt_break_fs", "sqrt_break60")
+INTERVALS |= {
+    "sqrt_break_fs": {"interval_scale": "sqrt_level", "breaks": True, "finite_sample": True},
+    "sqrt_break60": {"interval_scale": "sqrt_level", "breaks": True, "break_min_scores": 60},
+}
+
+
 def _set_rows(data: fs.SuiteData, origins: list[int], kinds: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """Backtest rows at `origins` of every interval rule (same points) and of naive / naive_log."""
     ys = [np.asarray(v, float) for v in data.series.values()]

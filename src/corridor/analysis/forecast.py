@@ -54,12 +54,13 @@ class ModelSpec:
     trend_window: int = 13
     min_seasonal_months: int = 36
     interval_window: int = 36
-    interval_scale: Literal["log", "sqrt_level"] = "log"
-    level_power: float = 0.5  # only for interval_scale="sqrt_level" (the rule before issue 15)
+    interval_scale: Literal["log", "sqrt_level"] = "sqrt_level"  # issue 15's search (README)
+    level_power: float = 0.5  # errors / level**level_power (interval_scale="sqrt_level")
     score_half_life: float = 0.0  # months; 0 = every score in the window counts the same
     log_offset: float = 1.0  # scores are errors of log(log_offset + y)
     pool_horizons: bool = True  # one score set for all horizons (errors / sqrt(h)), else one each
     aci_pooled: bool = True  # one adaptive level for the series forecast together, else one each
+    finite_sample: bool = False  # split conformal's order statistics instead of numpy's quantiles
     volatility_window: int = 0  # months; > 0: log scores divided by the recent volatility at the origin
     aci_gamma: float = 0.02
     first_origin: int = 13
@@ -350,8 +351,22 @@ def local_volatility(y: np.ndarray, *, window: int, offset: float = 1.0) -> np.n
     return out
 
 
-def _quantiles(r: np.ndarray, w: np.ndarray | None, probs: Sequence[float]) -> np.ndarray:
-    """Quantiles of sorted scores: numpy's linear rule, or the weighted empirical one."""
+def _quantiles(
+    r: np.ndarray, w: np.ndarray | None, probs: Sequence[float], *, finite_sample: bool = False
+) -> np.ndarray:
+    """Quantiles of sorted scores: numpy's linear rule, or the weighted empirical one.
+
+    `finite_sample`: split conformal's order statistics for n scores, the ceil((n + 1) p)-th
+    smallest above the median and the floor((n + 1) p)-th below it (clamped to the sample), so
+    that a small score set still covers (Vovk et al. 2005; Angelopoulos & Bates 2023).
+    """
+    if finite_sample and w is None:
+        n = len(r)
+        out = []
+        for p in probs:
+            k = math.ceil((n + 1) * p) if p >= 0.5 else math.floor((n + 1) * p)
+            out.append(r[min(max(k, 1), n) - 1])
+        return np.array(out)
     if w is None:
         return np.quantile(r, probs)
     cum = np.cumsum(w)
@@ -364,7 +379,7 @@ def _band(point: np.ndarray, q: float | np.ndarray, scale: np.ndarray, *, spec: 
     """One side of an interval: the score quantile q put back on the scale of the counts."""
     if spec.interval_scale == "log":
         c = spec.log_offset
-        return np.maximum(np.exp(np.log(c + np.maximum(point, 0.0)) + q * scale) - c, 0.0)
+        return np.maximum(np.exp(np.minimum(np.log(c + np.maximum(point, 0.0)) + q * scale, 700.0)) - c, 0.0)
     return np.maximum(point + q * scale, 0.0)
 
 
@@ -406,6 +421,7 @@ def aci_intervals(
         for _ in ys
     ]
     groups = [list(range(len(ys)))] if spec.aci_pooled else [[i] for i in range(len(ys))]
+    fs = spec.finite_sample
     alpha = [{lv: 1 - lv / 100 for lv in levels} for _ in ys]
     for t in range(1, n + 1):
         # Outcomes observed at month index t-1 judge the intervals issued h months before.
@@ -429,9 +445,14 @@ def aci_intervals(
             for lv in levels:
                 a = min(max(alpha[i][lv], 0.0), 1.0)
                 if len(sets) == 1:
-                    q_lo, q_hi = _quantiles(sets[0], wts[0], [a / 2, 1 - a / 2])
+                    q_lo, q_hi = _quantiles(sets[0], wts[0], [a / 2, 1 - a / 2], finite_sample=fs)
                 else:
-                    q = np.array([_quantiles(r, w, [a / 2, 1 - a / 2]) for r, w in zip(sets, wts, strict=True)])
+                    q = np.array(
+                        [
+                            _quantiles(r, w, [a / 2, 1 - a / 2], finite_sample=fs)
+                            for r, w in zip(sets, wts, strict=True)
+                        ]
+                    )
                     q_lo, q_hi = q[:, 0], q[:, 1]
                 out[i][lv][0][t] = _band(p, q_lo, scale, spec=spec)
                 out[i][lv][1][t] = _band(p, q_hi, scale, spec=spec)
