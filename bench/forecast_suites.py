@@ -194,6 +194,20 @@ ROUND3 = {
 # eligible, the rule failing fewest of those conditions, then the lowest C hold-out width ratio.
 # The pick becomes the default (ModelSpec) and only then is run on suites A, B and C; after that
 # every rule is shown on the suites for the record, choosing nothing.
+# Each rule is SEARCH_BASE (the interval settings before issue 15) with the settings it names.
+SEARCH_BASE = dataclasses.replace(
+    fc.DEFAULT_SPEC,
+    interval_scale="sqrt_level",
+    interval_window=36,
+    score_half_life=0.0,
+    log_offset=1.0,
+    pool_horizons=True,
+    aci_pooled=True,
+    finite_sample=False,
+    volatility_window=0,
+    breaks=False,
+    break_min_scores=24,
+)
 ROUND1 = ("sqrt_level", "log", "log_break", "log_decay", "log_break_decay")
 INTERVALS: dict[str, dict] = {
     "sqrt_level": {"interval_scale": "sqrt_level", "breaks": False},
@@ -255,7 +269,7 @@ def _set_rows(data: fs.SuiteData, origins: list[int], kinds: tuple[str, ...]) ->
     """Backtest rows at `origins` of every interval rule (same points) and of naive / naive_log."""
     ys = [np.asarray(v, float) for v in data.series.values()]
     moy = fc.month_of_year(data.months)
-    base = fc.DEFAULT_SPEC
+    base = SEARCH_BASE
     pts = [fc.rolling_points(y, moy, fs.HORIZON, first=base.first_origin, spec=base) for y in ys]
     out = {}
     for kind in kinds:
@@ -331,8 +345,11 @@ def interval_search(
     pooled = []
     for kind in kinds:
         after = pd.concat(
-            [r for r, k, st in zip(table["_after"], table["rule"], table["set"], strict=True)
-             if k == kind and st.startswith("C ")],
+            [
+                r
+                for r, k, st in zip(table["_after"], table["rule"], table["set"], strict=True)
+                if k == kind and st.startswith("C ")
+            ],
             ignore_index=True,
         )
         pooled.append({"set": f"C {stage}", "rule": kind, **interval_metrics(after)})
@@ -355,8 +372,14 @@ def interval_pick(hold: pd.DataFrame, kinds: tuple[str, ...] = ROUND1) -> tuple[
             "C width": c["relw80_x_log"] <= 0.90,
         }
         failed = [k for k, ok in conds.items() if not ok]
-        checks.append({"rule": kind, "failed": len(failed), "which": ", ".join(failed) or "-",
-                       "C width x naive_log": c["relw80_x_log"]})
+        checks.append(
+            {
+                "rule": kind,
+                "failed": len(failed),
+                "which": ", ".join(failed) or "-",
+                "C width x naive_log": c["relw80_x_log"],
+            }
+        )
     frame = pd.DataFrame(checks).sort_values(["failed", "C width x naive_log"], kind="stable")
     return str(frame.iloc[0]["rule"]), frame
 

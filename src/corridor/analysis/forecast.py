@@ -60,7 +60,7 @@ class ModelSpec:
     log_offset: float = 1.0  # scores are errors of log(log_offset + y)
     pool_horizons: bool = True  # one score set for all horizons (errors / sqrt(h)), else one each
     aci_pooled: bool = True  # one adaptive level for the series forecast together, else one each
-    finite_sample: bool = False  # split conformal's order statistics instead of numpy's quantiles
+    finite_sample: bool = True  # split conformal's order statistics instead of numpy's quantiles
     volatility_window: int = 0  # months; > 0: log scores divided by the recent volatility at the origin
     aci_gamma: float = 0.02
     first_origin: int = 13
@@ -314,7 +314,9 @@ def _score_sets(
                 first = c + 1
         if len(r) < spec.calibration_origins:
             continue
-        groups = [np.ones(len(r), dtype=bool)] if spec.pool_horizons else [h == k for k in range(1, horizon + 1)]
+        groups = (
+            [np.ones(len(r), dtype=bool)] if spec.pool_horizons else [h == k for k in range(1, horizon + 1)]
+        )
         if not spec.pool_horizons and min(g.sum() for g in groups) < 3:
             continue
         out.sets[t], out.weights[t] = [], []
@@ -961,9 +963,12 @@ def reconcile_group(
     return new_pts, new_total
 
 
-def _move_bands(ivs: dict[int, tuple[np.ndarray, np.ndarray]], t: int, old: np.ndarray, new: np.ndarray) -> None:
+def _move_bands(
+    ivs: dict[int, tuple[np.ndarray, np.ndarray]], t: int, old: np.ndarray, new: np.ndarray
+) -> None:
     """Move origin t's bands with a reconciled point: by the same factor where the base point is
-    positive (the bands are log-scale, so their relative width is kept), else by the same amount."""
+    positive (a part moved down keeps its width relative to the point, and a lower bound above 0
+    stays above 0), else by the same amount."""
     ratio = np.divide(new, old, out=np.ones_like(new, dtype=float), where=old > 0)
     shift = np.where(old > 0, 0.0, new - old)
     for lo, hi in ivs.values():
