@@ -83,6 +83,17 @@ class ForecastResult:
             )
         if self.meta.get("intervals", "").startswith("plain"):
             out.append("Short series: the intervals come from few past forecasts and do not adapt.")
+        if len(self.levels) > 1:
+            lo, hi = min(self.levels), max(self.levels)
+            same = (self.frame[f"lo_{lo}"] == self.frame[f"lo_{hi}"]) & (
+                self.frame[f"hi_{lo}"] == self.frame[f"hi_{hi}"]
+            )
+            if same.any():
+                out.append(
+                    f"The {lo}% and {hi}% ranges coincide in {int(same.sum())} of {len(same)} forecast "
+                    "months: too few past forecasts (since the last level shift) to tell them apart, "
+                    "so both span the largest errors seen."
+                )
         return out
 
     def caption(self) -> str:
