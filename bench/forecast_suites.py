@@ -17,7 +17,13 @@ both) was run on the suites; the rest are shown on the suites too, used for no c
 (`ROUND3`: a transit leading indicator, policy dates, a combination with AutoTheta) starts from
 the shipped `lad` rule; its AutoTheta refits make the search about a minute and a half longer.
 
-    python bench/forecast_suites.py --db corridor.duckdb [--quick] [--no-sensitivity] [--no-variants]
+Issue 15 adds Suite C (after a break: `forecast_suites.load_breaks`) against naive with
+empirical log-scale intervals, the mean relative width of every interval beside its coverage,
+and the interval search (INTERVALS; three declared rounds, each picked on the hold-out sets by
+the rule declared with round 1; `interval_report` reprints every round and its pick).
+
+    python bench/forecast_suites.py --db corridor.duckdb [--quick] [--long-quick] [--no-sensitivity]
+        [--no-variants] [--no-intervals]
 """
 
 from __future__ import annotations
@@ -69,7 +75,23 @@ def targets(name: str, table: pd.DataFrame) -> None:
     print(f"  Winkler-80 ratio to naive      {c['winkler_80'] / n['winkler_80']:.4f}  (target <= 0.90)")
     print(f"  80% coverage                   {c['coverage_80']:.4f}  (target 0.75-0.85)")
     print(f"  95% coverage                   {c['coverage_95']:.4f}  (reported)")
+    print(f"  mean relative 80% width        {c['relwidth_80']:.4f}  (sharpness, reported)")
     print(f"  negative forecasts             {c['negative_share']:.4f}  (target 0)")
+
+
+def targets_c(table: pd.DataFrame) -> None:
+    """Print Corridor's Suite C numbers against issue 15's targets (naive_log: empirical log-scale)."""
+    t = table.set_index("model")
+    c, n, g = t.loc["corridor"], t.loc["naive"], t.loc["naive_log"]
+    print("\nSuite C targets:")
+    print(f"  80% coverage                   {c['coverage_80']:.4f}  (target 0.75-0.85)")
+    print(f"  95% coverage                   {c['coverage_95']:.4f}  (reported)")
+    print(
+        f"  mean relative 80% width        {c['relwidth_80']:.4f} = "
+        f"{c['relwidth_80'] / g['relwidth_80']:.4f}x naive_log  (target <= 0.90)"
+    )
+    print(f"  MASE ratio to naive            {c['mase'] / n['mase']:.4f}  (target <= 1.0)")
+    print(f"  Winkler-80 ratio to naive_log  {c['winkler_80'] / g['winkler_80']:.4f}  (reported)")
 
 
 def sensitivity(obs: corridor.Observatory, suite: fs.SuiteName) -> pd.DataFrame:
@@ -646,7 +668,7 @@ def round3_pick(hold: pd.DataFrame) -> str | None:
 def corridor_scores(data: fs.SuiteData, pts: list[np.ndarray]) -> pd.DataFrame:
     """Backtest rows of given Corridor points (with its adaptive intervals) against naive."""
     ys = [np.asarray(v, float) for v in data.series.values()]
-    ivs = fc.aci_intervals(ys, pts, (80, 95))
+    ivs = fc.aci_intervals(ys, pts, (80, 95), spec=SEARCH_BASE)  # the interval rule of issue 4
     bt = fc.backtest_series(
         data.series,
         data.months,
@@ -729,6 +751,19 @@ def variant_search(obs: corridor.Observatory) -> pd.DataFrame:
     return table
 
 
+def interval_report(obs: corridor.Observatory) -> None:
+    """Issue 15's interval search: each round on the hold-out sets and its pick, then the suites."""
+    hold = interval_search(obs, stage="hold-out")
+    show("Interval search: every rule on the hold-out sets (where the choice is made)", hold)
+    for name, kinds in (("1", ROUND1), ("2", ROUND2), ("3", INTERVAL_ROUND3)):
+        pick, checks = interval_pick(hold, kinds)
+        show(f"Interval search, round {name}: conditions failed (pick: {pick})", checks)
+    show(
+        "Interval search: every rule on suites A, B and C (for the record)",
+        interval_search(obs, stage="suite"),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -738,8 +773,10 @@ def main() -> None:
     parser.add_argument("--arima-long", action="store_true", help="also run AutoARIMA on Suite B (hours)")
     parser.add_argument("--no-sensitivity", action="store_true")
     parser.add_argument(
-        "--no-variants", action="store_true", help="skip the hold-out check and variant search"
+        "--no-variants", action="store_true", help="skip the hold-out check and point-rule search"
     )
+    parser.add_argument("--long-quick", action="store_true", help="Suite B without statsforecast models")
+    parser.add_argument("--no-intervals", action="store_true", help="skip Suite C and the interval search")
     args = parser.parse_args()
     print(f"# Forecast suites, {time.strftime('%Y-%m-%d %H:%M')}\n\n{machine()}")
     with contextlib.suppress(OSError):
@@ -747,7 +784,8 @@ def main() -> None:
     obs = corridor.open(args.db)
     for suite in ("recent", "long"):
         baselines: tuple[fc.BaselineName, ...] = ("naive", "snaive")
-        if not args.quick:
+        baselines += ("naive_log",)
+        if not args.quick and not (suite == "long" and args.long_quick):
             baselines += ("autoets", "autotheta")
             if suite == "recent" or args.arima_long:
                 baselines += ("autoarima",)
@@ -779,6 +817,13 @@ def main() -> None:
             show(
                 f"{data.title}: Corridor sensitivity (one setting changed at a time)", sensitivity(obs, suite)
             )
+    if not args.no_intervals:
+        start = time.perf_counter()
+        data, bt = fs.run(obs, "breaks")
+        print(f"\n## {data.title}  ({time.perf_counter() - start:.0f} s in all)\n{bt.description}")
+        show("Suite C: accuracy, calibration and sharpness", bt.table)
+        targets_c(bt.table)
+        interval_report(obs)
     if not args.no_variants:
         show(
             "Hold-out check: Corridor vs naive on series outside the suites, and by half of the origins",
