@@ -292,12 +292,12 @@ def _score_sets(
     for t in range(spec.first_origin + spec.calibration_origins, n + 1):
         lo = max(1, t - spec.interval_window)
         origins, steps, scores = [], [], []
-        for h in range(1, horizon + 1):
-            if t - h + 1 > lo:
-                o = np.arange(lo, t - h + 1)
-                origins.append(o)
-                steps.append(np.full(len(o), h))
-                scores.append(std[o, h - 1])
+        for step in range(1, horizon + 1):
+            if t - step + 1 > lo:
+                idx = np.arange(lo, t - step + 1)
+                origins.append(idx)
+                steps.append(np.full(len(idx), step))
+                scores.append(std[idx, step - 1])
         if not scores:
             continue
         o, h, r = np.concatenate(origins), np.concatenate(steps), np.concatenate(scores)

@@ -206,7 +206,8 @@ def break_rows(data: SuiteData, *, min_months: int = 25) -> pd.DataFrame:
 def load_breaks(obs: Any) -> list[BreakSet]:
     """Suite C: the after-break rows of suites A and B and of their hold-out twins."""
     out = []
-    for suite, label in (("recent", "A"), ("long", "B")):
+    pairs: tuple[tuple[SuiteName, str], ...] = (("recent", "A"), ("long", "B"))
+    for suite, label in pairs:
         for loader, tag in ((load, ""), (load_holdout, " hold-out")):
             data = loader(obs, suite)
             out.append(BreakSet(f"{label}{tag}", data, break_rows(data)))
