@@ -63,7 +63,7 @@ def machine() -> str:
 
 def show(title: str, frame: pd.DataFrame) -> None:
     print(f"\n### {title}\n")
-    print(frame.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(frame.to_string(index=False, float_format=lambda v: f"{v:.4f}" if abs(v) < 1e6 else f"{v:.3g}"))
 
 
 def targets(name: str, table: pd.DataFrame) -> None:

@@ -254,7 +254,8 @@ def run_suite_c(obs: Any, *, levels: Sequence[int] = (80, 95)) -> tuple[SuiteDat
     table = fc.summarise(long, levels, order=["corridor", "naive", "naive_log", "snaive"])
     pairs = long[long["model"] == "corridor"][["source", "series", "origin"]].drop_duplicates()
     desc = (
-        f"Suite C (after a break): {pairs['series'].nunique()} series of suites A and B and their "
+        f"Suite C (after a break): {len(pairs[['source', 'series']].drop_duplicates())} series of "
+        "suites A and B and their "
         f"hold-out twins whose level shifted by 50% or more within 3 months at a known break, "
         f"{len(pairs)} series-origins from the break to 18 months after it, horizons 1-{HORIZON}; "
         "MASE and Winkler scaled by each series' mean absolute one-step change"
