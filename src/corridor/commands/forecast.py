@@ -146,9 +146,7 @@ def forecast(
             level=level,
             backtest=backtest,
         )
-        emit_result(result, fmt=fmt, out=out, title="Forecast")
-        for warning in result.warnings():
-            err.print(f"[yellow]{warning}[/yellow]", highlight=False)
+        emit_result(result, fmt=fmt, out=out, title="Forecast")  # prints metadata.warnings on stderr
         if backtest:
             if fmt == "table":
                 _emit_backtest(result.backtest, fmt="table", title="Backtest")
