@@ -96,7 +96,9 @@ class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, Sim
         from corridor import reconcile
 
         if self._reconciliation is None:
-            self._reconciliation = reconcile.Reconciliation.build(self.con, self.cubes)
+            self._reconciliation = reconcile.Reconciliation.build(
+                self.con, self.cubes, dims=False, months=False
+            )
         return self._reconciliation.warnings_for(result)
 
     def reconcile(
