@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pathlib
 
 import pandas as pd
 import pytest
@@ -160,7 +161,7 @@ def test_a_range_past_the_data_warns(obs, r: dict) -> None:
 
 def test_the_long_profile_is_documented() -> None:
     # The long run is a documented command; this keeps the profile name and the docs in step.
-    text = open(os.path.join(os.path.dirname(__file__), "..", "bench", "RESULTS.md"), encoding="utf-8").read()
+    text = (pathlib.Path(__file__).parents[1] / "bench" / "RESULTS.md").read_text(encoding="utf-8")
     assert "CORRIDOR_HYPOTHESIS=long" in text
 
 
