@@ -16,6 +16,7 @@ from corridor import config, flows
 from corridor.api.evaluate import EvaluateMixin
 from corridor.api.forecast import ForecastMixin
 from corridor.api.indicators import IndicatorsMixin
+from corridor.api.series import SeriesMixin
 from corridor.api.simulate import SimulateMixin
 from corridor.api.track import TrackMixin
 from corridor.reference.calendar import parse_month
@@ -43,7 +44,7 @@ def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> tuple[s
     return tuple(v.upper() for v in out) if upper else out
 
 
-class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin):
+class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin, SeriesMixin):
     """Read-only access to a Corridor warehouse: flows, status, and the analyses built on them."""
 
     def __init__(self, db: str | Path | None = None) -> None:

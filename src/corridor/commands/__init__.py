@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import typer
 
-from corridor.commands import evaluate, forecast, indicators, report, serve, simulate, track
+from corridor.commands import evaluate, forecast, indicators, report, series, serve, simulate, track
 
-AREAS = (indicators, forecast, evaluate, track, simulate, report, serve)
+AREAS = (indicators, series, forecast, evaluate, track, simulate, report, serve)
 
 
 def register_all(app: typer.Typer) -> None:
