@@ -647,6 +647,10 @@ class Resolved:
         """The names `where` accepts: the dimensions (and `measure` when there are several)."""
         return (*self.dims, "measure") if self.melted else self.dims
 
+    def headline(self) -> str:
+        """The selection the chart shows by default, as `where` filters ('dim=value; ...')."""
+        return "; ".join(f"{d}={v}" for d, v in self.chart_where if d in self.filterable)
+
     def unit_text(self) -> str:
         """The units as one phrase (per measure when they differ)."""
         fixed = {v: u for v, u in self.units.items() if v not in self.unit_sql}
@@ -847,6 +851,8 @@ def value_label(dim: str, code: Any) -> str:
     if entry:
         return entry.text
     kind = {"agency": "component", "sector": "sector", "demographic": "demographic"}.get(dim)
+    if dim == "agency" and text not in ("usbp", "ofo"):
+        kind = None  # ICE tables' agencies (cbp, ice, all) are not the border components
     if kind:
         found = labels.label(kind, text)
         if found != text:
@@ -890,7 +896,8 @@ class Catalogue:
         schema: dict[str, dict[str, str]] = {}
         for table, column, ctype in con.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+            "WHERE table_catalog = current_database() AND table_schema = current_schema() "
+            "ORDER BY table_name, ordinal_position"
         ).fetchall():
             schema.setdefault(table, {})[column] = ctype
         releases = con.execute("SELECT * FROM releases").df().set_index("release_id", drop=False)
@@ -900,16 +907,20 @@ class Catalogue:
             curated.setdefault(spec.table, []).append(spec)
         found: dict[str, Resolved] = {}
         reference: dict[str, str] = {}
+        publishers = _publishers(con, [t for _, t, k, _ in tables if k not in OTHER_KINDS], schema, releases)
         for dataset, table, kind, description in tables:
             if kind in OTHER_KINDS:
                 continue
             if table in REFERENCE_TABLES or table not in schema:
                 reference[table] = REFERENCE_TABLES.get(table, "not in this warehouse")
                 continue
-            publishers = _publishers(con, table, schema[table], releases)
             for spec in curated.get(table, [SeriesSpec(table)]):
                 r = resolve(
-                    spec, schema[table], dataset=dataset, description=description, publishers=publishers
+                    spec,
+                    schema[table],
+                    dataset=dataset,
+                    description=description,
+                    publishers=publishers.get(table, []),
                 )
                 if r is None:
                     reference[table] = "no time or value column: a lookup table"
@@ -999,6 +1010,7 @@ class Catalogue:
                     "suppressed": s["withheld"],
                     "partial": ", ".join(s["partial"]),
                     "do_not_mix": ", ".join(r.separate),
+                    "headline": r.headline(),
                     "rows": s["rows"],
                     "releases": len(s["release_ids"]),
                 }
@@ -1008,14 +1020,26 @@ class Catalogue:
 
 
 def _publishers(
-    con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, str], releases: pd.DataFrame
-) -> list[str]:
-    """The publishers of the releases a table's rows come from."""
-    if "release_id" not in columns:
-        return []
-    ids = [row[0] for row in con.execute(f"SELECT DISTINCT release_id FROM {_q(table)}").fetchall()]
-    known = [i for i in ids if i in releases.index]
-    return list(releases.loc[known, "publisher"].dropna().unique())
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    schema: Mapping[str, Mapping[str, str]],
+    releases: pd.DataFrame,
+) -> dict[str, list[str]]:
+    """The publishers of the releases each table's rows come from (one query for all tables)."""
+    parts = [
+        f"SELECT '{t}' AS t, release_id FROM {_q(t)} GROUP BY release_id"
+        for t in tables
+        if "release_id" in schema.get(t, {}) and "'" not in t
+    ]
+    if not parts:
+        return {}
+    out: dict[str, list[str]] = {}
+    for table, release_id in con.execute(" UNION ALL ".join(parts)).fetchall():
+        if release_id in releases.index:
+            publisher = releases.at[release_id, "publisher"]
+            if isinstance(publisher, str) and publisher not in out.setdefault(table, []):
+                out[table].append(publisher)
+    return out
 
 
 # --- requests: ranges and filters ---------------------------------------------------------------
@@ -1195,8 +1219,10 @@ def query(
     since: str | int | dt.date | None = None,
     until: str | int | dt.date | None = None,
     where: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
+    max_rows: int | None = None,
 ) -> Series:
-    """The tidy rows of one series for a range and equality filters, with provenance."""
+    """The tidy rows of one series for a range and equality filters, with provenance; a UsageError
+    when the answer would hold more than `max_rows` rows (counted before any row is read)."""
     r = cat.get(series_id)
     lo, hi = parse_bound(since, "--since"), parse_bound(until, "--until")
     if lo is not None and hi is not None and lo.start >= hi.end:
@@ -1223,6 +1249,15 @@ def query(
         f"SELECT {', '.join(select)} FROM ({base_sql(r)}) AS b "
         f"{'WHERE ' + ' AND '.join(conds) if conds else ''} ORDER BY {order}"
     )
+    if max_rows is not None:
+        where_sql = f"WHERE {' AND '.join(conds)}" if conds else ""
+        count = con.execute(f"SELECT count(*) FROM ({base_sql(r)}) AS b {where_sql}", params).fetchone()
+        rows = int(count[0]) * len(values) if count else 0
+        if rows > max_rows:
+            raise UsageError(
+                f"{r.id} has {rows:,} rows for this request, more than the {max_rows:,} allowed here; "
+                "narrow it with since, until or where (or download it as CSV)"
+            )
     raw = con.execute(sql, params).df()
     asked = {"since": lo.text if lo else None, "until": hi.text if hi else None, "where": filters}
     if raw.empty:
@@ -1257,12 +1292,14 @@ def _tidy(r: Resolved, raw: pd.DataFrame, values: Sequence[str]) -> pd.DataFrame
         numeric = raw[list(values)]
         if not all(pd.api.types.is_integer_dtype(numeric[c]) for c in values):
             raw[list(values)] = numeric.astype("Float64")
-        frame = raw.melt(
+        temp = {v: f"__v__{v}" for v in values}  # a value column may itself be called `value`
+        frame = raw.rename(columns=temp).melt(
             id_vars=[*keep, *r.attrs, "release_id", *flags, *units],
-            value_vars=list(values),
+            value_vars=list(temp.values()),
             var_name="measure",
             value_name="value",
         )
+        frame["measure"] = frame["measure"].str.removeprefix("__v__")
         order = {v: i for i, v in enumerate(values)}
         frame["__order"] = frame["measure"].map(order)
         frame = frame.sort_values([r.time, *r.dims, "__order"], kind="stable").drop(columns="__order")
@@ -1280,7 +1317,7 @@ def _tidy(r: Resolved, raw: pd.DataFrame, values: Sequence[str]) -> pd.DataFrame
     frame["rounded"] = r.rounded
     frame["suppressed"] = frame["__suppressed"].astype(bool) & missing
     frame["partial"] = frame["__partial"].astype(bool)
-    reason = pd.Series(None, index=frame.index, dtype=object)
+    reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     reason[missing] = "not published"
     given = missing & frame["__missing"].notna()
     reason[given] = frame.loc[given, "__missing"]
@@ -1466,10 +1503,14 @@ def _chart(s: Series) -> dict[str, Any] | None:
         if hit.any():
             data = data[hit]
             chosen.append(f"{dim_label(dim)}: {value_label(dim, value)}")
-    if r.melted and data["unit"].nunique() > 1:  # one axis, one unit: the first measure's
+    if r.melted and data["unit"].nunique() > 1 and data["measure"].nunique() > 1:  # one axis, one unit
         first = data["measure"].iloc[0]
         data = data[data["measure"] == first]
         chosen.append(f"{measure_label(r.id, first)}")
+    if data["unit"].nunique() > 1:  # units per row (persons or cases): the commonest
+        unit = data["unit"].value_counts().index[0]
+        data = data[data["unit"] == unit]
+        chosen.append(f"values in {unit}")
     dims = [d for d in (*r.dims, *(["measure"] if r.melted else [])) if data[d].nunique() > 1]
     by = [d for d in r.chart_by if d in dims] or dims
     for d in [d for d in dims if d not in by]:  # a published total stands for the other values

@@ -43,10 +43,13 @@ class SeriesMixin:
         since: str | int | dt.date | None = None,
         until: str | int | dt.date | None = None,
         where: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
+        max_rows: int | None = None,
     ) -> ser.Series:
         """One series as tidy rows (period, dimensions, value, unit, release, flags), with its source.
 
         `since`/`until` take a month (YYYY-MM) or a year (YYYY); `where` takes equality filters on
-        the series' own dimensions, as 'citizenship=GTM,HND' strings or a mapping.
+        the series' own dimensions, as 'citizenship=GTM,HND' strings or a mapping. An answer longer
+        than `max_rows` rows is refused (a UsageError) before it is read.
         """
-        return ser.query(self.con, self._series(), id, since=since, until=until, where=where)  # type: ignore[attr-defined]
+        con = self.con  # type: ignore[attr-defined]
+        return ser.query(con, self._series(), id, since=since, until=until, where=where, max_rows=max_rows)
