@@ -1528,9 +1528,17 @@ def _chart(s: Series) -> dict[str, Any] | None:
     x = {"fiscal_year": "fiscal_year", "year": "year"}.get(r.time_kind, "month")
     plot = pd.DataFrame({x: data[r.time].to_numpy(), "value": data["value"].astype("float64").to_numpy()})
     if by:
-        codes = data[by].astype(str).agg(" · ".join, axis=1) if len(by) > 1 else data[by[0]].astype(str)
-        names = data[by].apply(lambda row: " · ".join(value_label(d, row[d]) for d in by), axis=1)
-        plot["line"] = names.to_numpy()
+        codes = data[by[0]].astype(str)
+        for d in by[1:]:
+            codes = codes + " · " + data[d].astype(str)
+        combos = data[by].drop_duplicates()
+        names = {
+            " · ".join(str(v) for v in row): " · ".join(
+                value_label(d, v) for d, v in zip(by, row, strict=True)
+            )
+            for row in combos.itertuples(index=False, name=None)
+        }
+        plot["line"] = codes.map(names).to_numpy()
         plot["code"] = codes.to_numpy()
     else:
         plot["line"] = r.title
