@@ -74,6 +74,8 @@ COUNTRY_DIMS = (
     "origin",
 )
 CHART_LINES = 8
+RELEASE_COLUMNS = ("release_id", "dataset", "file_name", "publisher", "url", "licence", "published",
+                   "period_start", "period_end", "sha256", "is_current")  # fmt: skip
 ROUNDING_PUBLISHER = "Homeland Security Statistics"  # OHSS rounds every published count to 10
 
 
@@ -881,7 +883,7 @@ class Catalogue:
 
     series: dict[str, Resolved]
     reference: dict[str, str]  # lookup tables (not series) -> what they hold
-    releases: pd.DataFrame  # every release row, by release_id
+    releases: dict[str, dict[str, Any]]  # every release row, by release_id
     dataset_titles: dict[str, str]
     _frame: pd.DataFrame | None = None
     _values: dict[tuple[str, str], list[str]] = field(default_factory=dict)
@@ -900,7 +902,8 @@ class Catalogue:
             "ORDER BY table_name, ordinal_position"
         ).fetchall():
             schema.setdefault(table, {})[column] = ctype
-        releases = con.execute("SELECT * FROM releases").df().set_index("release_id", drop=False)
+        cursor = con.execute(f"SELECT {', '.join(RELEASE_COLUMNS)} FROM releases")
+        releases = {row[0]: dict(zip(RELEASE_COLUMNS, row, strict=True)) for row in cursor.fetchall()}
         titles = dict(con.execute("SELECT dataset, coalesce(title, dataset) FROM datasets").fetchall())
         curated: dict[str, list[SeriesSpec]] = {}
         for spec in (*CURATED, *extra):
@@ -959,38 +962,56 @@ class Catalogue:
             hit = self._values[(r.id, dim)] = [row[0] for row in rows]
         return hit
 
-    def stats(self, con: duckdb.DuckDBPyConnection, r: Resolved) -> dict[str, Any]:
-        """Period covered, rows, releases, withheld cells and partial periods of one series."""
+    @staticmethod
+    def _stats_sql(r: Resolved, tag: str) -> str:
         t = _q(r.time)
         nulls = " + ".join(f"count(*) FILTER (WHERE {_q(v)} IS NULL AND ({r.suppressed}))" for v in r.values)
-        first, last, rows, release_ids, withheld, partial = con.execute(
-            f"SELECT min({t}), max({t}), count(*), list(DISTINCT release_id ORDER BY release_id), "
-            f"{nulls}, list(DISTINCT {t} ORDER BY {t}) FILTER (WHERE {r.partial}) "
-            f"FROM ({base_sql(r)})"
-        ).fetchone()  # type: ignore[misc]
-        return {
-            "first": r.format_period(first),
-            "last": r.format_period(last),
-            "rows": int(rows),
-            "release_ids": [x for x in release_ids or [] if x],
-            "withheld": int(withheld or 0),
-            "partial": [r.format_period(p) for p in partial or []],
-        }
+        return (
+            f"SELECT '{tag}' AS tag, CAST(min({t}) AS VARCHAR) AS first, CAST(max({t}) AS VARCHAR) AS last, "
+            f"count(*) AS rows, list(DISTINCT release_id ORDER BY release_id) AS release_ids, "
+            f"({nulls}) AS withheld, "
+            f"list(DISTINCT CAST({t} AS VARCHAR) ORDER BY CAST({t} AS VARCHAR)) FILTER (WHERE {r.partial}) "
+            f"AS partial FROM ({base_sql(r)})"
+        )
+
+    def stats_all(
+        self, con: duckdb.DuckDBPyConnection, which: Sequence[Resolved]
+    ) -> dict[str, dict[str, Any]]:
+        """Period covered, rows, releases, withheld cells and partial periods of several series, in
+        one statement (DuckDB runs its parts in parallel)."""
+        if not which:
+            return {}
+        sql = " UNION ALL ".join(self._stats_sql(r, str(i)) for i, r in enumerate(which))
+        out: dict[str, dict[str, Any]] = {}
+        for tag, first, last, rows, release_ids, withheld, partial in con.execute(sql).fetchall():
+            r = which[int(tag)]
+            out[r.id] = {
+                "first": r.format_period(first),
+                "last": r.format_period(last),
+                "rows": int(rows),
+                "release_ids": [x for x in release_ids or [] if x],
+                "withheld": int(withheld or 0),
+                "partial": [r.format_period(p) for p in partial or []],
+            }
+        return out
+
+    def stats(self, con: duckdb.DuckDBPyConnection, r: Resolved) -> dict[str, Any]:
+        """Period covered, rows, releases, withheld cells and partial periods of one series."""
+        return self.stats_all(con, [r])[r.id]
 
     def sources(self, release_ids: Iterable[str]) -> pd.DataFrame:
         """Release rows (publisher, file, URL, licence, period) for these release ids."""
-        ids = [i for i in dict.fromkeys(release_ids) if i in self.releases.index]
-        cols = ["release_id", "dataset", "file_name", "publisher", "url", "licence", "published",
-                "period_start", "period_end", "sha256", "is_current"]  # fmt: skip
-        return self.releases.loc[ids, [c for c in cols if c in self.releases.columns]].reset_index(drop=True)
+        rows = [self.releases[i] for i in dict.fromkeys(release_ids) if i in self.releases]
+        return pd.DataFrame(rows, columns=list(RELEASE_COLUMNS))
 
     def frame(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """One row per series: id, title, table, source, period, unit, dimensions and flags."""
         if self._frame is not None:
             return self._frame
         rows = []
+        every = self.stats_all(con, list(self.series.values()))
         for r in self.series.values():
-            s = self.stats(con, r)
+            s = every[r.id]
             src = self.sources(s["release_ids"])
             rows.append(
                 {
@@ -1023,7 +1044,7 @@ def _publishers(
     con: duckdb.DuckDBPyConnection,
     tables: Sequence[str],
     schema: Mapping[str, Mapping[str, str]],
-    releases: pd.DataFrame,
+    releases: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, list[str]]:
     """The publishers of the releases each table's rows come from (one query for all tables)."""
     parts = [
@@ -1035,8 +1056,8 @@ def _publishers(
         return {}
     out: dict[str, list[str]] = {}
     for table, release_id in con.execute(" UNION ALL ".join(parts)).fetchall():
-        if release_id in releases.index:
-            publisher = releases.at[release_id, "publisher"]
+        if release_id in releases:
+            publisher = releases[release_id]["publisher"]
             if isinstance(publisher, str) and publisher not in out.setdefault(table, []):
                 out[table].append(publisher)
     return out
