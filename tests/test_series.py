@@ -321,7 +321,7 @@ def test_filters_select_exactly_the_matching_rows_of_the_whole_series(
 
 
 def test_a_new_table_is_detected_without_a_registry_entry() -> None:
-    """A hand-written warehouse with one table shaped like an OHSS sheet (e.g. CHNV paroles)."""
+    """A hand-written warehouse with one table shaped like the OHSS sheets being added (CHNV paroles)."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE dataset_tables (dataset VARCHAR, table_name VARCHAR, kind VARCHAR, description VARCHAR)"
@@ -333,35 +333,43 @@ def test_a_new_table_is_detected_without_a_registry_entry() -> None:
         "period_end VARCHAR, sha256 VARCHAR, is_current BOOLEAN)"
     )
     con.execute(
-        "CREATE TABLE handmade_paroles (month DATE, fiscal_year INTEGER, citizenship VARCHAR, events BIGINT, "
-        "code VARCHAR, release_id VARCHAR)"
+        "CREATE TABLE handmade_paroles (month DATE, fiscal_year INTEGER, citizenship VARCHAR, "
+        "paroles BIGINT, code VARCHAR, rounded BOOLEAN, release_id VARCHAR)"
     )
     con.execute(
         "INSERT INTO dataset_tables VALUES ('demo', 'handmade_paroles', 'table', 'Paroles by month. More.')"
     )
     con.execute("INSERT INTO datasets VALUES ('demo', 'Demo dataset', NULL)")
     con.execute(
-        "INSERT INTO releases VALUES ('demo/a@1', 'demo', 'a', 'a.xlsx', "
-        "'DHS Office of Homeland Security Statistics', 'https://ohss.dhs.gov', 'public domain', NULL, "
-        "'2023-01', '2023-03', 'x', TRUE)"
+        "INSERT INTO releases VALUES ('demo/a@1', 'demo', 'a', 'a.xlsx', 'A publisher', "
+        "'https://example.org', 'public domain', NULL, '2023-01', '2023-02', 'x', TRUE)"
     )
     con.execute(
-        "INSERT INTO handmade_paroles VALUES ('2023-01-01', 2023, 'CUB', 120, '', 'demo/a@1'), "
-        "('2023-01-01', 2023, 'HTI', NULL, 'X', 'demo/a@1'), ('2023-02-01', 2023, 'CUB', 90, '', 'demo/a@1')"
+        "INSERT INTO handmade_paroles VALUES ('2023-01-01', 2023, 'CUB', 120, '', TRUE, 'demo/a@1'), "
+        "('2023-01-01', 2023, 'HTI', NULL, 'X', TRUE, 'demo/a@1'), "
+        "('2023-02-01', 2023, 'CUB', NULL, 'D', TRUE, 'demo/a@1'), "
+        "('2023-02-01', 2023, 'HTI', 90, '', TRUE, 'demo/a@1')"
     )
     cat = ser.Catalogue.build(con)
     r = cat.get("handmade_paroles")
-    assert (r.time, r.periods, r.dims, r.values, r.rounded) == (
+    assert (r.time, r.periods, r.dims, r.values, r.units) == (
         "month",
         ("fiscal_year",),
         ("citizenship",),
-        ("events",),
-        True,
+        ("paroles",),
+        {"paroles": "paroles"},
     )
-    result = ser.query(con, cat, "handmade_paroles", where="citizenship=HTI")
-    frame = result.tidy()
-    assert frame["value"].isna().all() and frame["missing"].tolist() == ["not applicable"]
-    assert result.spec.title == "Paroles by month"
+    row = cat.frame(con).iloc[0]
+    assert (row["title"], row["first"], row["last"], row["rounded"], row["suppressed"]) == (
+        "Paroles by month",
+        "2023-01",
+        "2023-02",
+        True,
+        1,
+    )
+    frame = ser.query(con, cat, "handmade_paroles").tidy()
+    assert frame["missing"].tolist() == [None, "not applicable", "withheld by the publisher", None]
+    assert frame["suppressed"].tolist() == [False, False, True, False] and frame["rounded"].all()
 
 
 # --- the command line ---------------------------------------------------------------------------------

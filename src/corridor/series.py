@@ -46,7 +46,13 @@ ROW_FILTERS = ("is_current", "is_latest", "edition_ok")
 PARTIAL_FLAGS = ("partial", "ytd", "incomplete")
 NOT_VALUES = ("lon", "lat", "m49")
 # What OHSS and DHS write in a cell instead of a number (`code` columns).
-CODES = {"X": "not applicable", "NA": "not available", "D": "withheld by the publisher"}
+CODES = {
+    "X": "not applicable",
+    "NA": "not available",
+    "D": "withheld by the publisher",
+    "-": "printed as '-' by the publisher",
+}
+WITHHELD_CODES = ("D",)
 # Units of value columns by name, where a table's curated entry does not say.
 UNITS = {
     "events": "events",
@@ -76,7 +82,10 @@ COUNTRY_DIMS = (
 CHART_LINES = 8
 RELEASE_COLUMNS = ("release_id", "dataset", "file_name", "publisher", "url", "licence", "published",
                    "period_start", "period_end", "sha256", "is_current")  # fmt: skip
-ROUNDING_PUBLISHER = "Homeland Security Statistics"  # OHSS rounds every published count to 10
+# Files whose every count the publisher rounded to 10: the DHS OHSS monthly enforcement tables
+# (data README section 12). Tables that say so in their description, or carry a `rounded` column,
+# need no entry here.
+ROUNDED_FILES = ("immigration-enforcement-and-legal-processes",)
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,8 @@ class SeriesSpec:
     partial: str | None = None  # SQL: true where the row's period is partial
     suppressed: str | None = None  # SQL: true where the publisher withheld the row's value
     missing: str | None = None  # SQL: why a value is null (text), where the table says
-    rounded: bool | None = None  # counts rounded to 10 (default: OHSS releases, or the description)
+    rounded: bool | None = None  # counts rounded to 10 (default: a `rounded` column, the description
+    # or the release file, see ROUNDED_FILES)
     separate: tuple[str, ...] = ()  # dimensions whose values are different things: never add them
     notes: tuple[str, ...] = ()  # sentences every answer carries
     freq: str = ""  # how often: "monthly", "fiscal year", ...
@@ -455,6 +465,18 @@ CURATED: tuple[SeriesSpec, ...] = (
         notes=("The UWCHR national headcount runs about 2-4% below ICE's official ADP.",),
         chart_where=(("measure", "mean_detained"),),
     ),
+    # --- press freedom (RSF) -------------------------------------------------------------------------
+    SeriesSpec(
+        "press_freedom",
+        dims=("iso3", "method"),
+        values=("score", "rank"),
+        attrs=("entity", "rsf_code", "ranked", "score_stored"),
+        unit={"score": "score (0-100, higher is freer)", "rank": "rank (1 is freest)"},
+        separate=("method",),
+        notes=("RSF changed its method in 2022: compare scores within one method only.",),
+        chart_where=(("measure", "score"),),
+        chart_by=("iso3",),
+    ),
     # --- Border Patrol sector statistics (one table, two frequencies) ----------------------------
     SeriesSpec(
         "usbp_sector_stats",
@@ -631,7 +653,7 @@ class Resolved:
     partial: str
     suppressed: str
     missing: str
-    rounded: bool
+    rounded: str  # SQL: true where the row's count was rounded to 10 by the publisher
     separate: tuple[str, ...]
     notes: tuple[str, ...]
     freq: str
@@ -681,6 +703,11 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _lit(text: str) -> str:
+    """A text as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _first_sentence(text: str, limit: int = 110) -> str:
     """A title from a table description: its first sentence, cut at a word near `limit`."""
     text = re.sub(r"`([^`]*)`", r"\1", text or "").strip()
@@ -694,7 +721,7 @@ def resolve(
     *,
     dataset: str,
     description: str,
-    publishers: Sequence[str] = (),
+    files: Sequence[str] = (),
 ) -> Resolved | None:
     """Decide every field of `spec` from the table's columns (name -> SQL type); None if the table
     has no time column or no value column (a lookup table, not a series)."""
@@ -713,7 +740,14 @@ def resolve(
         extra = {"month": ("fiscal_year",), "date": ("fiscal_year",), "period_start": ("period_end",)}
         periods = tuple(p for p in extra.get(time, extra.get(kind, ())) if p in cols and p != time)
     filters = tuple(c for c in ROW_FILTERS if c in cols)
-    flags = {*filters, *(c for c in PARTIAL_FLAGS if c in cols), "is_full_year", "withheld", "code"}
+    flags = {
+        *filters,
+        *(c for c in PARTIAL_FLAGS if c in cols),
+        "is_full_year",
+        "withheld",
+        "code",
+        "rounded",
+    }
     has_unit_column = "unit" in cols and not NUMERIC.match(cols["unit"].upper())
     used = {time, *periods, *flags, "release_id", *(("unit",) if has_unit_column else ())}
     if spec.values is not None:
@@ -749,9 +783,9 @@ def resolve(
     units = {}
     for v in values:
         if isinstance(spec.unit, Mapping):
-            units[v] = spec.unit.get(v) or UNITS.get(v, "as published")
+            units[v] = spec.unit.get(v) or UNITS.get(v) or humanise(v).lower()
         else:
-            units[v] = spec.unit or UNITS.get(v, "as published")
+            units[v] = spec.unit or UNITS.get(v) or humanise(v).lower()
     where = [f"({spec.where})"] if spec.where else []
     where += [_q(c) for c in filters]
     if spec.partial is not None:
@@ -760,19 +794,29 @@ def resolve(
         marks = [_q(c) for c in PARTIAL_FLAGS if c in cols]
         marks += ["NOT " + _q("is_full_year")] if "is_full_year" in cols else []
         partial = " OR ".join(f"coalesce({m}, FALSE)" for m in marks) or "FALSE"
-    suppressed = spec.suppressed or (_q("withheld") if "withheld" in cols else "FALSE")
+    if spec.suppressed:
+        suppressed = spec.suppressed
+    else:
+        marks = [_q("withheld")] if "withheld" in cols else []
+        marks += [f"{_q('code')} IN ({', '.join(map(_lit, WITHHELD_CODES))})"] if "code" in cols else []
+        suppressed = " OR ".join(f"coalesce({m}, FALSE)" for m in marks) or "FALSE"
     if spec.missing is not None:
         missing = spec.missing
     elif "code" in cols:
-        whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CODES.items())
+        whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in CODES.items())
         missing = f"CASE {_q('code')} {whens} ELSE NULL END"
     else:
         missing = "NULL"
-    rounded = (
-        spec.rounded
-        if spec.rounded is not None
-        else any(ROUNDING_PUBLISHER in (p or "") for p in publishers) or "rounded to 10" in description
-    )
+    if spec.rounded is not None:
+        rounded = "TRUE" if spec.rounded else "FALSE"
+    elif "rounded" in cols and cols["rounded"].upper() == "BOOLEAN":
+        rounded = f"coalesce({_q('rounded')}, FALSE)"
+    elif re.search(r"rounded to (the nearest )?10", description, re.I) or any(
+        pattern in (f or "") for f in files for pattern in ROUNDED_FILES
+    ):
+        rounded = "TRUE"
+    else:
+        rounded = "FALSE"
     key = spec.key
     title = labels.SERIES[key].text if key in labels.SERIES else _first_sentence(description) or key
     freq = (
@@ -805,7 +849,7 @@ def resolve(
         partial=partial,
         suppressed=suppressed,
         missing=missing,
-        rounded=bool(rounded),
+        rounded=rounded,
         separate=tuple(s for s in spec.separate if s in (*dims, "measure")),
         notes=(spec.notes,) if isinstance(spec.notes, str) else tuple(spec.notes),
         freq=freq,
@@ -910,7 +954,7 @@ class Catalogue:
             curated.setdefault(spec.table, []).append(spec)
         found: dict[str, Resolved] = {}
         reference: dict[str, str] = {}
-        publishers = _publishers(con, [t for _, t, k, _ in tables if k not in OTHER_KINDS], schema, releases)
+        facts = _release_facts(con, [t for _, t, k, _ in tables if k not in OTHER_KINDS], schema, releases)
         for dataset, table, kind, description in tables:
             if kind in OTHER_KINDS:
                 continue
@@ -923,7 +967,7 @@ class Catalogue:
                     schema[table],
                     dataset=dataset,
                     description=description,
-                    publishers=publishers.get(table, []),
+                    files=facts.get(table, {}).get("file_name", []),
                 )
                 if r is None:
                     reference[table] = "no time or value column: a lookup table"
@@ -969,7 +1013,7 @@ class Catalogue:
         return (
             f"SELECT '{tag}' AS tag, CAST(min({t}) AS VARCHAR) AS first, CAST(max({t}) AS VARCHAR) AS last, "
             f"count(*) AS rows, list(DISTINCT release_id ORDER BY release_id) AS release_ids, "
-            f"({nulls}) AS withheld, "
+            f"({nulls}) AS withheld, bool_or({r.rounded}) AS rounded, "
             f"list(DISTINCT CAST({t} AS VARCHAR) ORDER BY CAST({t} AS VARCHAR)) FILTER (WHERE {r.partial}) "
             f"AS partial FROM ({base_sql(r)})"
         )
@@ -983,7 +1027,7 @@ class Catalogue:
             return {}
         sql = " UNION ALL ".join(self._stats_sql(r, str(i)) for i, r in enumerate(which))
         out: dict[str, dict[str, Any]] = {}
-        for tag, first, last, rows, release_ids, withheld, partial in con.execute(sql).fetchall():
+        for tag, first, last, rows, release_ids, withheld, rounded, partial in con.execute(sql).fetchall():
             r = which[int(tag)]
             out[r.id] = {
                 "first": r.format_period(first),
@@ -991,6 +1035,7 @@ class Catalogue:
                 "rows": int(rows),
                 "release_ids": [x for x in release_ids or [] if x],
                 "withheld": int(withheld or 0),
+                "rounded": bool(rounded),
                 "partial": [r.format_period(p) for p in partial or []],
             }
         return out
@@ -1027,7 +1072,7 @@ class Catalogue:
                     "unit": r.unit_text(),
                     "dimensions": ", ".join(r.dims),
                     "measures": ", ".join(r.values) if r.melted else "",
-                    "rounded": r.rounded,
+                    "rounded": s["rounded"],
                     "suppressed": s["withheld"],
                     "partial": ", ".join(s["partial"]),
                     "do_not_mix": ", ".join(r.separate),
@@ -1040,13 +1085,13 @@ class Catalogue:
         return self._frame
 
 
-def _publishers(
+def _release_facts(
     con: duckdb.DuckDBPyConnection,
     tables: Sequence[str],
     schema: Mapping[str, Mapping[str, str]],
     releases: Mapping[str, Mapping[str, Any]],
-) -> dict[str, list[str]]:
-    """The publishers of the releases each table's rows come from (one query for all tables)."""
+) -> dict[str, dict[str, list[str]]]:
+    """The publishers and file names of the releases each table's rows come from (one query)."""
     parts = [
         f"SELECT '{t}' AS t, release_id FROM {_q(t)} GROUP BY release_id"
         for t in tables
@@ -1054,12 +1099,14 @@ def _publishers(
     ]
     if not parts:
         return {}
-    out: dict[str, list[str]] = {}
+    out: dict[str, dict[str, list[str]]] = {}
     for table, release_id in con.execute(" UNION ALL ".join(parts)).fetchall():
         if release_id in releases:
-            publisher = releases[release_id]["publisher"]
-            if isinstance(publisher, str) and publisher not in out.setdefault(table, []):
-                out[table].append(publisher)
+            facts = out.setdefault(table, {"publisher": [], "file_name": []})
+            for key in ("publisher", "file_name"):
+                value = releases[release_id][key]
+                if isinstance(value, str) and value not in facts[key]:
+                    facts[key].append(value)
     return out
 
 
@@ -1259,6 +1306,7 @@ def query(
     select = [_q(c) for c in (r.time, *r.periods, *r.dims, *r.attrs, *values, "release_id")]
     select += [
         f"coalesce(({r.partial}), FALSE) AS __partial",
+        f"coalesce(({r.rounded}), FALSE) AS __rounded",
         f"coalesce(({r.suppressed}), FALSE) AS __suppressed",
         f"CAST(({r.missing}) AS VARCHAR) AS __missing",
     ]
@@ -1307,7 +1355,7 @@ def _tidy(r: Resolved, raw: pd.DataFrame, values: Sequence[str]) -> pd.DataFrame
         if c in raw and pd.api.types.is_datetime64_any_dtype(raw[c]):
             raw[c] = raw[c].dt.date
     keep = [r.time, *r.periods, *r.dims]
-    flags = ["__partial", "__suppressed", "__missing"]
+    flags = ["__partial", "__suppressed", "__missing", "__rounded"]
     units = [c for c in raw.columns if c.startswith("__unit__")]
     if r.melted:
         numeric = raw[list(values)]
@@ -1335,7 +1383,7 @@ def _tidy(r: Resolved, raw: pd.DataFrame, values: Sequence[str]) -> pd.DataFrame
             unit[rows] = frame.loc[rows, col]
     frame["unit"] = unit
     missing = frame["value"].isna()
-    frame["rounded"] = r.rounded
+    frame["rounded"] = frame["__rounded"].astype(bool)
     frame["suppressed"] = frame["__suppressed"].astype(bool) & missing
     frame["partial"] = frame["__partial"].astype(bool)
     reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -1437,7 +1485,7 @@ class Series:
             out.append(
                 f"Values come in several units ({', '.join(map(str, units))}): compare like with like."
             )
-        if r.rounded:
+        if frame["rounded"].any():
             out.append(
                 "The publisher rounded each count to the nearest 10, so sums of rows can differ from "
                 "published totals."
@@ -1470,7 +1518,7 @@ class Series:
             "selection": self.selection,
             "dimensions": list(r.dims),
             "measures": list(r.values) if r.melted else [],
-            "rounded": r.rounded,
+            "rounded": bool(self.frame["rounded"].any()),
             "suppressed_cells": int(self.frame["suppressed"].sum()),
             "partial_periods": self.partial_periods(),
             "do_not_mix": list(r.separate),
@@ -1489,7 +1537,7 @@ class Series:
         """One paragraph: what, period, unit, source, and the flags a reader must know."""
         r = self.spec
         notes = []
-        if r.rounded:
+        if self.frame["rounded"].any():
             notes.append("rounded to the nearest 10 by the publisher")
         partial = self.partial_periods()
         if partial:
@@ -1546,6 +1594,7 @@ def _chart(s: Series) -> dict[str, Any] | None:
         summed = f" Summed over {', '.join(dim_label(d).lower() for d in rest)}."
     else:
         by = dims
+    by = _independent(data, by)
     x = {"fiscal_year": "fiscal_year", "year": "year"}.get(r.time_kind, "month")
     plot = pd.DataFrame({x: data[r.time].to_numpy(), "value": data["value"].astype("float64").to_numpy()})
     if by:
@@ -1578,7 +1627,7 @@ def _chart(s: Series) -> dict[str, Any] | None:
     first, last = r.format_period(plot[x].min()), r.format_period(plot[x].max())
     more = f" The {len(lines)} largest of {len(size)} lines." if len(size) > len(lines) else ""
     selection = f" Showing {'; '.join(chosen)}." if chosen else ""
-    flags = " Rounded to the nearest 10 by the publisher." if r.rounded else ""
+    flags = " Rounded to the nearest 10 by the publisher." if s.frame["rounded"].any() else ""
     caption = f"{s.source_line()} Period {first}..{last}.{selection}{summed}{more}{flags}"
     spec = charts.series_chart(
         plot[[x, "line", "value"]].sort_values([x, "line"]),
@@ -1593,6 +1642,17 @@ def _chart(s: Series) -> dict[str, Any] | None:
     enc["color"]["title"] = " · ".join(dim_label(d) for d in by) if by else ""
     enc["color"]["scale"] = {"domain": lines, "range": colours}
     return spec
+
+
+def _independent(data: pd.DataFrame, dims: Sequence[str]) -> list[str]:
+    """The dimensions that name a line: one that another determines (a country's name beside its
+    code, its region) adds nothing to the legend. Country codes are kept before their labels."""
+    keep = sorted(dims, key=lambda d: (not d.endswith("iso3"), d not in COUNTRY_DIMS, list(dims).index(d)))
+    out: list[str] = []
+    for d in keep:
+        if not any(data.groupby(e, dropna=False)[d].nunique(dropna=False).max() <= 1 for e in out):
+            out.append(d)
+    return [d for d in dims if d in out]
 
 
 def plot_unit(data: pd.DataFrame, r: Resolved) -> str:

@@ -212,6 +212,13 @@ SERIES: dict[str, Label] = {
     "measure.adult": Label("Adult facilities"),
     "measure.mean_detained": Label("Mean daily headcount"),
     "atd_participants.value": Label("Average days in program or daily cost"),
+    # lawful pathways (DHS OHSS monthly tables)
+    "chnv_paroles": Label(
+        "CHNV paroles by nationality, monthly", "Cuba, Haiti, Nicaragua, Venezuela processes."
+    ),
+    "chnv_paroles_fy": Label("CHNV paroles by nationality, fiscal-year totals"),
+    "cbp_one_appointments": Label("CBP One appointments at southwest ports of entry, monthly"),
+    "cbp_one_appointments_fy": Label("CBP One appointments at southwest ports of entry, fiscal-year totals"),
     # Border Patrol sector statistics
     "usbp_sector_stats": Label("Border Patrol sector statistics, fiscal years"),
     "usbp_sector_stats_monthly": Label("Border Patrol family and child apprehensions by sector, monthly"),
