@@ -780,9 +780,13 @@ def resolve(
     unit_sql = dict(spec.unit_sql)
     if has_unit_column and not unit_sql:
         unit_sql = {v: _q("unit") for v in values}
+    literal = {v: s[1:-1] for v, s in unit_sql.items() if re.fullmatch(r"'[^']*'", s)}
+    unit_sql = {v: s for v, s in unit_sql.items() if v not in literal}
     units = {}
     for v in values:
-        if isinstance(spec.unit, Mapping):
+        if v in literal:
+            units[v] = literal[v]
+        elif isinstance(spec.unit, Mapping):
             units[v] = spec.unit.get(v) or UNITS.get(v) or humanise(v).lower()
         else:
             units[v] = spec.unit or UNITS.get(v) or humanise(v).lower()
