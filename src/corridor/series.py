@@ -911,7 +911,10 @@ def value_label(dim: str, code: Any) -> str:
 
 
 def dim_label(dim: str) -> str:
-    """The label of a dimension (a field label where one exists)."""
+    """The label of a dimension (a series or field label where one exists)."""
+    entry = labels.SERIES.get(f"dim.{dim}")
+    if entry:
+        return entry.text
     found = labels.label("field", dim)
     return found if found != dim else humanise(dim)
 
@@ -1568,7 +1571,7 @@ def _chart(s: Series) -> dict[str, Any] | None:
     if data.empty:
         return None
     asked = s.selection.get("where") or {}
-    chosen: list[str] = []
+    chosen = [f"{dim_label(d)}: {', '.join(_code_label(r, d, v) for v in vs)}" for d, vs in asked.items()]
     for dim, value in r.chart_where:
         if dim in asked or dim not in data:
             continue
@@ -1646,6 +1649,10 @@ def _chart(s: Series) -> dict[str, Any] | None:
     enc["color"]["title"] = " · ".join(dim_label(d) for d in by) if by else ""
     enc["color"]["scale"] = {"domain": lines, "range": colours}
     return spec
+
+
+def _code_label(r: Resolved, dim: str, code: Any) -> str:
+    return measure_label(r.id, code) if dim == "measure" and r.melted else value_label(dim, code)
 
 
 def _independent(data: pd.DataFrame, dims: Sequence[str]) -> list[str]:

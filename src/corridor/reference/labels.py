@@ -90,6 +90,22 @@ BADGES: dict[str, Label] = {
 # Keys: a series id (its title); "<series>.<measure>" or "measure.<name>" (a value column); and
 # "<dimension>.<code>" (a value of a dimension, in any series).
 SERIES: dict[str, Label] = {
+    # dimensions (columns) of series
+    "dim.origin_iso3": Label("Country of origin"),
+    "dim.asylum_iso3": Label("Country of asylum"),
+    "dim.destination_iso3": Label("Country of destination"),
+    "dim.recipient_iso3": Label("Recipient"),
+    "dim.donor_iso3": Label("Donor"),
+    "dim.iso3": Label("Country"),
+    "dim.country_iso3": Label("Country of the incident"),
+    "dim.measure": Label("Measure"),
+    "dim.fiscal_year": Label("Fiscal year"),
+    "dim.month": Label("Month"),
+    "dim.year": Label("Year"),
+    "dim.date": Label("Date"),
+    "dim.pull_date": Label("ICE edition (pull date)"),
+    "dim.period_start": Label("Half-month starting"),
+    "dim.data_fiscal_year": Label("Fiscal year of release"),
     # transit along the route
     "transit_monthly": Label(
         "Transit along the route, monthly",
