@@ -23,9 +23,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from corridor import params
 from corridor.errors import UsageError
 from corridor.reference import labels
-from corridor.reference.calendar import fiscal_year, parse_month
+from corridor.reference.calendar import fiscal_year
 
 # Tables that are lookups, not series: listed by `corridor series --list`, never returned.
 REFERENCE_TABLES: dict[str, str] = {
@@ -900,7 +901,12 @@ def value_label(dim: str, code: Any) -> str:
     entry = labels.SERIES.get(f"{dim}.{text}")
     if entry:
         return entry.text
-    kind = {"agency": "component", "sector": "sector", "demographic": "demographic"}.get(dim)
+    kind = {
+        "agency": "component",
+        "sector": "sector",
+        "demographic": "demographic",
+        "outcome": "outcome",
+    }.get(dim)
     if dim == "agency" and text not in ("usbp", "ofo"):
         kind = None  # ICE tables' agencies (cbp, ice, all) are not the border components
     if kind:
@@ -1153,8 +1159,8 @@ def parse_bound(value: str | int | dt.date | None, option: str) -> Bound | None:
         return Bound(text, year=int(text))
     if re.fullmatch(r"\d{4}-\d{1,2}", text):
         try:
-            month = parse_month(text)
-        except ValueError:
+            month = params.month(text, option)
+        except UsageError:
             month = None
         if month is not None and 1900 <= month.year <= 2100:
             return Bound(f"{month:%Y-%m}", month=month)

@@ -95,10 +95,7 @@ def register(app: typer.Typer) -> None:
                 )
                 return
             result = obs.series(series_id, since=since, until=until, where=where)
-            metadata = result.metadata()
-            if fmt in ("table", "csv"):
-                for sentence in metadata["warnings"]:
-                    err.print(f"warning: {sentence}", highlight=False, markup=False)
+            metadata = result.metadata()  # its warnings go to stderr with the caption (output.emit)
             frame = result.table_frame() if fmt == "table" else result.tidy()
             emit_result(result, fmt=fmt, out=out, title=result.spec.title, frame=frame, metadata=metadata)
             if chart is not None:

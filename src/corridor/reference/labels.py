@@ -3,7 +3,8 @@
 Pages, charts, legends, captions, CSV headers (on request) and error messages take their labels
 from here, so the same id reads the same everywhere. Kinds: the encounter dimensions
 (`demographic`, `component`, `region`, `title`, `sector`, `citizenship`), `event` (the policy
-timeline), `method`, `field` (form and query parameters), `badge`, `series` and `indicator`.
+timeline), `method`, `field` (form and query parameters), `badge`, `series`, `outcome`
+(simulation outcomes and stocks) and `indicator`.
 A module that adds ids of a kind adds their labels to that kind's table below.
 """
 
@@ -73,6 +74,17 @@ FIELDS: dict[str, Label] = {
     "scenario": Label("Scenario"),
     "runs": Label("Simulation runs"),
     "seed": Label("Random seed"),
+    # Simulation options (`simulate_pathways`, `simulate_backlog`).
+    "judges_added": Label("Judges added", "Immigration judges added from the first simulated year."),
+    "clear_by": Label("Clear the backlog by (fiscal year)"),
+    "receipts": Label(
+        "New court cases a year", "A number, 'last' (the year before the run) or 'from-pathways'."
+    ),
+    "definition": Label("EOIR pending-case definition", "EOIR's 2026 table (default) or its 2021 table."),
+    "calibrate_from": Label("Calibrate from"),
+    "calibrate_until": Label("Calibrate until"),
+    "hires_per_year": Label("Judges hired a year", "After FY2023; CRS R47637 reports 104 hires in FY2022."),
+    "encounters": Label("Encounters after the data", "Actual history, or the last 12 months repeated."),
 }
 
 # The qualifiers shown as badges beside numbers; the glossary explains each.
@@ -165,15 +177,6 @@ SERIES: dict[str, Label] = {
         "DHS repatriations by type, monthly", "Removals, returns and Title 42 expulsions."
     ),
     "dhs_repatriations_fy": Label("DHS repatriations by type, fiscal-year totals"),
-    "outcome.encounters": Label("Encounters"),
-    "outcome.t8_repatriation": Label("Title 8 repatriations"),
-    "outcome.t42_expulsion": Label("Title 42 expulsions"),
-    "outcome.mpp": Label("Migrant Protection Protocols"),
-    "outcome.transfer_ice": Label("Transfers to ICE"),
-    "outcome.transfer_hhs": Label("Transfers to HHS (unaccompanied children)"),
-    "outcome.usbp_release": Label("Border Patrol releases"),
-    "outcome.ofo_parole": Label("Paroles at ports of entry"),
-    "outcome.other": Label("Other outcomes"),
     "type.total": Label("All repatriations"),
     "type.title8_total": Label("Title 8 repatriations (total)"),
     "type.title42_expulsions": Label("Title 42 expulsions"),
@@ -258,6 +261,49 @@ SERIES: dict[str, Label] = {
     "measure.dead_missing": Label("Dead or missing"),
 }
 
+# Simulation outcomes, stocks and series (`corridor simulate pathways|backlog`), as results name them.
+OUTCOMES: dict[str, Label] = {
+    "t8_repatriation": Label("Title 8 repatriation", "Removed or returned from CBP custody under Title 8."),
+    "t42_expulsion": Label(
+        "Title 42 expulsion", "Expelled under the public-health order (Mar 2020 - May 2023)."
+    ),
+    "mpp": Label("Returned under MPP", "Sent to Mexico to wait for a US court hearing (Remain in Mexico)."),
+    "transfer_ice": Label("Transferred to ICE", "Handed to ICE custody for detention or removal."),
+    "transfer_hhs": Label("Child to HHS care", "An unaccompanied child transferred to HHS's refugee office."),
+    "usbp_release": Label("Released by Border Patrol", "Released into the US, usually with a court notice."),
+    "ofo_parole": Label("Paroled at a port", "Paroled into the US by officers at a port of entry."),
+    "other": Label("Other outcome", "Any other recorded outcome (e.g. prosecution, other agency)."),
+    "detained": Label(
+        "In ICE detention", "People held by ICE at the end of the month, incl. those awaiting screening."
+    ),
+    "awaiting_screening": Label(
+        "Awaiting a fear screening", "In detention, referred for a credible fear screening."
+    ),
+    "screenings": Label("Fear screenings done", "Credible fear screenings completed by USCIS in the month."),
+    "screened_positive": Label(
+        "Positive fear screenings", "Screenings that found a credible fear (a court case)."
+    ),
+    "removals": Label("Removals", "Removed after a negative screening or from ICE detention."),
+    "releases": Label("Releases into the US", "Every release: Border Patrol, ports, ICE, HHS sponsors."),
+    "new_court_cases": Label(
+        "New court cases", "Releases and MPP returns that become immigration-court cases."
+    ),
+    "in_hhs_care": Label(
+        "Children in HHS care", "Unaccompanied children in HHS care at the end of the month."
+    ),
+    "repatriated": Label("Repatriated (total so far)"),
+    "expelled": Label("Expelled (total so far)"),
+    "removed": Label("Removed (total so far)"),
+    "released": Label("Released (total so far)"),
+    "pending": Label(
+        "Pending court cases", "Cases on the immigration courts' docket at the end of the year."
+    ),
+    "completions": Label("Court completions", "Cases immigration judges completed in the year."),
+    "receipts": Label("New court cases (receipts)", "Cases that reached the immigration courts in the year."),
+    "per_judge": Label("Completions per judge", "Cases completed per immigration judge in the year."),
+    "judges": Label("Immigration judges", "Average number of immigration judges in the year."),
+}
+
 
 @functools.cache
 def _events() -> dict[str, Label]:
@@ -278,7 +324,7 @@ def _vocab(kind: str) -> dict[str, Label]:
 
 def table(kind: str) -> dict[str, Label]:
     """Every id of `kind` with its Label (citizenships and indicators are looked up one by one)."""
-    fixed = {"method": METHODS, "field": FIELDS, "badge": BADGES, "series": SERIES}
+    fixed = {"method": METHODS, "field": FIELDS, "badge": BADGES, "series": SERIES, "outcome": OUTCOMES}
     if kind in fixed:
         return fixed[kind]
     if kind == "event":
