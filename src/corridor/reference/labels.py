@@ -38,6 +38,15 @@ METHODS: dict[str, Label] = {
     "autoets": Label("AutoETS", "Exponential smoothing, chosen automatically (statsforecast)."),
     "autoarima": Label("AutoARIMA", "ARIMA, chosen automatically (statsforecast)."),
     "ppml": Label("Poisson pseudo-maximum likelihood", "A gravity-style count model with fixed effects."),
+    # forecast backtest models (issue 15)
+    "corridor": Label(
+        "Corridor", "Last value plus the learned seasonal change; intervals from its own past errors."
+    ),
+    "naive_log": Label(
+        "Naive (log-scale intervals)", "Next month equals this month; intervals from past errors as factors."
+    ),
+    "snaive": Label("Seasonal naive", "Next month equals the same month last year."),
+    "autotheta": Label("AutoTheta", "The Theta method, chosen automatically (statsforecast)."),
 }
 
 # Form and query parameters, as pages show them.
