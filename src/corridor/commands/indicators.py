@@ -133,9 +133,7 @@ def register(app: typer.Typer) -> None:
             title=f"US encounters of {prof.name} citizens, by fiscal year",
             console=console,
         )
-        err = Console(stderr=True, soft_wrap=True)
-        for line in prof.metadata()["warnings"]:
-            err.print(f"warning: {line}", highlight=False, markup=False)
+        output.print_warnings(prof.metadata(), Console(stderr=True, soft_wrap=True))
 
 
 def _span(r: object) -> str:

@@ -59,9 +59,8 @@ def _change(r: Any) -> str:
 
 
 def _warn(lines: list[str]) -> None:
-    err = Console(stderr=True, soft_wrap=True)
-    for line in lines:
-        err.print(f"[yellow]warning:[/yellow] {line}", highlight=False, markup=True)
+    """The result's warnings on stderr, as every verb prints them."""
+    output.print_warnings({"warnings": lines}, Console(stderr=True, soft_wrap=True))
 
 
 def register(app: typer.Typer) -> None:
@@ -94,9 +93,8 @@ def register(app: typer.Typer) -> None:
             text = jsonio.dumps(result.to_dict(), indent=2)
             (out.write_text(text) if out else typer.echo(text))
             return
-        if fmt != "table":
+        if fmt != "table":  # output.emit prints metadata.warnings on stderr
             output.emit(result.tidy(), fmt=fmt, out=out, metadata=result.metadata(), caption=result.caption())
-            _warn(result.warnings())
             return
         _table(result)
 
@@ -105,9 +103,8 @@ def register(app: typer.Typer) -> None:
             text = jsonio.dumps(relief.to_dict(), indent=2)
             (out.write_text(text) if out else typer.echo(text))
             return
-        if fmt != "table":
+        if fmt != "table":  # output.emit prints metadata.warnings on stderr
             output.emit(relief.tidy(), fmt=fmt, out=out, metadata=relief.metadata(), caption=relief.caption())
-            _warn(relief.warnings())
             return
         _partners_table(relief, Console())
         _warn(relief.warnings())
