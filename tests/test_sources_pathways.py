@@ -259,7 +259,7 @@ def test_new_tables_have_labels_and_provenance(warehouse: Path) -> None:
     tables = _query(
         warehouse, f"SELECT table_name FROM dataset_tables WHERE kind = 'table' AND dataset IN {datasets}"
     )
-    assert len(tables) == 12
+    assert len(tables) == 11
     for (name,) in tables:
         assert name in SERIES, name
         missing = _query(

@@ -288,9 +288,6 @@ SERIES: dict[str, Label] = {
     "femicides": Label(
         "Femicides", "Women killed for gender reasons, as each national law defines it (ECLAC)."
     ),
-    "femicide_national_sources": Label(
-        "Femicide sources by country", "Who counts femicides in each country."
-    ),
     "press_freedom": Label("Press freedom (RSF)", "World Press Freedom Index score and rank by country."),
 }
 

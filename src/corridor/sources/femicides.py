@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.errors import InputError
-from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows, is_aggregate
+from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows
 from corridor.sources.base import (
     FileSpec,
     Parsed,
@@ -76,12 +76,9 @@ FEMICIDES = TableSpec(
     description=(
         "Femicides (women aged 15+ killed for gender reasons, as each national law defines it) by "
         "country and calendar year, ECLAC CEPALSTAT indicator 2780 (exported 2023-06-27). Counts; "
-        "national sources differ, so compare each country with itself, not across countries."
+        "national sources differ (`national_source`, from ECLAC's metadata; NULL where it names none), "
+        "so compare each country with itself, not across countries."
     ),
-)
-SOURCES_TABLE = TableSpec(
-    name="femicide_national_sources",
-    description="The national source ECLAC names for each country's femicide counts (metadata export).",
 )
 INDICATORS = TableSpec(name="ind_femicides", description="Femicides (ECLAC)", append_to="indicators")
 CATALOG = TableSpec(name="cat_femicides", description="Femicides (ECLAC)", append_to="indicator_catalog")
@@ -122,7 +119,7 @@ class FemicidesSource:
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        sources = _metadata(paths["metadata"], releases["metadata"])
+        sources = _metadata(paths["metadata"])
         t = read_sheet(paths["data"], "datos", columns=COLUMNS, header_row=1)
         year = int_column(t, COLUMNS[0])
         bad = (year < FIRST_YEAR) | (year > LAST_YEAR)
@@ -140,6 +137,9 @@ class FemicidesSource:
         )
         check_unique(t, frame, ["iso3", "year"], COLUMNS[0])
         frame = frame.sort_values(["iso3", "year"], ignore_index=True)
+        named = dict(zip(sources["iso3"], sources["national_source"], strict=True))
+        frame["national_source"] = frame["iso3"].map(named).astype("str")
+        frame.loc[~frame["iso3"].isin(named.keys()), "national_source"] = None
         frame["release_id"] = releases["data"]
         indicators = indicator_rows(
             COUNT, frame["iso3"], frame["year"], frame["femicides"], ID, releases["data"]
@@ -147,11 +147,10 @@ class FemicidesSource:
         return Parsed(
             frames={
                 FEMICIDES.name: frame,
-                SOURCES_TABLE.name: sources,
                 INDICATORS.name: indicators,
                 CATALOG.name: catalog_frame((COUNT,), ID),
             },
-            tables=[FEMICIDES, SOURCES_TABLE, INDICATORS, CATALOG],
+            tables=[FEMICIDES, INDICATORS, CATALOG],
             rows={"data": len(t), "metadata": len(sources)},
             periods={
                 "data": (str(frame["year"].min()), str(frame["year"].max())),
@@ -160,7 +159,7 @@ class FemicidesSource:
         )
 
 
-def _metadata(path: Path, release: str) -> pd.DataFrame:
+def _metadata(path: Path) -> pd.DataFrame:
     """Check that the metadata describe indicator 2780 in absolute numbers; read the national sources."""
     wb = open_workbook(path)
     meta = read_sheet(path, "metadatos", columns=("metadata", "value"), header_row=1, workbook=wb)
@@ -193,8 +192,6 @@ def _metadata(path: Path, release: str) -> pd.DataFrame:
         i = int((out["national_source"] == "").to_numpy().nonzero()[0][0])
         raise src.error("empty national source", index=i, column="description")
     check_unique(src, out, ["iso3"], "organization_acronym")
-    out["is_aggregate"] = is_aggregate(out["iso3"]).to_numpy()
-    out["release_id"] = release
     if out.empty:
         raise InputError(path, "no national sources listed", sheet="fuentes")
     return out
