@@ -126,7 +126,7 @@ def _fixture_niv(tmp_path: Path, gtm_h2b: int = 10, total_h2b: int = 15) -> Path
 
 def test_niv_sheet_reads_and_checks_totals(tmp_path: Path) -> None:
     path = _fixture_niv(tmp_path)
-    frame = _structure(_read(path, "FY24", 2024, open_workbook(path)))
+    frame = pd.DataFrame(_structure(_read(path, "FY24", 2024, open_workbook(path))))
     got = frame.set_index(["iso3", "visa_class"])["issued"]
     assert got[("GTM", "H-2B")] == 10 and got[("HND", "H-2A")] == 1
     bad = _fixture_niv(tmp_path, gtm_h2b=11)

@@ -28,14 +28,13 @@ from corridor.sources._context_common import (
     indicator_rows,
     is_aggregate,
 )
-from corridor.sources._ohss_yearbook import sheet_rows
+from corridor.sources._ohss_yearbook import fast_counts, sheet_rows
 from corridor.sources.base import (
     MAX_WHOLE,
     FileSpec,
     Parsed,
     RawTable,
     TableSpec,
-    check_unique,
     open_workbook,
 )
 
@@ -138,10 +137,11 @@ class NivVisasSource:
         # Cells first (headers, counts) for every sheet, then the structure (totals, labels): a
         # damaged cell is named before any total it breaks.
         read = [_read(path, name, year, wb) for name, year in sheets]
-        frames = [_structure(r) for r in read]
-        visas = pd.concat(frames, ignore_index=True)
+        parts = [_structure(r) for r in read]
+        visas = pd.DataFrame({col: np.concatenate([p[col] for p in parts]) for col in parts[0]})
         for col in ("nationality", "iso3", "region", "visa_class"):
             visas[col] = visas[col].astype("str")
+        visas.insert(3, "is_aggregate", is_aggregate(visas["iso3"]).to_numpy())
         visas["release_id"] = release
         out = Parsed(frames={VISAS.name: visas}, tables=[VISAS])
         rows = []
@@ -152,7 +152,7 @@ class NivVisasSource:
         out.frames[INDICATORS.name] = pd.concat(rows, ignore_index=True)
         out.frames[CATALOG.name] = catalog_frame((H2A, H2B), ID)
         out.tables += [INDICATORS, CATALOG]
-        out.rows["niv"] = int(sum(len(f) for f in frames) // 2)  # nationality rows (two classes each)
+        out.rows["niv"] = len(visas) // 2  # nationality rows (two classes each)
         out.periods["niv"] = (f"FY{visas['fiscal_year'].min()}", f"FY{visas['fiscal_year'].max()}")
         return out
 
@@ -273,11 +273,10 @@ def _read(path: Path, sheet: str, year: int, wb: Any) -> _Sheet:
     return _Sheet(t, year, header, body, labels, values, blank)
 
 
-def _structure(s: _Sheet) -> pd.DataFrame:
+def _structure(s: _Sheet) -> dict[str, np.ndarray]:
     """One fiscal year: nationality x {H-2A, H-2B}, with region and grand totals checked."""
     t, year, header, body, labels, values, blank = s.t, s.year, s.header, s.body, s.labels, s.values, s.blank
     label_col, width, numeric = header[0], len(header), list(class_columns(s.year))
-    sheet = t.sheet
     region: str | None = None
     members: list[int] = []
     region_sums: dict[str, dict[str, int]] = {}
@@ -344,27 +343,24 @@ def _structure(s: _Sheet) -> pd.DataFrame:
             codes.append(country_code(name, NATIONALITIES))
         except KeyError:
             raise t.error(f"unknown nationality {name!r}", index=i, column=label_col) from None
-    base = pd.DataFrame(
-        {
-            "fiscal_year": np.full(len(rows), year, dtype=np.int32),
-            "nationality": np.array([r[1] for r in rows], dtype=object),
-            "iso3": np.array(codes, dtype=object),
-            "region": np.array([r[2] for r in rows], dtype=object),
-        }
-    )
-    base["is_aggregate"] = is_aggregate(base["iso3"]).to_numpy()
-    key = pd.DataFrame({"iso3": base["iso3"]})
-    sub = RawTable(path=t.path, frame=key, rownums=[t.rownums[p] for p in pos], sheet=sheet)
-    check_unique(sub, key, ["iso3"], label_col)
-    out = []
-    for raw_col in numeric:
-        part = base.copy()
-        part["visa_class"] = CLASSES[raw_col]
-        part["issued"] = values[raw_col][pos].astype("int64")
-        out.append(part)
-    return pd.concat(out, ignore_index=True)[
-        ["fiscal_year", "nationality", "iso3", "is_aggregate", "region", "visa_class", "issued"]
-    ]
+    seen: dict[str, int] = {}
+    for (i, name, _), code in zip(rows, codes, strict=True):
+        if code in seen:
+            raise t.error(
+                f"nationality {name!r} repeats {code} (row {t.rownums[seen[code]]})",
+                index=i,
+                column=label_col,
+            )
+        seen[code] = i
+    n, k = len(rows), len(numeric)
+    return {
+        "fiscal_year": np.full(n * k, year, dtype=np.int32),
+        "nationality": np.tile(np.array([r[1] for r in rows], dtype=object), k),
+        "iso3": np.tile(np.array(codes, dtype=object), k),
+        "region": np.tile(np.array([r[2] for r in rows], dtype=object), k),
+        "visa_class": np.repeat(np.array([CLASSES[c] for c in numeric], dtype=object), n),
+        "issued": np.concatenate([values[c][pos] for c in numeric]).astype(np.int64),
+    }
 
 
 def _check_total(t: RawTable, i: int, members: list[int], values: dict[str, np.ndarray], label: str) -> None:
@@ -386,6 +382,9 @@ def _require(t: RawTable, i: int, blank: dict[str, np.ndarray]) -> None:
 def _counts(t: RawTable, column: str) -> tuple[np.ndarray, np.ndarray]:
     """Whole, non-negative counts and a mask of blank cells (allowed on heading rows only)."""
     cells = t.frame[column].tolist()
+    fast = fast_counts(cells)
+    if fast is not None:
+        return fast
     out = np.zeros(len(cells), dtype=np.int64)
     blank = np.zeros(len(cells), dtype=bool)
     for i, raw in enumerate(cells):

@@ -34,6 +34,7 @@ from corridor.sources._context_common import (
 )
 from corridor.sources._ohss_yearbook import (
     OHSS_YEARBOOK_PUBLISHER,
+    fast_counts,
     read_yearbook_table,
     sheet_rows,
     table_from_rows,
@@ -242,7 +243,12 @@ def _counts(t: RawTable, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarr
     values = np.zeros((n, len(columns)), dtype=np.int64)
     blank = np.zeros((n, len(columns)), dtype=bool)
     for j, col in enumerate(columns):
-        for i, raw in enumerate(t.frame[col].tolist()):
+        cells = t.frame[col].tolist()
+        fast = fast_counts(cells)
+        if fast is not None:
+            values[:, j], blank[:, j] = fast
+            continue
+        for i, raw in enumerate(cells):
             if isinstance(raw, bool):
                 raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
             if isinstance(raw, int | float) and raw == raw:
