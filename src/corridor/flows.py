@@ -117,8 +117,18 @@ class FlowsRequest:
         until: dt.date | None = None,
     ) -> FlowsRequest:
         """A request from a validated Selection plus grouping and period."""
-        filters = {k: (tuple(v) if isinstance(v, list) else v) for k, v in selection.kwargs().items()}
-        return cls(**filters, by=tuple(by), since=since, until=until)
+        return cls(
+            region=selection.region,
+            component=selection.component,
+            citizenship=selection.citizenship,
+            demographic=selection.demographic,
+            sector=selection.sector,
+            title=selection.title,
+            state=selection.state,
+            by=tuple(by),
+            since=since,
+            until=until,
+        )
 
     @property
     def selection(self) -> params.Selection:
@@ -1015,7 +1025,8 @@ def _relaxations(cubes: Sequence[Cube], req: FlowsRequest) -> list[tuple[dict[st
         out.append(({"since": None, "until": None}, wide))
     for dim in LIST_FILTERS:
         if getattr(req, dim):
-            out.append(({dim: None}, replace(req, **{dim: ()})))
+            nearby: FlowsRequest = replace(req, **{dim: ()})  # type: ignore[arg-type]
+            out.append(({dim: None}, nearby))
     for key in req.group_keys:
         out.append(({"drop_by": key}, replace(req, by=tuple(k for k in req.by if k != key))))
     if req.time_key in ("month", "calendar_year"):
