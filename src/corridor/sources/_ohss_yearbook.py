@@ -100,7 +100,7 @@ def table_from_rows(
     body, rownums = [], []
     for number, row in enumerate(rows[header_row:], start=header_row + 1):
         cells = list(row[:width]) + [""] * (width - len(row))
-        if all(_text(c) == "" for c in cells):
+        if all(_blank(c) for c in cells):
             continue
         body.append(cells)
         rownums.append(number)
@@ -129,6 +129,15 @@ def fast_counts(cells: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
     ):
         return None
     return arr.astype(np.int64), blank
+
+
+def _blank(value: Any) -> bool:
+    """A cell calamine reads as empty: None, NaN, or text of only whitespace."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, float):
+        return value != value
+    return isinstance(value, str) and not value.strip()
 
 
 def _text(value: Any) -> str:
