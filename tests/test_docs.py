@@ -290,10 +290,31 @@ def cli_help_markdown() -> str:
     return res.stdout
 
 
+def _locked_help_renderers() -> bool:
+    """Whether typer, click and rich are the locked versions (their help layout differs by version)."""
+    from importlib.metadata import version
+
+    pins = dict(
+        line.split("==", 1)
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if "==" in line and not line.startswith((" ", "#"))
+    )
+    return all(version(p) == pins.get(p, "").split(";")[0].strip() for p in ("typer", "click", "rich"))
+
+
+def _options_by_section(text: str) -> dict[str, set[str]]:
+    sections = re.split(r"^## ", text, flags=re.M)[1:]
+    return {s.split("\n", 1)[0]: set(re.findall(r"--[a-z][\w-]*", s)) for s in sections}
+
+
 def test_cli_reference_is_current() -> None:
     expected = cli_help_markdown()
     assert CLI_DOC.exists(), "docs/cli.md is missing: run `make docs-help`"
-    assert CLI_DOC.read_text(encoding="utf-8") == expected, "docs/cli.md is stale: run `make docs-help`"
+    actual = CLI_DOC.read_text(encoding="utf-8")
+    if _locked_help_renderers():
+        assert actual == expected, "docs/cli.md is stale: run `make docs-help`"
+    else:  # e.g. `make test-lowest`: another Typer lays help out differently; the options must agree
+        assert _options_by_section(actual) == _options_by_section(expected), "docs/cli.md is stale"
 
 
 def test_cli_reference_covers_every_verb() -> None:
