@@ -8,7 +8,7 @@ UV_VERSION ?= 0.13.9
 # The lock is resolved for the platform the suite runs on (CI: Linux x86_64, Python 3.11).
 LOCK_FLAGS := --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 	--custom-compile-command "make lock"
-PYTEST = CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(1) -m pytest
+PYTEST = CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(1) -m pytest -q
 # Tests run in one worker process per core; a module's tests stay in one worker (module fixtures).
 XDIST := -n auto --dist loadfile
 
