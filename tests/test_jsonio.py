@@ -42,7 +42,7 @@ def test_every_column_type_and_non_finite_value_is_strict_json() -> None:
     )
     text = output.to_json(frame, {"ratio": float("inf"), "p": np.float64("nan"), "n": np.int32(4)})
     doc = strict(text)
-    assert doc["metadata"] == {"ratio": None, "p": None, "n": 4}
+    assert doc["metadata"] == {"ratio": None, "p": None, "n": 4, "warnings": []}
     rows = doc["data"]
     assert rows[0]["float"] == 1.5 and rows[1]["float"] is None and rows[2]["float"] is None
     assert rows[0]["neg_inf"] is None
