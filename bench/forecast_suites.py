@@ -229,6 +229,11 @@ SEARCH_BASE = dataclasses.replace(
     volatility_window=0,
     breaks=False,
     break_min_scores=24,
+    aci_skip_shifts=False,
+    aci_clip=False,
+    tail=False,
+    break_transfer=0,
+    level_basis="last",
 )
 ROUND1 = ("sqrt_level", "log", "log_break", "log_decay", "log_break_decay")
 INTERVALS: dict[str, dict] = {
@@ -331,6 +336,26 @@ INTERVALS |= {
     "tail_transfer": {**_R4, "break_transfer": 6},
     "tail_transfer_g05": {**_R4, "break_transfer": 6, "aci_gamma": 0.05},
 }
+
+# Round 4 (run 08:04 and again 08:12 UTC on the hold-out sets; the first run had a B hold-out
+# changed by the flows planner's new missing months, see `forecast_suites._published`) picked
+# `sqrt_break_tail`, failing no condition (C hold-out width 0.892x); it became the default and
+# ran on the suites (08:14): A 80% coverage 74.5% (unchanged: still missed), B 76.3%, C 80.7%;
+# 95% coverage 94.3%, 92.9%, 93.2% (88.9-93.5% before). `corridor forecast --region southwest`
+# then printed different upper but equal lower 80% and 95% bounds: its adaptive 80% level is
+# 0.066, so the 80% lower bound is the smallest of 39 post-shift scores, and the 95% one,
+# extrapolated from the 10% score, fell inside it (then set to it, as ranges must nest).
+# Round 5, declared 2026-12-02 08:21 UTC before running it on any set (synthetic data only):
+# - tail_extreme: sqrt_break_tail, but a level the scores cannot identify is extrapolated from
+#   the most extreme score (the largest, at level n / (n + 1); the smallest, at 1 / (n + 1))
+#   instead of the 90% (10%) one, with the same ratio rule: the range then lies beyond every
+#   error seen, so a 95% range is wider than an 80% range that reaches the largest error.
+# Choice among sqrt_break_tail and tail_extreme by the rule of round 1 on the same hold-out sets;
+# as their 80% ranges differ only where the adaptive 80% level falls below 2 / (n + 1), ties (the
+# same failed conditions, C hold-out width ratios within 0.001) go to the rule whose 80% and 95%
+# ranges share a bound in fewer hold-out forecasts, then to sqrt_break_tail.
+INTERVAL_ROUND5 = ("sqrt_break_tail", "tail_extreme")
+INTERVALS |= {"tail_extreme": {**_R4, "tail_anchor": "extreme"}}
 
 
 def design_set(obs: corridor.Observatory, suite: fs.SuiteName) -> fs.SuiteData:
