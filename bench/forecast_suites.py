@@ -345,7 +345,7 @@ INTERVALS |= {
 # then printed different upper but equal lower 80% and 95% bounds: its adaptive 80% level is
 # 0.066, so the 80% lower bound is the smallest of 39 post-shift scores, and the 95% one,
 # extrapolated from the 10% score, fell inside it (then set to it, as ranges must nest).
-# Round 5, declared 2026-12-02 08:21 UTC before running it on any set (synthetic data only):
+# Round 5, declared 2026-12-02 08:18 UTC before running it on any set (synthetic data only):
 # - tail_extreme: sqrt_break_tail, but a level the scores cannot identify is extrapolated from
 #   the most extreme score (the largest, at level n / (n + 1); the smallest, at 1 / (n + 1))
 #   instead of the 90% (10%) one, with the same ratio rule: the range then lies beyond every
@@ -410,8 +410,21 @@ def _set_rows(data: fs.SuiteData, origins: list[int], kinds: tuple[str, ...]) ->
         )
         if not out:
             out["_baselines"] = bt.long[bt.long["model"] != "corridor"]
-        out[kind] = bt.long[bt.long["model"] == "corridor"].assign(seconds=secs)
+        mine = bt.long[bt.long["model"] == "corridor"].assign(seconds=secs)
+        shared = _shared_bounds(list(data.series), ivs)
+        out[kind] = mine.merge(shared, on=["series", "origin", "h"], how="left")
     return out
+
+
+def _shared_bounds(names: list[str], ivs: list[dict]) -> pd.DataFrame:
+    """(series, origin, h, shared): whether the 80% and 95% ranges there share a bound."""
+    frames = []
+    for name, iv in zip(names, ivs, strict=True):
+        (lo8, hi8), (lo9, hi9) = iv[80], iv[95]
+        shared = (lo8 == lo9) | (hi8 == hi9)
+        t, h = np.nonzero(~np.isnan(lo8))
+        frames.append(pd.DataFrame({"series": name, "origin": t, "h": h + 1, "shared": shared[t, h]}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def interval_metrics(long: pd.DataFrame) -> dict[str, float]:
@@ -431,6 +444,9 @@ def interval_metrics(long: pd.DataFrame) -> dict[str, float]:
         "relw95": c["relwidth_95"],
         "naive_log_cov80": mean.loc["naive_log", "cover_80"],
         "naive_log_relw80": mean.loc["naive_log", "relwidth_80"],
+        "shared": float(long.loc[long["model"] == "corridor", "shared"].sum())
+        if "shared" in long
+        else np.nan,
     }
 
 
@@ -478,8 +494,13 @@ def interval_search(
     return table
 
 
-def interval_pick(hold: pd.DataFrame, kinds: tuple[str, ...] = ROUND1) -> tuple[str, pd.DataFrame]:
-    """The declared rule (see INTERVALS): eligible on all three hold-out sets, then the sharpest on C."""
+def interval_pick(
+    hold: pd.DataFrame, kinds: tuple[str, ...] = ROUND1, *, shared_ties: bool = False
+) -> tuple[str, pd.DataFrame]:
+    """The declared rule (see INTERVALS): eligible on all three hold-out sets, then the sharpest on C.
+
+    `shared_ties` (round 5): the same failed conditions and C widths within 0.001 are a tie, broken
+    by fewer hold-out forecasts whose 80% and 95% ranges share a bound, then by the order listed."""
     t = hold.set_index(["set", "rule"])
     checks = []
     for kind in kinds:
@@ -499,9 +520,18 @@ def interval_pick(hold: pd.DataFrame, kinds: tuple[str, ...] = ROUND1) -> tuple[
                 "failed": len(failed),
                 "which": ", ".join(failed) or "-",
                 "C width x naive_log": c["relw80_x_log"],
+                "shared 80/95 bounds": sum(x.get("shared", np.nan) for x in (a, b, c)),
             }
         )
     frame = pd.DataFrame(checks).sort_values(["failed", "C width x naive_log"], kind="stable")
+    if shared_ties:
+        best = frame.iloc[0]
+        tied = frame[
+            (frame["failed"] == best["failed"])
+            & ((frame["C width x naive_log"] - best["C width x naive_log"]).abs() <= 0.001)
+        ]
+        if len(tied) > 1:
+            return str(tied.sort_values("shared 80/95 bounds", kind="stable").iloc[0]["rule"]), frame
     return str(frame.iloc[0]["rule"]), frame
 
 
@@ -854,8 +884,15 @@ def interval_report(obs: corridor.Observatory) -> None:
     """Issue 15's interval search: each round on the hold-out sets and its pick, then the suites."""
     hold = interval_search(obs, stage="hold-out")
     show("Interval search: every rule on the hold-out sets (where the choice is made)", hold)
-    for name, kinds in (("1", ROUND1), ("2", ROUND2), ("3", INTERVAL_ROUND3), ("4", INTERVAL_ROUND4)):
-        pick, checks = interval_pick(hold, kinds)
+    rounds = (
+        ("1", ROUND1),
+        ("2", ROUND2),
+        ("3", INTERVAL_ROUND3),
+        ("4", INTERVAL_ROUND4),
+        ("5", INTERVAL_ROUND5),
+    )
+    for name, kinds in rounds:
+        pick, checks = interval_pick(hold, kinds, shared_ties=name == "5")
         show(f"Interval search, round {name}: conditions failed (pick: {pick})", checks)
     show(
         "Interval search: every rule on suites A, B and C (for the record)",
