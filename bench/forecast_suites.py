@@ -232,6 +232,7 @@ SEARCH_BASE = dataclasses.replace(
     aci_skip_shifts=False,
     aci_clip=False,
     tail=False,
+    tail_anchor="decile",
     break_transfer=0,
     level_basis="last",
 )

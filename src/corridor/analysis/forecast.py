@@ -74,11 +74,11 @@ class ModelSpec:
     break_penalty: float = 3.0
     break_min_shift: float = math.log(1.5)
     break_min_scores: int = 24
-    # Issue 15, round 4 (bench/forecast_suites.py; its pick, `sqrt_break_tail`, is the default)
+    # Issue 15, rounds 4-5 (bench/forecast_suites.py; round 5's pick, `tail_extreme`, is the default)
     aci_skip_shifts: bool = False  # forecasts across a detected shift do not move the adaptive level
     aci_clip: bool = True  # the adaptive level stays within [nominal / 10, 1]
     tail: bool = True  # quantiles the scores cannot identify are extrapolated, not the largest error
-    tail_anchor: Literal["decile", "extreme"] = "decile"  # extrapolated from the 90% / 10% score
+    tail_anchor: Literal["decile", "extreme"] = "extreme"  # extrapolated from the 90% / 10% score
     # or from the largest / smallest one
     break_transfer: int = 0  # > 0: with this many (and < break_min_scores) post-shift scores, the
     # pre-shift scores are rescaled to the post-shift median and spread (0: used as they are)
