@@ -234,7 +234,6 @@ SEARCH_BASE = dataclasses.replace(
     tail=False,
     tail_anchor="decile",
     break_transfer=0,
-    level_basis="last",
 )
 ROUND1 = ("sqrt_level", "log", "log_break", "log_decay", "log_break_decay")
 INTERVALS: dict[str, dict] = {

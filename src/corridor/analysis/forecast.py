@@ -57,8 +57,6 @@ class ModelSpec:
     interval_window: int = 36
     interval_scale: Literal["log", "sqrt_level"] = "sqrt_level"  # issue 15's search (README)
     level_power: float = 0.5  # errors / level**level_power (interval_scale="sqrt_level")
-    level_basis: Literal["last", "point", "mean3"] = "last"  # the level: y at the origin, the
-    # forecast itself, or the mean of the last 3 months
     score_half_life: float = 0.0  # months; 0 = every score in the window counts the same
     log_offset: float = 1.0  # scores are errors of log(log_offset + y)
     pool_horizons: bool = True  # one score set for all horizons (errors / sqrt(h)), else one each
@@ -371,17 +369,10 @@ def _score_sets(
 
 
 def _levels(y: np.ndarray, points: np.ndarray, *, spec: ModelSpec) -> np.ndarray:
-    """L[t, h-1] = the level errors of origin t are divided by: `level_basis` ** `level_power`."""
+    """L[t, h-1] = the level errors of origin t are divided by: y[t-1] ** `level_power` (at least 1)."""
     n, horizon = len(y), points.shape[1]
     base = np.full((n + 1, horizon), np.nan)
-    if spec.level_basis == "point":
-        base = points
-    elif spec.level_basis == "mean3":
-        c = np.concatenate([[0.0], np.cumsum(y)])
-        t = np.arange(1, n + 1)
-        base[1:] = ((c[t] - c[np.maximum(t - 3, 0)]) / np.minimum(t, 3))[:, None]
-    else:
-        base[1:] = y[:, None]  # level at origin t is y[t-1]
+    base[1:] = y[:, None]
     return np.maximum(base, 1.0) ** spec.level_power
 
 
