@@ -287,7 +287,7 @@ def test_short_series_still_gets_intervals(obs) -> None:
         (["--horizon", "37"], "outside 1..36"),
         (["--until", "2010-01"], "before the data begin"),
         (["--until", "2021-06"], "at least 24"),
-        (["--citizenship", "ZZZ"], "no encounter cube"),
+        (["--citizenship", "ZZZ"], "is not a country code"),
         (["--level", "80,150"], "between 1 and 99"),
         (["--by", "fiscal_year"], "monthly"),
     ],

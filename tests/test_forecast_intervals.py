@@ -242,16 +242,18 @@ def test_tail_quantiles_reach_beyond_every_score_only_where_the_scores_cannot(
     rng = np.random.default_rng(seed)
     r = np.sort(rng.standard_t(4, size=n))
     ref = np.sort(np.r_[r, rng.standard_t(4, size=150)])
-    lo, hi = fc._tail_quantiles(r, ref, [alpha / 2, 1 - alpha / 2], extreme=True)
-    plain_lo, plain_hi = fc._quantiles(r, None, [alpha / 2, 1 - alpha / 2], finite_sample=True)
+    probs = [alpha / 2, 1 - alpha / 2]
+    lo, hi = fc._tail_quantiles(r, ref, probs, extreme=True)
+    lo_l, hi_l = fc._tail_quantiles(r, None, probs, extreme=True)  # Laplace ratio: no reference
+    plain_lo, plain_hi = fc._quantiles(r, None, probs, finite_sample=True)
     if (n + 1) * (1 - alpha / 2) <= n:  # identified: split conformal's order statistic, unchanged
-        assert hi == plain_hi
-    else:  # not identified: beyond the largest score, where the plain rule stopped at it
-        assert plain_hi == r[-1] and hi > r[-1]
+        assert hi == hi_l == plain_hi
+    else:  # not identified: where the plain rule stopped at the largest score, at or beyond it
+        assert plain_hi == r[-1] and hi >= r[-1] and hi_l > r[-1]
     if (n + 1) * (alpha / 2) >= 1:
-        assert lo == plain_lo
+        assert lo == lo_l == plain_lo
     else:
-        assert plain_lo == r[0] and lo < r[0]
+        assert plain_lo == r[0] and lo <= r[0] and lo_l < r[0]
 
 
 def test_tail_ratio_follows_the_reference_scores_or_a_laplace() -> None:
