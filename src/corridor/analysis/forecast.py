@@ -11,12 +11,18 @@ nothing tuned per series by hand, applies to a series never seen; it was chosen 
 series, not on the backtest suites (README, Forecast).
 
 Intervals are split-conformal on the model's own rolling-origin errors: each past h-step error is
-divided by sqrt(level at its origin) (count-like variance) and sqrt(h) (random-walk growth),
-pooled over horizons from the last 36 origins, and its quantiles are scaled back. Adaptive
-conformal inference (Gibbs & Candes 2021, step 0.02) then moves the quantile level by the
-misses observed so far, pooled over the series forecast together, so coverage holds under
-regime shifts. Every quantity at origin T uses only data up to T: one pass gives the forecast
-and an honest backtest.
+divided by sqrt(level at its origin) (count-like variance: the first-order form of the square-root
+transform that stabilises a Poisson count's variance; the ranges of a series k times larger are k
+times larger) and sqrt(h) (random-walk growth), pooled over horizons from the last 36 origins,
+and split conformal's finite-sample order statistics are scaled back. After a level shift
+detected from the data up to the origin (`level_breaks`), the errors of forecasts across it are
+dropped and, once 24 exist, only errors of forecasts made since it count. A level those scores
+cannot identify (a 95% range needs 39 scores) is extrapolated beyond the most extreme score
+(`_tail_quantiles`) instead of stopping at it. Adaptive conformal inference (Gibbs & Candes 2021,
+step 0.02, level kept within [nominal / 10, 1]) then moves the quantile level by the misses
+observed so far, pooled over the series forecast together, so coverage holds under regime
+shifts. Every quantity at origin T uses only data up to T: one pass gives the forecast and an
+honest backtest.
 
 Grouped forecasts are reconciled with hierarchicalforecast's non-negative MinT (shrinkage
 covariance of one-step errors) so the parts sum to the total.
