@@ -158,11 +158,15 @@ def load_holdout(obs: Any, suite: SuiteName) -> SuiteData:
             f"southwest citizenship {k}": v
             for k, v in _ranked(_published(cit, "citizenship"), "citizenship", 10, 20).items()
         }
-        for region in ("northern", "coastal"):
+        for region in ("coastal", "northern"):
             total = obs.flows(region=region, by="month", **base).tidy()
             series[f"{region} total"] = total.set_index("month")["encounters"]
             sectors = obs.flows(region=region, by=["month", "sector"], **base).tidy()
-            series |= {f"{region} sector {k}": v for k, v in _wide(sectors, "sector").items()}
+            for k, v in _wide(sectors, "sector").items():
+                # each sector once: Livermore (closed 2005), which CBP's table files under coastal
+                # and OHSS's under northern, stays under coastal as when the set was defined
+                if not any(name.endswith(f" sector {k}") for name in series):
+                    series[f"{region} sector {k}"] = v
         title = "Suite B hold-out (long history, Border Patrol, series outside Suite B)"
     else:
         from corridor.errors import UsageError
