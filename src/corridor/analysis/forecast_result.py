@@ -92,9 +92,9 @@ class ForecastResult:
             )
             if same.any():
                 out.append(
-                    f"The {lo}% and {hi}% ranges coincide in {int(same.sum())} of {len(same)} forecast "
-                    "months: too few past forecasts (since the last level shift) to tell them apart, "
-                    "so both span the largest errors seen."
+                    f"The {lo}% and {hi}% ranges are the same in {int(same.sum())} of {len(same)} "
+                    "forecast months: the past forecasts they learn from erred too little to tell "
+                    "them apart."
                 )
         return out
 
