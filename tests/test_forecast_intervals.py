@@ -215,7 +215,7 @@ def test_southwest_forecast_after_the_2025_drop(obs) -> None:
     assert "Relative width of the 80% range" in caption and "detected from 2025-02" in caption
     assert all(isinstance(w, str) and w.endswith(".") for w in meta["warnings"])
     assert any("2025-02" in w for w in meta["warnings"])
-    assert not any("coincide" in w for w in meta["warnings"])
+    assert not any("ranges are the same" in w for w in meta["warnings"])
 
 
 def test_grouped_forecast_metadata_has_every_series_and_the_total(obs) -> None:
