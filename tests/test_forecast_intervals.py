@@ -212,6 +212,7 @@ def test_southwest_forecast_after_the_2025_drop(obs) -> None:
     )
     caption = res.caption()
     assert "8 in 10 months should fall in this 80% range" in caption
+    assert "19 in 20 months should fall in the 95% range; in backtests it held" in caption
     assert "Relative width of the 80% range" in caption and "detected from 2025-02" in caption
     assert all(isinstance(w, str) and w.endswith(".") for w in meta["warnings"])
     assert any("2025-02" in w for w in meta["warnings"])

@@ -120,6 +120,10 @@ class ForecastResult:
         if self.meta.get("intervals", "").startswith("plain"):
             text += "; short series: intervals from few past forecasts, not adaptive"
         text += ". " + self.meaning()
+        main = _main_level(self.levels)
+        for lv in self.levels:  # the other levels too: a wider range is read the same way
+            if lv != main:
+                text += " " + self.meaning(lv).replace(f"this {lv}%", f"the {lv}%")
         text += self._break_caption()
         text += self._width_caption()
         line = self.backtest.line()
@@ -135,9 +139,10 @@ class ForecastResult:
             text += " Counts rounded to 10 in part of the period."
         return text
 
-    def meaning(self) -> str:
-        """What the main interval means, in plain words, with how often it held in backtests."""
-        main = _main_level(self.levels)
+    def meaning(self, level: int | None = None) -> str:
+        """What an interval (the main one by default) means, in plain words, with how often it
+        held in backtests."""
+        main = _main_level(self.levels) if level is None else level
         table = self.backtest.table.set_index("model") if "model" in self.backtest.table else None
         held = None
         if table is not None and "corridor" in table.index and f"coverage_{main}" in table:
