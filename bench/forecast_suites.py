@@ -229,6 +229,11 @@ SEARCH_BASE = dataclasses.replace(
     volatility_window=0,
     breaks=False,
     break_min_scores=24,
+    aci_skip_shifts=False,
+    aci_clip=False,
+    tail=False,
+    tail_anchor="decile",
+    break_transfer=0,
 )
 ROUND1 = ("sqrt_level", "log", "log_break", "log_decay", "log_break_decay")
 INTERVALS: dict[str, dict] = {
@@ -287,6 +292,100 @@ INTERVALS |= {
 }
 
 
+# Round 4, declared 2026-12-02 at 08:05 UTC before any of these rules was run on suites A, B or C
+# or on the hold-out twins. Why: round 3's pick (sqrt_break_fs, shipped) misses Suite A's 80%
+# coverage (74.5%), and `corridor forecast --region southwest` prints 80% and 95% ranges that
+# coincide: after the misses of forecasts across the 2024-25 shifts the adaptive level for 80%
+# fell to 0.066, and 39 post-shift scores cannot identify a quantile beyond 39/40 = 97.5%, so
+# both ranges span the largest error seen. The components were explored only on synthetic data
+# and on a design set of 46 series outside suites A and B and their twins (`design_set` below:
+# southwest states and components, coastal citizenships and demographics, northern citizenships
+# ranked 8-14, Border Patrol southwest citizenships ranked 21-35, northern and coastal
+# citizenships), where, against round 3's pick: leaving forecasts across a shift out of the
+# adaptive update lowered 80% coverage by 3-8 points; the tail rule changed no 80% number and
+# raised 95% coverage (93.1 -> 94.6% recent, 92.7 -> 92.8% long); rescaling the pre-shift scores
+# made the after-shift ranges much sharper but covered less, and a faster adaptive step made up
+# the coverage on the recent and after-shift rows (not on the long ones). Every round-4 rule
+# contains the tail rule, because a 95% range equal to the 80% one cannot be used; round 3's pick
+# is therefore not a candidate (its 80% ranges are the first rule's). The rules:
+# - sqrt_break_tail: round 3's pick, plus (a) tails: where the post-shift scores cannot identify
+#   a level's order statistic ((n + 1) p > n), the quantile is the median plus the distance of
+#   the 90% (10%) order statistic from it, times the ratio between the two levels' distances in
+#   the window's scores before the shift included (crossing forecasts left out), or a Laplace
+#   ratio where those cannot identify it either; a higher level's range contains a lower one's;
+#   (b) the adaptive level stays within [nominal / 10, 1], so that it recovers from a run of
+#   misses as soon as it ends (with extrapolated tails alpha near 0 means a near-infinite range).
+# - tail_skip: sqrt_break_tail, and misses of forecasts made before a detected shift for months
+#   from it on do not move the adaptive level (recomputed from the start without them once the
+#   shift is detected). Suggested after round 3; the design set says it lowers coverage.
+# - tail_transfer: sqrt_break_tail, and while a shift is detected but fewer than 24 errors of
+#   forecasts made since exist (and at least 6), the scores from before it (crossing ones left
+#   out) are moved to the median and spread (median absolute deviation) of the post-shift ones,
+#   by a factor of at most 10 either way: the issue's "errors learned at 100-250k applied at 10k"
+#   for the months between a shift's detection and 24 post-shift errors.
+# - tail_transfer_g05: tail_transfer with the adaptive step 0.05 instead of 0.02.
+# Choice: the rule of round 1, on the same hold-out sets (A hold-out, B hold-out, C hold-out),
+# among these four. Ties (equal in every condition and in the C hold-out width ratio) go to the
+# rule listed first. The pick becomes the default and only then runs on suites A, B and C; all
+# four (and round 3's pick) are then shown on the suites for the record, choosing nothing.
+INTERVAL_ROUND4 = ("sqrt_break_tail", "tail_skip", "tail_transfer", "tail_transfer_g05")
+_R4 = {"interval_scale": "sqrt_level", "breaks": True, "finite_sample": True, "tail": True, "aci_clip": True}
+INTERVALS |= {
+    "sqrt_break_tail": _R4,
+    "tail_skip": {**_R4, "aci_skip_shifts": True},
+    "tail_transfer": {**_R4, "break_transfer": 6},
+    "tail_transfer_g05": {**_R4, "break_transfer": 6, "aci_gamma": 0.05},
+}
+
+# Round 4 (run 08:04 and again 08:12 UTC on the hold-out sets; the first run had a B hold-out
+# changed by the flows planner's new missing months, see `forecast_suites._published`) picked
+# `sqrt_break_tail`, failing no condition (C hold-out width 0.892x); it became the default and
+# ran on the suites (08:14): A 80% coverage 74.5% (unchanged: still missed), B 76.3%, C 80.7%;
+# 95% coverage 94.3%, 92.9%, 93.2% (88.9-93.5% before). `corridor forecast --region southwest`
+# then printed different upper but equal lower 80% and 95% bounds: its adaptive 80% level is
+# 0.066, so the 80% lower bound is the smallest of 39 post-shift scores, and the 95% one,
+# extrapolated from the 10% score, fell inside it (then set to it, as ranges must nest).
+# Round 5, declared 2026-12-02 08:18 UTC before running it on any set (synthetic data only):
+# - tail_extreme: sqrt_break_tail, but a level the scores cannot identify is extrapolated from
+#   the most extreme score (the largest, at level n / (n + 1); the smallest, at 1 / (n + 1))
+#   instead of the 90% (10%) one, with the same ratio rule: the range then lies beyond every
+#   error seen, so a 95% range is wider than an 80% range that reaches the largest error.
+# Choice among sqrt_break_tail and tail_extreme by the rule of round 1 on the same hold-out sets;
+# as their 80% ranges differ only where the adaptive 80% level falls below 2 / (n + 1), ties (the
+# same failed conditions, C hold-out width ratios within 0.001) go to the rule whose 80% and 95%
+# ranges share a bound in fewer hold-out forecasts, then to sqrt_break_tail.
+INTERVAL_ROUND5 = ("sqrt_break_tail", "tail_extreme")
+INTERVALS |= {"tail_extreme": {**_R4, "tail_anchor": "extreme"}}
+
+
+def design_set(obs: corridor.Observatory, suite: fs.SuiteName) -> fs.SuiteData:
+    """Round 4's design set: series outside suite A or B and their hold-out twins, same months and
+    origins (explored before round 4 was declared; it chooses nothing)."""
+    ref = fs.load(obs, suite)
+    series: dict[str, pd.Series] = {}
+    if suite == "recent":
+        states = obs.flows(region="southwest", by=["month", "state"]).tidy()
+        series |= {f"southwest state {k}": v for k, v in fs._wide(states, "state").items()}
+        for comp in ("usbp", "ofo"):
+            one = obs.flows(region="southwest", component=comp, by="month").tidy()
+            series[f"southwest {comp}"] = one.set_index("month")["encounters"]
+        coastal = obs.flows(region="coastal", by=["month", "citizenship"]).tidy()
+        series |= {f"coastal citizenship {k}": v for k, v in fs._ranked(coastal, "citizenship", 0, 6).items()}
+        dem = obs.flows(region="coastal", by=["month", "demographic"]).tidy()
+        series |= {f"coastal demographic {k}": v for k, v in fs._wide(dem, "demographic").items()}
+        north = obs.flows(region="northern", by=["month", "citizenship"]).tidy()
+        series |= {f"northern citizenship {k}": v for k, v in fs._ranked(north, "citizenship", 7, 14).items()}
+    else:
+        base: dict = {"component": "usbp", "until": "2024-11"}
+        cit = obs.flows(region="southwest", by=["month", "citizenship"], **base).tidy()
+        series |= {f"southwest citizenship {k}": v for k, v in fs._ranked(cit, "citizenship", 20, 35).items()}
+        for region in ("northern", "coastal"):
+            c = obs.flows(region=region, by=["month", "citizenship"], **base).tidy()
+            series |= {f"{region} citizenship {k}": v for k, v in fs._ranked(c, "citizenship", 0, 4).items()}
+    mat = {k: s.reindex(ref.months).fillna(0).to_numpy(float) for k, s in series.items()}
+    return fs.SuiteData(suite, f"design set ({suite})", mat, ref.months, ref.origins, "design")
+
+
 def _set_rows(data: fs.SuiteData, origins: list[int], kinds: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """Backtest rows at `origins` of every interval rule (same points) and of naive / naive_log."""
     ys = [np.asarray(v, float) for v in data.series.values()]
@@ -311,8 +410,21 @@ def _set_rows(data: fs.SuiteData, origins: list[int], kinds: tuple[str, ...]) ->
         )
         if not out:
             out["_baselines"] = bt.long[bt.long["model"] != "corridor"]
-        out[kind] = bt.long[bt.long["model"] == "corridor"].assign(seconds=secs)
+        mine = bt.long[bt.long["model"] == "corridor"].assign(seconds=secs)
+        shared = _shared_bounds(list(data.series), ivs)
+        out[kind] = mine.merge(shared, on=["series", "origin", "h"], how="left")
     return out
+
+
+def _shared_bounds(names: list[str], ivs: list[dict]) -> pd.DataFrame:
+    """(series, origin, h, shared): whether the 80% and 95% ranges there share a bound."""
+    frames = []
+    for name, iv in zip(names, ivs, strict=True):
+        (lo8, hi8), (lo9, hi9) = iv[80], iv[95]
+        shared = (lo8 == lo9) | (hi8 == hi9)
+        t, h = np.nonzero(~np.isnan(lo8))
+        frames.append(pd.DataFrame({"series": name, "origin": t, "h": h + 1, "shared": shared[t, h]}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def interval_metrics(long: pd.DataFrame) -> dict[str, float]:
@@ -332,6 +444,9 @@ def interval_metrics(long: pd.DataFrame) -> dict[str, float]:
         "relw95": c["relwidth_95"],
         "naive_log_cov80": mean.loc["naive_log", "cover_80"],
         "naive_log_relw80": mean.loc["naive_log", "relwidth_80"],
+        "shared": float(long.loc[long["model"] == "corridor", "shared"].sum())
+        if "shared" in long
+        else np.nan,
     }
 
 
@@ -379,8 +494,13 @@ def interval_search(
     return table
 
 
-def interval_pick(hold: pd.DataFrame, kinds: tuple[str, ...] = ROUND1) -> tuple[str, pd.DataFrame]:
-    """The declared rule (see INTERVALS): eligible on all three hold-out sets, then the sharpest on C."""
+def interval_pick(
+    hold: pd.DataFrame, kinds: tuple[str, ...] = ROUND1, *, shared_ties: bool = False
+) -> tuple[str, pd.DataFrame]:
+    """The declared rule (see INTERVALS): eligible on all three hold-out sets, then the sharpest on C.
+
+    `shared_ties` (round 5): the same failed conditions and C widths within 0.001 are a tie, broken
+    by fewer hold-out forecasts whose 80% and 95% ranges share a bound, then by the order listed."""
     t = hold.set_index(["set", "rule"])
     checks = []
     for kind in kinds:
@@ -400,9 +520,18 @@ def interval_pick(hold: pd.DataFrame, kinds: tuple[str, ...] = ROUND1) -> tuple[
                 "failed": len(failed),
                 "which": ", ".join(failed) or "-",
                 "C width x naive_log": c["relw80_x_log"],
+                "shared 80/95 bounds": sum(x.get("shared", np.nan) for x in (a, b, c)),
             }
         )
     frame = pd.DataFrame(checks).sort_values(["failed", "C width x naive_log"], kind="stable")
+    if shared_ties:
+        best = frame.iloc[0]
+        tied = frame[
+            (frame["failed"] == best["failed"])
+            & ((frame["C width x naive_log"] - best["C width x naive_log"]).abs() <= 0.001)
+        ]
+        if len(tied) > 1:
+            return str(tied.sort_values("shared 80/95 bounds", kind="stable").iloc[0]["rule"]), frame
     return str(frame.iloc[0]["rule"]), frame
 
 
@@ -755,8 +884,15 @@ def interval_report(obs: corridor.Observatory) -> None:
     """Issue 15's interval search: each round on the hold-out sets and its pick, then the suites."""
     hold = interval_search(obs, stage="hold-out")
     show("Interval search: every rule on the hold-out sets (where the choice is made)", hold)
-    for name, kinds in (("1", ROUND1), ("2", ROUND2), ("3", INTERVAL_ROUND3)):
-        pick, checks = interval_pick(hold, kinds)
+    rounds = (
+        ("1", ROUND1),
+        ("2", ROUND2),
+        ("3", INTERVAL_ROUND3),
+        ("4", INTERVAL_ROUND4),
+        ("5", INTERVAL_ROUND5),
+    )
+    for name, kinds in rounds:
+        pick, checks = interval_pick(hold, kinds, shared_ties=name == "5")
         show(f"Interval search, round {name}: conditions failed (pick: {pick})", checks)
     show(
         "Interval search: every rule on suites A, B and C (for the record)",

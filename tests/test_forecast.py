@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from corridor.analysis import forecast as fc
 from corridor.analysis import forecast_suites as fs
 from corridor.cli import app
+from corridor.errors import UsageError
 
 runner = CliRunner()
 TRUE_SEASON = 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)
@@ -286,7 +287,7 @@ def test_short_series_still_gets_intervals(obs) -> None:
         (["--horizon", "37"], "outside 1..36"),
         (["--until", "2010-01"], "before the data begin"),
         (["--until", "2021-06"], "at least 24"),
-        (["--citizenship", "ZZZ"], "no encounter cube"),
+        (["--citizenship", "ZZZ"], "is not a country code"),
         (["--level", "80,150"], "between 1 and 99"),
         (["--by", "fiscal_year"], "monthly"),
     ],
@@ -333,9 +334,9 @@ def test_recent_suite_matches_issue_baselines(obs) -> None:
     assert t.loc["naive", "winkler_80"] == pytest.approx(12.09, abs=0.01)
     assert t.loc["corridor", "mase"] < t.loc["naive", "mase"]
     assert t.loc["corridor", "winkler_80"] <= 0.9 * t.loc["naive", "winkler_80"]
-    # Issue 15 asks for 75-85%; the interval rule picked on the hold-out sets gives 74.5% here
-    # (README, Forecast: a missed target, reported). This bound guards against getting worse.
-    assert 0.74 <= t.loc["corridor", "coverage_80"] <= 0.85
+    # Issue 15's target. Not met by the rule the declared search picked on the hold-out sets
+    # (74.5%; README, Forecast, and bench/RESULTS.md): this test fails until a rule meets it.
+    assert 0.75 <= t.loc["corridor", "coverage_80"] <= 0.85
     assert t.loc["corridor", "relwidth_80"] < t.loc["naive", "relwidth_80"]  # sharper than naive
     assert t.loc["corridor", "negative_share"] == 0
 
@@ -394,3 +395,20 @@ def test_rolling_seasonal_profiles_match_the_one_prefix_definition(trend_window:
     for t in range(n + 1):
         assert np.allclose(rows[t], fc.seasonal_profile(z[:t], moy[:t], spec=spec), atol=1e-12, rtol=0), t
     assert rows[n].any() and not rows[spec.min_seasonal_months - 1].any()
+
+
+def test_months_a_source_does_not_publish_are_not_read_as_zero(obs) -> None:
+    # Border Patrol's OTHER comes from a table that starts in 2021-10 and Brazil's from one that
+    # ends in 2024-11: forecast together, they learn from 2021-10..2024-11 only, and say so.
+    res = obs.forecast(region="southwest", component="usbp", citizenship="OTHER,BRA", by="citizenship")
+    assert res.trained == (dt.date(2021, 10, 1), dt.date(2024, 11, 1))
+    first = res.metadata()["warnings"][0]
+    assert first.startswith("The forecast learns from 2021-10..2024-11") and "missing, not 0" in first
+    assert "Brazil" in first and "BRA" not in first
+    # each part alone, from its own published months
+    brazil = obs.forecast(region="southwest", component="usbp", citizenship="BRA")
+    assert brazil.trained[1] == dt.date(2024, 11, 1)
+    with pytest.raises(UsageError, match="in which every series is published"):
+        obs.forecast(
+            region="southwest", component="usbp", citizenship="OTHER,BRA", by="citizenship", until="2023-06"
+        )

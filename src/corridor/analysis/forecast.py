@@ -11,12 +11,18 @@ nothing tuned per series by hand, applies to a series never seen; it was chosen 
 series, not on the backtest suites (README, Forecast).
 
 Intervals are split-conformal on the model's own rolling-origin errors: each past h-step error is
-divided by sqrt(level at its origin) (count-like variance) and sqrt(h) (random-walk growth),
-pooled over horizons from the last 36 origins, and its quantiles are scaled back. Adaptive
-conformal inference (Gibbs & Candes 2021, step 0.02) then moves the quantile level by the
-misses observed so far, pooled over the series forecast together, so coverage holds under
-regime shifts. Every quantity at origin T uses only data up to T: one pass gives the forecast
-and an honest backtest.
+divided by sqrt(level at its origin) (count-like variance: the first-order form of the square-root
+transform that stabilises a Poisson count's variance; the ranges of a series k times larger are k
+times larger) and sqrt(h) (random-walk growth), pooled over horizons from the last 36 origins,
+and split conformal's finite-sample order statistics are scaled back. After a level shift
+detected from the data up to the origin (`level_breaks`), the errors of forecasts across it are
+dropped and, once 24 exist, only errors of forecasts made since it count. A level those scores
+cannot identify (a 95% range needs 39 scores) is extrapolated beyond the most extreme score
+(`_tail_quantiles`) instead of stopping at it. Adaptive conformal inference (Gibbs & Candes 2021,
+step 0.02, level kept within [nominal / 10, 1]) then moves the quantile level by the misses
+observed so far, pooled over the series forecast together, so coverage holds under regime
+shifts. Every quantity at origin T uses only data up to T: one pass gives the forecast and an
+honest backtest.
 
 Grouped forecasts are reconciled with hierarchicalforecast's non-negative MinT (shrinkage
 covariance of one-step errors) so the parts sum to the total.
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +78,14 @@ class ModelSpec:
     break_penalty: float = 3.0
     break_min_shift: float = math.log(1.5)
     break_min_scores: int = 24
+    # Issue 15, rounds 4-5 (bench/forecast_suites.py; round 5's pick, `tail_extreme`, is the default)
+    aci_skip_shifts: bool = False  # forecasts across a detected shift do not move the adaptive level
+    aci_clip: bool = True  # the adaptive level stays within [nominal / 10, 1]
+    tail: bool = True  # quantiles the scores cannot identify are extrapolated, not the largest error
+    tail_anchor: Literal["decile", "extreme"] = "extreme"  # extrapolated from the 90% / 10% score
+    # or from the largest / smallest one
+    break_transfer: int = 0  # > 0: with this many (and < break_min_scores) post-shift scores, the
+    # pre-shift scores are rescaled to the post-shift median and spread (0: used as they are)
 
 
 DEFAULT_SPEC = ModelSpec()
@@ -226,9 +241,13 @@ def level_breaks(y: np.ndarray, moy: np.ndarray, *, spec: ModelSpec = DEFAULT_SP
     point whose segment means differ by at least `break_min_shift` on the log scale (a shift of
     about 50%) is the break; a segment needs `break_min_size` months, so a break is seen only
     once that many months at the new level are in. Only data up to t are used.
-    """
-    import ruptures
 
+    A window cannot hold such a shift if the means of all its runs of `break_min_size` or more
+    months lie within `break_min_shift` of each other; the highest and lowest such means are
+    those of runs shorter than twice that size (a longer run splits into two, one of them with a
+    mean at least as high). Such windows are not searched, and ruptures (whose import pulls in
+    scipy.stats, about 2 s) is imported only once a window could hold a shift.
+    """
     n = len(y)
     out = np.full(n + 1, -1, dtype=int)
     if not spec.breaks:
@@ -239,6 +258,10 @@ def level_breaks(y: np.ndarray, moy: np.ndarray, *, spec: ModelSpec = DEFAULT_SP
     for t in range(2 * size + 1, n + 1):
         lo = max(0, t - spec.break_window)
         u = z[lo:t] - profiles[t][moy[lo:t]]
+        if not _could_shift(u, size=size, shift=spec.break_min_shift):
+            continue
+        import ruptures
+
         d = np.diff(u)
         sigma = max(1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2), 0.02)
         pen = spec.break_penalty * sigma**2 * math.log(len(u))
@@ -253,6 +276,16 @@ def level_breaks(y: np.ndarray, moy: np.ndarray, *, spec: ModelSpec = DEFAULT_SP
     return out
 
 
+def _could_shift(u: np.ndarray, *, size: int, shift: float) -> bool:
+    """Whether two runs of at least `size` values of u can have means `shift` or more apart."""
+    c = np.concatenate([[0.0], np.cumsum(u)])
+    hi, lo = -math.inf, math.inf
+    for w in range(size, min(2 * size, len(u) + 1)):
+        means = (c[w:] - c[:-w]) / w
+        hi, lo = max(hi, float(means.max())), min(lo, float(means.min()))
+    return hi - lo >= shift
+
+
 # ----------------------------------------------------------------------------- intervals
 
 
@@ -265,6 +298,7 @@ class _Scores:
     weights: dict[int, list[np.ndarray | None]]
     scales: dict[int, np.ndarray]
     basis: dict[int, tuple[int, int]]  # t -> (break index or -1, first origin whose errors are used)
+    refs: dict[int, np.ndarray] = field(default_factory=dict)  # t -> sorted scores of the whole window
 
 
 def _score_sets(
@@ -282,12 +316,11 @@ def _score_sets(
     n, horizon = len(y), points.shape[1]
     root_h = np.sqrt(np.arange(1, horizon + 1))
     if spec.interval_scale == "log":
-        level = local_volatility(y, window=spec.volatility_window, offset=spec.log_offset)
-        std = _log_errors(y, points, spec.log_offset) / level[:, None] / root_h[None, :]
+        level = local_volatility(y, window=spec.volatility_window, offset=spec.log_offset)[:, None]
+        std = _log_errors(y, points, spec.log_offset) / level / root_h[None, :]
     else:
-        level = np.full(n + 1, np.nan)
-        level[1:] = np.maximum(y, 1.0) ** spec.level_power  # level at origin t is y[t-1]
-        std = _errors(y, points) / level[:, None] / root_h[None, :]
+        level = _levels(y, points, spec=spec)
+        std = _errors(y, points) / level / root_h[None, :]
     out = _Scores({}, {}, {}, {})
     for t in range(spec.first_origin + spec.calibration_origins, n + 1):
         lo = max(1, t - spec.interval_window)
@@ -305,10 +338,16 @@ def _score_sets(
         o, h, r = o[ok], h[ok], r[ok]
         c = int(breaks[t]) if breaks is not None else -1
         first = lo
+        ref = r
         if c >= 0:
             post = o - 1 >= c  # the forecast's last training month is at or after the break
             crossing = ~post & (o + h - 1 >= c)
             keep = post if post.sum() >= spec.break_min_scores else ~crossing
+            ref = r[~crossing]
+            if 0 < spec.break_transfer <= post.sum() < spec.break_min_scores:
+                r = r.copy()
+                pre = ~post & ~crossing
+                r[pre] = _rescale(r[pre], r[post])
             o, h, r = o[keep], h[keep], r[keep]
             if post.sum() >= spec.break_min_scores:
                 first = c + 1
@@ -330,7 +369,31 @@ def _score_sets(
                 out.weights[t].append(None)
         out.scales[t] = level[t] * root_h
         out.basis[t] = (c, int(o.min()) if len(o) else first)
+        if spec.tail:
+            out.refs[t] = np.sort(ref)
     return out
+
+
+def _levels(y: np.ndarray, points: np.ndarray, *, spec: ModelSpec) -> np.ndarray:
+    """L[t, h-1] = the level errors of origin t are divided by: y[t-1] ** `level_power` (at least 1)."""
+    n, horizon = len(y), points.shape[1]
+    base = np.full((n + 1, horizon), np.nan)
+    base[1:] = y[:, None]
+    return np.maximum(base, 1.0) ** spec.level_power
+
+
+def _rescale(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Scores from before a level shift moved to the median and spread (median absolute deviation)
+    of the few scores since: their shape is kept as a prior, their size is the new regime's (by a
+    factor of at most 10 either way, as a handful of scores can have almost no spread)."""
+    if not len(before):
+        return before
+    mid_b, mid_a = float(np.median(before)), float(np.median(after))
+    sp_b = float(np.median(np.abs(before - mid_b)))
+    sp_a = float(np.median(np.abs(after - mid_a)))
+    if sp_b <= 0 or sp_a <= 0:
+        return before
+    return mid_a + (before - mid_b) * min(max(sp_a / sp_b, 0.1), 10.0)
 
 
 def local_volatility(y: np.ndarray, *, window: int, offset: float = 1.0) -> np.ndarray:
@@ -377,12 +440,122 @@ def _quantiles(
     return r[np.minimum(idx, len(r) - 1)]
 
 
+def _rank(n: int, p: float) -> int:
+    """Split conformal's order statistic for level p among n scores (1-based; may lie outside 1..n)."""
+    return math.ceil((n + 1) * p - 1e-9) if p >= 0.5 else math.floor((n + 1) * p + 1e-9)
+
+
+def _tail_ratio(ref: np.ndarray, p: float, anchor: float) -> float:
+    """How much farther from the median the p-quantile lies than the `anchor` one: from the
+    reference scores where they identify p, else from a Laplace distribution (exponential tails)."""
+    n = len(ref)
+    k, ka = _rank(n, p), _rank(n, anchor)
+    if n and 1 <= k <= n and 1 <= ka <= n:
+        mid = float(np.median(ref))
+        far, near = ref[k - 1] - mid, ref[ka - 1] - mid
+        if near != 0 and far / near >= 1:
+            return float(far / near)
+    side = min(p, 1 - p)
+    return math.log(2 * side) / math.log(2 * min(anchor, 1 - anchor))
+
+
+def _tail_quantiles(
+    r: np.ndarray, ref: np.ndarray | None, probs: Sequence[float], *, extreme: bool = False
+) -> np.ndarray:
+    """Split conformal's order statistics of the sorted scores `r`, extrapolated where `r` is too
+    small to identify a level (the (n + 1) p-th score would lie beyond the largest).
+
+    A 95% range needs 39 scores, a 99% one 199: with fewer (right after a level shift) plain order
+    statistics stop at the largest error seen, so 80% and 95% ranges coincide. There the quantile
+    is put as far beyond the median as the 90% (or 10%) order statistic, times the ratio the
+    reference scores (`ref`: the whole window's, before the shift included, a prior for the shape
+    of the tails) show between those two levels; a Laplace ratio where they do not identify it.
+    `extreme`: the anchor is the largest (smallest) score, at level n / (n + 1) (1 / (n + 1)),
+    so that the range always lies beyond every error seen.
+    """
+    n = len(r)
+    out = []
+    for p in probs:
+        k = _rank(n, p)
+        if extreme:
+            anchor, ka = (n / (n + 1), n) if p >= 0.5 else (1 / (n + 1), 1)
+        else:
+            anchor = 0.9 if p >= 0.5 else 0.1
+            ka = _rank(n, anchor)
+        if 1 <= k <= n or not 1 <= ka <= n:
+            out.append(r[min(max(k, 1), n) - 1])
+            continue
+        mid = float(np.median(r))
+        ratio = _tail_ratio(ref if ref is not None else r, p, anchor)
+        out.append(mid + (r[ka - 1] - mid) * ratio)
+    return np.array(out)
+
+
 def _band(point: np.ndarray, q: float | np.ndarray, scale: np.ndarray, *, spec: ModelSpec) -> np.ndarray:
     """One side of an interval: the score quantile q put back on the scale of the counts."""
     if spec.interval_scale == "log":
         c = spec.log_offset
         return np.maximum(np.exp(np.minimum(np.log(c + np.maximum(point, 0.0)) + q * scale, 700.0)) - c, 0.0)
     return np.maximum(point + q * scale, 0.0)
+
+
+class _Adaptive:
+    """Adaptive conformal inference (Gibbs & Candes 2021) for a group of series sharing one level
+    per interval: each month, alpha += gamma * (nominal alpha - share of the outcomes just seen
+    that fell outside their intervals).
+
+    `spec.aci_skip_shifts`: misses of forecasts made before a detected level shift for months
+    from it on do not count, and once a shift is detected, the level is recomputed from the
+    start without them (the jump is handled by re-windowing the scores; letting it also widen
+    every later interval made 80% and 95% ranges both span the largest error for a year or more).
+    `spec.aci_clip`: alpha stays within [nominal / 10, 1], so that a run of misses the widest
+    interval cannot cover does not keep the level pinned long after it ends.
+    """
+
+    def __init__(self, group: list[int], levels: Sequence[int], *, spec: ModelSpec, n: int, horizon: int):
+        self.group, self.levels, self.spec, self.horizon = group, list(levels), spec, horizon
+        self.pos = {i: k for k, i in enumerate(group)}
+        self.nominal = {lv: 1 - lv / 100 for lv in levels}
+        self.alpha = dict(self.nominal)
+        # miss[lv][k, t, h-1]: did the interval of series group[k] issued at origin t-h miss y[t-1]?
+        self.miss = {lv: np.full((len(group), n + 1, horizon), np.nan) for lv in levels}
+        self.skip = np.zeros((len(group), n + 1, horizon), dtype=bool)
+        self.dirty = False
+
+    def shifted(self, i: int, c: int) -> None:
+        """A shift at month index c: forecasts from origins o <= c for outcomes from c on are left out."""
+        rows = self.skip[self.pos[i]]
+        for h in range(1, self.horizon + 1):
+            rows[c + 1 : c + h + 1, h - 1] = True
+        self.dirty = True
+
+    def _steps(self, lv: int, rows: slice) -> np.ndarray:
+        m = self.miss[lv][:, rows]
+        ok = ~np.isnan(m) & ~self.skip[:, rows]
+        count = ok.sum(axis=(0, 2))
+        total = np.where(ok, m, 0.0).sum(axis=(0, 2))
+        share = np.divide(total, count, out=np.zeros(len(count)), where=count > 0)
+        return np.where(count > 0, self.spec.aci_gamma * (self.nominal[lv] - share), 0.0)
+
+    def _clip(self, lv: int, a: float) -> float:
+        return min(max(a, self.nominal[lv] / 10), 1.0) if self.spec.aci_clip else a
+
+    def update(self, t: int) -> None:
+        """Take in the outcomes of month index t-1 (row t of `miss`)."""
+        for lv in self.levels:
+            if self.dirty:  # recompute every past step without the forecasts across a shift
+                a = self.nominal[lv]
+                for step in self._steps(lv, slice(1, t + 1)):
+                    a = self._clip(lv, a + float(step))
+                self.alpha[lv] = a
+            else:
+                self.alpha[lv] = self._clip(lv, self.alpha[lv] + float(self._steps(lv, slice(t, t + 1))[0]))
+        self.dirty = False
+
+    def level(self, lv: int) -> float:
+        """The alpha to use now: within [0, 1], or [nominal / 10, 1] when tails are extrapolated."""
+        floor = self.nominal[lv] / 10 if (self.spec.tail or self.spec.aci_clip) else 0.0
+        return min(max(self.alpha[lv], floor), 1.0)
 
 
 @dataclass
@@ -424,29 +597,37 @@ def aci_intervals(
     ]
     groups = [list(range(len(ys)))] if spec.aci_pooled else [[i] for i in range(len(ys))]
     fs = spec.finite_sample
-    alpha = [{lv: 1 - lv / 100 for lv in levels} for _ in ys]
+    adapt = [_Adaptive(group, levels, spec=spec, n=n, horizon=horizon) for group in groups]
+    of = {i: a for a in adapt for i in a.group}
+    seen: list[set[int]] = [set() for _ in ys]  # level shifts detected so far, per series
+    ordered = sorted(levels)
     for t in range(1, n + 1):
         # Outcomes observed at month index t-1 judge the intervals issued h months before.
-        for group in groups:
+        for i, y in enumerate(ys):
             for lv in levels:
-                misses = []
-                for i in group:
-                    lo_a, hi_a = out[i][lv]
-                    for h in range(1, horizon + 1):
-                        o = t - h
-                        if o >= 1 and not np.isnan(lo_a[o, h - 1]):
-                            misses.append(not (lo_a[o, h - 1] <= ys[i][t - 1] <= hi_a[o, h - 1]))
-                if misses:
-                    step = spec.aci_gamma * ((1 - lv / 100) - float(np.mean(misses)))
-                    for i in group:
-                        alpha[i][lv] += step
+                lo_a, hi_a = out[i][lv]
+                for h in range(1, min(horizon, t - 1) + 1):
+                    if not np.isnan(lo_a[t - h, h - 1]):
+                        covered = lo_a[t - h, h - 1] <= y[t - 1] <= hi_a[t - h, h - 1]
+                        of[i].miss[lv][of[i].pos[i], t, h - 1] = 0.0 if covered else 1.0
+            c = -1 if breaks is None else int(breaks[i][t])
+            if spec.aci_skip_shifts and c >= 0 and c not in seen[i]:
+                seen[i].add(c)
+                of[i].shifted(i, c)
+        for a in adapt:
+            a.update(t)
         for i in range(len(ys)):
             if t not in scores[i].sets:
                 continue
             sets, wts, scale, p = scores[i].sets[t], scores[i].weights[t], scores[i].scales[t], points[i][t]
+            ref = scores[i].refs.get(t)
             for lv in levels:
-                a = min(max(alpha[i][lv], 0.0), 1.0)
-                if len(sets) == 1:
+                a = of[i].level(lv)
+                if spec.tail and fs and len(sets) == 1 and wts[0] is None:
+                    q_lo, q_hi = _tail_quantiles(
+                        sets[0], ref, [a / 2, 1 - a / 2], extreme=spec.tail_anchor == "extreme"
+                    )
+                elif len(sets) == 1:
                     q_lo, q_hi = _quantiles(sets[0], wts[0], [a / 2, 1 - a / 2], finite_sample=fs)
                 else:
                     q = np.array(
@@ -458,6 +639,10 @@ def aci_intervals(
                     q_lo, q_hi = q[:, 0], q[:, 1]
                 out[i][lv][0][t] = _band(p, q_lo, scale, spec=spec)
                 out[i][lv][1][t] = _band(p, q_hi, scale, spec=spec)
+            if spec.tail:  # a higher level's range contains a lower one's
+                for low, high in itertools.pairwise(ordered):
+                    np.minimum(out[i][high][0][t], out[i][low][0][t], out=out[i][high][0][t])
+                    np.maximum(out[i][high][1][t], out[i][low][1][t], out=out[i][high][1][t])
     return out
 
 

@@ -58,6 +58,8 @@ class ForecastResult:
     def warnings(self) -> list[str]:
         """Plain sentences a reader should see beside the numbers (also printed on stderr)."""
         out: list[str] = []
+        if self.meta.get("unpublished"):
+            out.append(self.meta["unpublished"])
         series = self.meta.get("series", [])
         shifted = [s for s in series if s["break"]["detected"]]
         for s in shifted[:5]:
@@ -90,9 +92,9 @@ class ForecastResult:
             )
             if same.any():
                 out.append(
-                    f"The {lo}% and {hi}% ranges coincide in {int(same.sum())} of {len(same)} forecast "
-                    "months: too few past forecasts (since the last level shift) to tell them apart, "
-                    "so both span the largest errors seen."
+                    f"The {lo}% and {hi}% ranges are the same in {int(same.sum())} of {len(same)} "
+                    "forecast months: the past forecasts they learn from erred too little to tell "
+                    "them apart."
                 )
         return out
 
@@ -118,6 +120,10 @@ class ForecastResult:
         if self.meta.get("intervals", "").startswith("plain"):
             text += "; short series: intervals from few past forecasts, not adaptive"
         text += ". " + self.meaning()
+        main = _main_level(self.levels)
+        for lv in self.levels:  # the other levels too: a wider range is read the same way
+            if lv != main:
+                text += " " + self.meaning(lv).replace(f"this {lv}%", f"the {lv}%")
         text += self._break_caption()
         text += self._width_caption()
         line = self.backtest.line()
@@ -133,9 +139,10 @@ class ForecastResult:
             text += " Counts rounded to 10 in part of the period."
         return text
 
-    def meaning(self) -> str:
-        """What the main interval means, in plain words, with how often it held in backtests."""
-        main = _main_level(self.levels)
+    def meaning(self, level: int | None = None) -> str:
+        """What an interval (the main one by default) means, in plain words, with how often it
+        held in backtests."""
+        main = _main_level(self.levels) if level is None else level
         table = self.backtest.table.set_index("model") if "model" in self.backtest.table else None
         held = None
         if table is not None and "corridor" in table.index and f"coverage_{main}" in table:
@@ -258,15 +265,36 @@ def _series_table(
 ) -> tuple[list[dt.date], list[tuple[str, ...]], np.ndarray]:
     """Months, series keys and a (series, months) matrix from a tidy flows frame."""
     months = sorted(frame["month"].unique())
+    values = frame["encounters"].astype("Float64")  # missing (not published) stays missing, never 0
     if keys:
-        wide = frame.pivot_table(
-            index=keys, columns="month", values="encounters", aggfunc="sum", fill_value=0
-        )
-        wide = wide.reindex(columns=months, fill_value=0)
+        wide = values.groupby([frame[k] for k in keys] + [frame["month"]]).sum(min_count=1).unstack("month")
+        wide = wide.reindex(columns=months)
         labels = [k if isinstance(k, tuple) else (k,) for k in wide.index]
-        return months, [tuple(str(v) for v in k) for k in labels], wide.to_numpy(float)
-    ser = frame.set_index("month")["encounters"].reindex(months, fill_value=0)
-    return months, [()], ser.to_numpy(float)[None, :]
+        return months, [tuple(str(v) for v in k) for k in labels], wide.to_numpy(float, na_value=np.nan)
+    ser = values.groupby(frame["month"]).sum(min_count=1).reindex(months)
+    return months, [()], ser.to_numpy(float, na_value=np.nan)[None, :]
+
+
+def _published_span(
+    months: list[dt.date], keys: list[str], labels: list[tuple[str, ...]], mat: np.ndarray
+) -> tuple[slice, str | None]:
+    """The latest run of months in which every series is published, and the names of the series
+    that are not published in every month (None when all are)."""
+    from corridor.reference.labels import label
+
+    complete = ~np.isnan(mat).any(axis=0)
+    if complete.all():
+        return slice(0, len(months)), None
+    end = int(np.flatnonzero(complete)[-1]) + 1 if complete.any() else 0
+    gaps = np.flatnonzero(~complete[:end])
+    start = int(gaps[-1]) + 1 if len(gaps) else 0
+    missing = [
+        " / ".join(label(k, v) for k, v in zip(keys, lab, strict=True)) or "the series"
+        for lab, row in zip(labels, mat, strict=True)
+        if np.isnan(row).any()
+    ]
+    names = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+    return slice(start, end), names
 
 
 def _check_months(months: list[dt.date]) -> None:
@@ -305,9 +333,24 @@ def build(
         frame = frame[frame["month"] <= until]
     months, labels, mat = _series_table(frame, keys)
     _check_months(months)
+    span, missing = _published_span(months, keys, labels, mat)
+    unpublished = None
+    if missing is not None:
+        if span.stop == 0:
+            raise UsageError(
+                f"the selection ({full.request.describe()}) has no month in which every series is "
+                f"published ({missing} missing in some months); forecast fewer series or one at a time"
+            )
+        unpublished = (
+            f"The forecast learns from {months[span.start]:%Y-%m}..{months[span.stop - 1]:%Y-%m}, the latest "
+            f"months in which every series is published: {missing} not published in every month of "
+            f"{months[0]:%Y-%m}..{months[-1]:%Y-%m} (missing, not 0)."
+        )
+    months, mat = months[span], mat[:, span]
     if len(months) < fc.MIN_MONTHS:
+        why = f" in which every series is published ({missing} missing in others)" if missing else ""
         raise UsageError(
-            f"only {len(months)} months of data ({months[0]:%Y-%m}..{months[-1]:%Y-%m}); "
+            f"only {len(months)} months of data{why} ({months[0]:%Y-%m}..{months[-1]:%Y-%m}); "
             f"a forecast needs at least {fc.MIN_MONTHS}"
         )
     if not mat.any():
@@ -417,6 +460,7 @@ def build(
         if short
         else "adaptive conformal",
         "series": per_series,
+        "unpublished": unpublished,
     }
     return ForecastResult(
         frame=out,

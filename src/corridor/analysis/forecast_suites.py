@@ -93,7 +93,7 @@ def load(obs: Any, suite: SuiteName) -> SuiteData:
     total = obs.flows(by="month", **base)
     series: dict[str, pd.Series] = {"total": total.tidy().set_index("month")["encounters"]}
     cit = obs.flows(by=["month", "citizenship"], **base)
-    cframe = cit.tidy()
+    cframe = _published(cit.tidy(), "citizenship")
     top = cframe.groupby("citizenship")["encounters"].sum().sort_values(ascending=False).index[:10]
     for k, s in _wide(cframe[cframe["citizenship"].isin(top)], "citizenship").items():
         series[f"citizenship {k}"] = s
@@ -116,6 +116,15 @@ def _origins(suite: SuiteName, months: list[dt.date]) -> list[int]:
     return list(range(months.index(dt.date(2008, 10, 1)) + 1, n - HORIZON + 1))
 
 
+def _published(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The rows of the categories published in every month of the answer. A category a source
+    does not publish for part of the period (Border Patrol's OTHER before FY2022) is missing
+    there, not 0, and a series with missing months cannot be forecast over the suite's origins,
+    so it is not ranked (the suites' series are as defined before missing months were marked)."""
+    gaps = frame.groupby(key)["encounters"].apply(lambda s: s.isna().any())
+    return frame[~frame[key].isin(gaps[gaps].index)]
+
+
 def _ranked(frame: pd.DataFrame, key: str, lo: int, hi: int) -> dict[str, pd.Series]:
     rank = frame.groupby(key)["encounters"].sum().sort_values(ascending=False, kind="stable").index[lo:hi]
     return _wide(frame[frame[key].isin(rank)], key)
@@ -126,25 +135,38 @@ def load_holdout(obs: Any, suite: SuiteName) -> SuiteData:
     series: dict[str, pd.Series] = {}
     if suite == "recent":
         cit = obs.flows(region="southwest", by=["month", "citizenship"]).tidy()
-        series |= {f"southwest citizenship {k}": v for k, v in _ranked(cit, "citizenship", 10, 19).items()}
+        series |= {
+            f"southwest citizenship {k}": v
+            for k, v in _ranked(_published(cit, "citizenship"), "citizenship", 10, 19).items()
+        }
         for region in ("northern", "coastal"):
             series[f"{region} total"] = (
                 obs.flows(region=region, by="month").tidy().set_index("month")["encounters"]
             )
         north = obs.flows(region="northern", by=["month", "citizenship"]).tidy()
-        series |= {f"northern citizenship {k}": v for k, v in _ranked(north, "citizenship", 0, 7).items()}
+        series |= {
+            f"northern citizenship {k}": v
+            for k, v in _ranked(_published(north, "citizenship"), "citizenship", 0, 7).items()
+        }
         dem = obs.flows(region="northern", by=["month", "demographic"]).tidy()
         series |= {f"northern demographic {k}": v for k, v in _wide(dem, "demographic").items()}
         title = "Suite A hold-out (recent, all encounters, series outside Suite A)"
     elif suite == "long":
         base: dict[str, Any] = {"component": "usbp", "until": "2024-11"}
         cit = obs.flows(region="southwest", by=["month", "citizenship"], **base).tidy()
-        series |= {f"southwest citizenship {k}": v for k, v in _ranked(cit, "citizenship", 10, 20).items()}
-        for region in ("northern", "coastal"):
+        series |= {
+            f"southwest citizenship {k}": v
+            for k, v in _ranked(_published(cit, "citizenship"), "citizenship", 10, 20).items()
+        }
+        for region in ("coastal", "northern"):
             total = obs.flows(region=region, by="month", **base).tidy()
             series[f"{region} total"] = total.set_index("month")["encounters"]
             sectors = obs.flows(region=region, by=["month", "sector"], **base).tidy()
-            series |= {f"{region} sector {k}": v for k, v in _wide(sectors, "sector").items()}
+            for k, v in _wide(sectors, "sector").items():
+                # each sector once: Livermore (closed 2005), which CBP's table files under coastal
+                # and OHSS's under northern, stays under coastal as when the set was defined
+                if not any(name.endswith(f" sector {k}") for name in series):
+                    series[f"{region} sector {k}"] = v
         title = "Suite B hold-out (long history, Border Patrol, series outside Suite B)"
     else:
         from corridor.errors import UsageError
