@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import map_component, map_demographic, map_title, to_iso3
-from corridor.sources._cbp_common import fiscal_year_column, month_column
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
@@ -16,8 +15,10 @@ from corridor.sources.base import (
     Parsed,
     check_months_contiguous,
     check_unique,
+    fiscal_year_column,
     int_column,
     map_column,
+    month_column,
     read_csv,
 )
 

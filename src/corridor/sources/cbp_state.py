@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import map_demographic, map_region, map_title, to_iso3
-from corridor.sources._cbp_common import fiscal_year_column, month_column
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
@@ -17,8 +16,10 @@ from corridor.sources.base import (
     RawTable,
     check_months_contiguous,
     check_unique,
+    fiscal_year_column,
     int_column,
     map_column,
+    month_column,
     read_csv,
 )
 

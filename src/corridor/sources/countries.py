@@ -23,12 +23,12 @@ from corridor.reference.countries import (
     country_name,
     is_former,
 )
-from corridor.sources._indicators import mapped
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     TableSpec,
     check_unique,
+    mapped,
     read_csv,
 )
 from corridor.sources.wdi import (

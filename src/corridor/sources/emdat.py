@@ -13,22 +13,22 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._indicators import (
-    CellError,
     Indicator,
     entity_columns,
     finish,
-    floats,
-    ints,
-    per_distinct,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
+    CellError,
     FileSpec,
     Parsed,
+    floats,
+    ints,
+    per_distinct,
     read_csv,
+    year_column,
 )
 
 PAGE = "https://www.emdat.be"

@@ -19,14 +19,19 @@ from corridor.sources._indicators import (
     Indicator,
     entity_columns,
     finish,
-    floats,
     rows,
     tables,
-    wide_values,
-    year_column,
     year_span,
 )
-from corridor.sources.base import FileSpec, Parsed, check_unique, read_csv
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    check_unique,
+    floats,
+    read_csv,
+    wide_values,
+    year_column,
+)
 
 PAGE = "https://ourworldindata.org/natural-disasters"
 LICENCE = (

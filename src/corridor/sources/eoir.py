@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.sources._context_common import country_code, date_column, is_aggregate
+from corridor.sources._context_common import (
+    country_code,
+    is_aggregate,
+)
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
     TableSpec,
     check_unique,
+    date_column,
     int_column,
     map_column,
     read_csv,

@@ -15,24 +15,24 @@ import numpy as np
 import pandas as pd
 
 from corridor.sources._indicators import (
-    CellError,
     Indicator,
     entity_columns,
     finish,
-    floats,
-    ints,
-    per_distinct,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
+    CellError,
     FileSpec,
     Parsed,
     RawTable,
     check_unique,
+    floats,
+    ints,
+    per_distinct,
     read_csv,
+    year_column,
 )
 
 PAGE = "https://fragilestatesindex.org/"

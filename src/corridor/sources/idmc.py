@@ -13,13 +13,21 @@ import pandas as pd
 from corridor.sources._context_common import (
     IndicatorDef,
     catalog_frame,
-    check_range,
-    choice_column,
     country_code,
     indicator_rows,
     is_aggregate,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, check_unique, int_column, map_column, read_csv
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    TableSpec,
+    check_range,
+    check_unique,
+    choice_column,
+    int_column,
+    map_column,
+    read_csv,
+)
 
 ID = "idmc"
 URL = "https://www.internal-displacement.org/database/displacement-data"

@@ -17,18 +17,18 @@ from corridor.sources._indicators import (
     Part,
     entity_columns,
     finish,
-    floats,
-    mapped,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     check_unique,
+    floats,
+    mapped,
     read_csv,
+    year_column,
 )
 from corridor.sources.wdi import WB_LICENCE, wb_url
 

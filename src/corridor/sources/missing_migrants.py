@@ -13,8 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    ParquetTable,
     country_code,
+)
+from corridor.sources.base import (
+    FileSpec,
+    ParquetTable,
+    Parsed,
+    TableSpec,
     pq_count,
     pq_date,
     pq_float,
@@ -22,7 +27,6 @@ from corridor.sources._context_common import (
     pq_text,
     read_parquet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec
 
 ID = "missing_migrants"
 URL = "https://missingmigrants.iom.int/downloads"

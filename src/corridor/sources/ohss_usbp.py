@@ -9,17 +9,18 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import map_demographic, map_region, sector_slug, to_iso3
-from corridor.sources._cbp_common import check_fiscal_years, month_column
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
     FileSpec,
     Parsed,
     RawTable,
+    check_fiscal_years,
     check_months_contiguous,
     check_unique,
     int_column,
     map_column,
+    month_column,
     open_workbook,
     read_sheet,
 )

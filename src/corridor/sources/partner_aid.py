@@ -15,20 +15,20 @@ import pandas as pd
 from corridor.sources._context_common import (
     IndicatorDef,
     catalog_frame,
-    check_range,
     country_code,
-    float_column_fast,
     indicator_rows,
-    int_column_fast,
     is_aggregate,
-    map_column_fast,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
     TableSpec,
+    check_range,
     check_unique,
+    float_column_fast,
+    int_column_fast,
+    map_column_fast,
     read_csv,
 )
 

@@ -16,18 +16,18 @@ from corridor.sources._indicators import (
     Indicator,
     entity_columns,
     finish,
-    floats,
-    ints,
     rows,
     tables,
-    wide_values,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
     check_unique,
+    floats,
+    ints,
     read_csv,
+    wide_values,
 )
 
 PAGE = "https://www.transparency.org/en/cpi/2024"

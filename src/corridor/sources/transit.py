@@ -16,13 +16,17 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference.calendar import month_range
-from corridor.sources._context_common import choice_column, country_code, date_column
+from corridor.sources._context_common import (
+    country_code,
+)
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
     TableSpec,
     check_unique,
+    choice_column,
+    date_column,
     int_column,
     map_column,
     read_csv,

@@ -16,13 +16,17 @@ from corridor.sources._context_common import (
     country_code,
     indicator_rows,
     is_aggregate,
+)
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    TableSpec,
     pq_count,
     pq_map,
     pq_text,
     pq_unique,
     read_parquet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec
 
 ID = "undesa_stocks"
 URL = "https://www.un.org/development/desa/pd/content/international-migrant-stock"

@@ -13,19 +13,25 @@ import pandas as pd
 
 from corridor.sources._context_common import (
     IndicatorDef,
-    ParquetTable,
     catalog_frame,
-    check_range,
     country_code,
     indicator_rows,
     is_aggregate,
+)
+from corridor.sources.base import (
+    FileSpec,
+    ParquetTable,
+    Parsed,
+    TableSpec,
+    check_range,
+    check_unique,
     pq_count,
     pq_map,
     pq_text,
     pq_unique,
+    read_csv,
     read_parquet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, check_unique, read_csv
 
 ID = "unhcr"
 URL = "https://www.unhcr.org/refugee-statistics/"

@@ -18,19 +18,19 @@ import pandas as pd
 
 from corridor.reference.countries import AID_REGIONS, canonical_code, to_iso3
 from corridor.sources._indicators import (
-    CellError,
     Indicator,
     finish,
-    ints,
-    per_distinct,
     rows,
     tables,
 )
 from corridor.sources.base import (
+    CellError,
     FileSpec,
     Parsed,
     RawTable,
     check_unique,
+    ints,
+    per_distinct,
     read_csv,
 )
 

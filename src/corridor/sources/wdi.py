@@ -23,11 +23,8 @@ from corridor.sources._indicators import (
     Part,
     entity_columns,
     finish,
-    floats,
     rows,
     tables,
-    wide_values,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
@@ -35,7 +32,10 @@ from corridor.sources.base import (
     Parsed,
     RawTable,
     check_unique,
+    floats,
     read_csv,
+    wide_values,
+    year_column,
 )
 
 WB_PUBLISHER = "World Bank (World Development Indicators)"

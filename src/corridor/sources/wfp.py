@@ -10,8 +10,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.sources._context_common import choice_column, country_code, date_column
-from corridor.sources.base import FileSpec, Parsed, TableSpec, check_unique, int_column, map_column, read_csv
+from corridor.sources._context_common import (
+    country_code,
+)
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    TableSpec,
+    check_unique,
+    choice_column,
+    date_column,
+    int_column,
+    map_column,
+    read_csv,
+)
 
 ID = "wfp"
 COLUMNS = (

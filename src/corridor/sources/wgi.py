@@ -15,19 +15,19 @@ from corridor.sources._indicators import (
     Indicator,
     entity_columns,
     finish,
-    floats,
-    mapped,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     check_unique,
+    floats,
+    mapped,
     open_workbook,
     read_sheet,
+    year_column,
 )
 
 PAGE = "https://www.worldbank.org/en/publication/worldwide-governance-indicators"
