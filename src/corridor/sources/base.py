@@ -124,6 +124,19 @@ DEFAULT_MAX_ROWS = 5_000_000
 # historical Border Patrol series in 1925).
 FIRST_FY, LAST_FY = 1900, 2100
 
+# A republished file may grow (a new fiscal year, new countries); three times its published size
+# allows that and still refuses a file ten times larger before it is parsed.
+ROW_MARGIN = 3
+
+
+def ceiling(published_rows: int) -> int:
+    """A `FileSpec.max_rows` from the rows of the published file: ROW_MARGIN times as many,
+    rounded up to two significant digits, and at least 100."""
+    raw = max(100, ROW_MARGIN * published_rows)
+    step = 10 ** max(0, len(str(raw)) - 2)
+    return -(-raw // step) * step
+
+
 _RULES: dict[str, FileSpec] = {}
 _RULES_LOCK = threading.Lock()
 
@@ -166,15 +179,19 @@ def row_ceiling(path: str | Path) -> int:
 
 def check_row_count(path: Path, rows: int, *, first_row: int = 1, sheet: str | None = None) -> None:
     """Refuse a table of `rows` data rows over the file's ceiling, before its cells are parsed."""
-    ceiling = row_ceiling(path)
-    if rows > ceiling:
-        declared = rules_for(path) is not None and bool(rules_for(path).max_rows)  # type: ignore[union-attr]
-        why = "this file's ceiling, set from its published size" if declared else "the default ceiling"
+    ceiling_rows = row_ceiling(path)
+    if rows > ceiling_rows:
+        spec = rules_for(path)
+        why = (
+            f"{ROW_MARGIN} times its published size"
+            if spec is not None and spec.max_rows
+            else "the default for files that declare none"
+        )
         raise InputError(
             path,
-            f"{rows:,} data rows, over {why} of {ceiling:,}; refused before parsing "
-            "(a republished file this much larger needs a reviewed ceiling: FileSpec.max_rows)",
-            row=first_row + ceiling,
+            f"{rows:,} data rows, over this file's ceiling of {ceiling_rows:,} ({why}); refused before "
+            "parsing (a file this much larger needs a reviewed FileSpec.max_rows)",
+            row=first_row + ceiling_rows,
             sheet=sheet,
         )
 

@@ -24,6 +24,7 @@ from corridor.sources.base import (
     CellError,
     FileSpec,
     Parsed,
+    ceiling,
     floats,
     ints,
     per_distinct,
@@ -39,6 +40,7 @@ LICENCE = (
 COLUMNS = ("geo", "subgroup", "type", "t", "events", "affected", "deaths", "damages")
 FILE = FileSpec(
     key="emdat",
+    max_rows=ceiling(5_377),
     mirror_path="disasters/iom_gdidata_emdat_disaster.csv",
     url=PAGE,
     publisher="EM-DAT, CRED / UCLouvain (via IOM, R package gdidata)",

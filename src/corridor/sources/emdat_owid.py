@@ -26,6 +26,7 @@ from corridor.sources._indicators import (
 from corridor.sources.base import (
     FileSpec,
     Parsed,
+    ceiling,
     check_unique,
     floats,
     read_csv,
@@ -40,6 +41,7 @@ LICENCE = (
 )
 FILE = FileSpec(
     key="owid_emdat",
+    max_rows=ceiling(5_570),
     mirror_path="disasters/owid_natural_disasters_emdat.csv",
     url=PAGE,
     publisher="EM-DAT, CRED / UCLouvain (aggregated by Our World in Data)",

@@ -27,6 +27,7 @@ from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_unique,
     floats,
     ints,
@@ -42,6 +43,7 @@ CHANGE = "Change from Previous Year"
 SUM_TOLERANCE = 0.25  # the publisher rounds each score to 0.1
 FILE = FileSpec(
     key="fsi",
+    max_rows=ceiling(38_397),
     mirror_path="governance/iom_gdidata_fsi.csv",
     url=PAGE,
     publisher="The Fund for Peace (via IOM, R package gdidata)",

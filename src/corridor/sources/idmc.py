@@ -21,6 +21,7 @@ from corridor.sources.base import (
     FileSpec,
     Parsed,
     TableSpec,
+    ceiling,
     check_range,
     check_unique,
     choice_column,
@@ -81,13 +82,14 @@ DISASTER = IndicatorDef(
 )
 
 
-def _spec(key: str, path: str) -> FileSpec:
+def _spec(key: str, path: str, published_rows: int) -> FileSpec:
     return FileSpec(
         key=key,
         mirror_path=path,
         url=URL,
         publisher="Internal Displacement Monitoring Centre (via IOM gdidata)",
         licence=LICENCE,
+        max_rows=ceiling(published_rows),
     )
 
 
@@ -97,8 +99,8 @@ class IdmcSource:
     id = ID
     title = "IDMC internal displacement"
     files: tuple[FileSpec, ...] = (
-        _spec("flows", "displacement/iom_gdidata_idmc_flows.csv"),
-        _spec("stocks", "displacement/iom_gdidata_idmc_stocks.csv"),
+        _spec("flows", "displacement/iom_gdidata_idmc_flows.csv", 4_072),
+        _spec("stocks", "displacement/iom_gdidata_idmc_stocks.csv", 1_542),
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:

@@ -20,6 +20,7 @@ from corridor.sources.base import (
     ParquetTable,
     Parsed,
     TableSpec,
+    ceiling,
     pq_count,
     pq_date,
     pq_float,
@@ -110,6 +111,7 @@ class MissingMigrantsSource:
     files: tuple[FileSpec, ...] = (
         FileSpec(
             key="incidents",
+            max_rows=ceiling(19_669),
             mirror_path="transit/iom_gdidata_iom_mmp.parquet",
             url=URL,
             publisher="IOM Missing Migrants Project (via IOM gdidata)",

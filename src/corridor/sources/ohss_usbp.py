@@ -15,6 +15,7 @@ from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_fiscal_years,
     check_months_contiguous,
     check_unique,
@@ -98,6 +99,8 @@ class OhssUsbpSource:
     files = (
         FileSpec(
             key="fy25m11",
+            max_rows=ceiling(14_890),
+            first_fy=2000,
             mirror_path="cbp/ohss-khsm-encounters-usbp-fy25m11.xlsx",
             url="https://ohss.dhs.gov/sites/default/files/2025-01/khsm-encounters-usbp-fy25m11.xlsx",
             publisher="DHS Office of Homeland Security Statistics",

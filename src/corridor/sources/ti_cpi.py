@@ -23,6 +23,7 @@ from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_unique,
     floats,
     ints,
@@ -38,6 +39,7 @@ RANKED_FROM = 2017  # no rank column before 2017
 REGIONS = {"AME", "AP", "ECA", "MENA", "SSA", "WE/EU"}
 FILE = FileSpec(
     key="cpi",
+    max_rows=ceiling(183),
     mirror_path="governance/CPI2024_GlobalResultsTrends.csv",
     url=PAGE,
     publisher="Transparency International",

@@ -21,6 +21,7 @@ from corridor.sources.base import (
     FileSpec,
     Parsed,
     TableSpec,
+    ceiling,
     pq_count,
     pq_map,
     pq_text,
@@ -79,6 +80,7 @@ class UndesaStocksSource:
     files: tuple[FileSpec, ...] = (
         FileSpec(
             key="stocks",
+            max_rows=ceiling(153_296),
             mirror_path="migrant_stocks/iom_gdidata_undesa_stocks.parquet",
             url=URL,
             publisher="UN DESA Population Division (via IOM gdidata)",

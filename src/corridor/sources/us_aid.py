@@ -28,6 +28,7 @@ from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_unique,
     ints,
     per_distinct,
@@ -57,6 +58,7 @@ COLUMNS = (
 STRAY = (11, 12, 13)
 FILE = FileSpec(
     key="country_summary",
+    max_rows=ceiling(22_486),
     mirror_path="aid/us_foreign_aid_country.csv",
     url="https://foreignassistance.gov/data",
     publisher="U.S. Department of State / USAID (ForeignAssistance.gov)",

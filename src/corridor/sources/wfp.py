@@ -17,6 +17,7 @@ from corridor.sources.base import (
     FileSpec,
     Parsed,
     TableSpec,
+    ceiling,
     check_unique,
     choice_column,
     date_column,
@@ -55,6 +56,7 @@ class WfpSource:
     files: tuple[FileSpec, ...] = (
         FileSpec(
             key="national",
+            max_rows=ceiling(7_797),
             mirror_path="food/wfp_hungermap_food_security_national.csv",
             url="https://hungermap.wfp.org/",
             publisher="World Food Programme (via ONEcampaign/canva-workshop)",

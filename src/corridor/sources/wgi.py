@@ -22,6 +22,7 @@ from corridor.sources._indicators import (
 from corridor.sources.base import (
     FileSpec,
     Parsed,
+    ceiling,
     check_unique,
     floats,
     mapped,
@@ -49,6 +50,7 @@ COLUMNS = (
 MISSING = ("..", "")
 FILE = FileSpec(
     key="wgi",
+    max_rows=ceiling(32_101),
     mirror_path="governance/wgidataset.xlsx",
     url=PAGE,
     publisher="World Bank (Worldwide Governance Indicators)",
