@@ -408,8 +408,10 @@ class _Parser:
 
 def _worker_start(parent: int | None) -> None:
     """In a parse worker: die with the sync, and leave Ctrl-C to it (the terminal sends SIGINT to
-    every process of the group; the sync answers it with one sentence, workers say nothing)."""
+    every process of the group; the sync answers it with one sentence, workers say nothing).
+    SIGTERM (how the pool stops workers) simply ends a worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the sync's handler, inherited by a fork
     die_with_parent(parent)
 
 
