@@ -46,7 +46,6 @@ OUTCOMES = {
     "OFO Paroles": "ofo_parole",
     "Other outcomes": "other",
 }
-OUTCOME_IDS = tuple(OUTCOMES.values())
 AGENCIES = {"Total CBP": "all", "USBP": "usbp", "OFO": "ofo"}
 DEMOGRAPHICS = {
     "Total Encounters": "all",

@@ -17,7 +17,7 @@ import pandas as pd
 from corridor.errors import InputError
 from corridor.reference import sector_region, sector_slug
 from corridor.reference.calendar import month_of_fy
-from corridor.reference.sectors import AGGREGATE_LABELS, SECTORS
+from corridor.reference.sectors import AGGREGATE_LABELS
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
@@ -35,7 +35,6 @@ from corridor.sources.base import (
 
 KAPLAN = "https://www.cbp.gov/newsroom/stats"
 KAPLAN_PUBLISHER = "U.S. Border Patrol (tables cleaned by J. Kaplan, R package borderpatrol)"
-PSV_SECTORS = tuple(s for s in SECTORS)
 PSV_COLUMNS = (
     "month",
     "livermore",
