@@ -217,26 +217,32 @@ def _fy_start(fy: int) -> dt.date:
     return dt.date(fy - 1, 10, 1)
 
 
+def _extremes(values: pd.Series) -> tuple[Any, Any]:
+    """(min, max) of a column of dates, missing values ignored; (None, None) if all missing."""
+    present = values.dropna()
+    if present.empty:
+        return None, None
+    return present.min(), present.max()
+
+
 def check_months(table: Any, months: pd.Series | np.ndarray, column: str) -> None:
     """Refuse a month (first day) after today or after the file's publication date, or before
     the start of its series' first fiscal year. `table` is any reader table with `error`/`path`."""
     values = pd.Series(np.asarray(months, dtype=object))
-    if values.empty:
+    earliest, latest = _extremes(values)
+    if latest is None:
         return
     limit, why = month_limit(table.path)
     first_fy = first_fiscal_year(table.path)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    late = np.array([u is not None and u > limit for u in uniques], dtype=bool)
-    early = np.array([u is not None and u < _fy_start(first_fy) for u in uniques], dtype=bool)
-    if late.any():
-        i = _first(late[codes] & (codes >= 0))
+    if latest > limit:  # locate the first offending row only when there is one
+        i = first_true([m is not None and m == m and m > limit for m in values])
         raise table.error(
             f"month {values.iloc[i]:%Y-%m} is after {why}; a published file cannot hold it",
             index=i,
             column=column,
         )
-    if early.any():
-        i = _first(early[codes] & (codes >= 0))
+    if earliest < _fy_start(first_fy):
+        i = first_true([m is not None and m == m and m < _fy_start(first_fy) for m in values])
         raise table.error(
             f"month {values.iloc[i]:%Y-%m} is before this series starts (FY{first_fy})",
             index=i,
@@ -246,16 +252,15 @@ def check_months(table: Any, months: pd.Series | np.ndarray, column: str) -> Non
 
 def check_dates(table: Any, dates: pd.Series, column: str) -> None:
     """Refuse a date after today (an observation cannot be dated in the future)."""
+    values = pd.Series(dates).reset_index(drop=True)
+    _, latest = _extremes(values)
     now = today()
-    codes, uniques = pd.factorize(pd.Series(np.asarray(dates, dtype=object)), use_na_sentinel=True)
-    late = np.array([u is not None and u > now for u in uniques], dtype=bool)
-    if late.any():
-        i = _first(late[codes] & (codes >= 0))
-        raise table.error(
-            f"date {uniques[codes[i]]} is after today; a published file cannot hold it",
-            index=i,
-            column=column,
-        )
+    if latest is None or latest <= now:
+        return
+    i = first_true([d is not None and d == d and d > now for d in values.tolist()])
+    raise table.error(
+        f"date {values.iloc[i]} is after today; a published file cannot hold it", index=i, column=column
+    )
 
 
 def check_fiscal_years(table: Any, years: pd.Series, column: str, *, low: int = 1990) -> pd.Series:
