@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 import corridor
@@ -107,10 +108,103 @@ def test_sector_series_reaches_back_to_fy1960(obs) -> None:
     assert series[2019] == 339_135  # CBP: Rio Grande Valley sector FY2019
 
 
-def test_no_cube_error_lists_what_exists(obs) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "cause", "suggestion"),
+    [
+        ({"component": "ofo"}, "published for the southwest land border only", {"region": "southwest"}),
+        ({"citizenship": "FRA"}, "France (FRA) is published only for Border Patrol", {"component": "usbp"}),
+        (
+            {"component": "usbp", "demographic": "uac", "until": "2005-01"},
+            "demographic splits start in FY2008",
+            {"since": "2007-10", "until": None},
+        ),
+        ({"component": "ofo", "sector": "tucson"}, "sectors are Border Patrol areas", {"component": "usbp"}),
+        (
+            {"component": "ofo", "state": "TX"},
+            "US state is published only for all encounters",
+            {"component": "all"},
+        ),
+        (
+            {"component": "usbp", "region": "northern", "sector": "rio_grande_valley"},
+            "Rio Grande Valley is a sector of the southwest land border",
+            {"region": "southwest"},
+        ),
+    ],
+)
+def test_errors_name_the_real_cause_and_a_question_that_works(obs, kwargs, cause, suggestion) -> None:
     with pytest.raises(NoCubeError) as err:
-        obs.flows(citizenship="ZZZ")
-    assert "cbp_state" in str(err.value) and "no citizenship ZZZ" in str(err.value)
+        obs.flows(**kwargs)
+    message = str(err.value)
+    assert cause in message, message
+    assert "cbp_state" not in message and "\n" not in message  # no dump of internal tables
+    assert err.value.suggestion == suggestion
+    nearby = {**kwargs, **suggestion}
+    assert len(obs.flows(**{k: v for k, v in nearby.items() if v is not None}).tidy()) > 0
+
+
+def test_the_cube_listing_is_kept_for_experts(obs) -> None:
+    with pytest.raises(NoCubeError) as err:
+        obs.flows(component="ofo")
+    assert any(line.startswith("cbp_sbo") for line in err.value.details)
+
+
+def test_countries_by_name_or_code_and_an_unknown_one(obs) -> None:
+    by_name = obs.flows(region="southwest", citizenship="guatemala", by="fiscal_year").tidy()
+    by_code = obs.flows(region="southwest", citizenship="GTM", by="fiscal_year").tidy()
+    assert by_name.equals(by_code)
+    with pytest.raises(UsageError, match="did you mean Guatemala"):
+        obs.flows(citizenship="Guatemal")
+    # Five copies of list parsing used to disagree: a list item may itself be comma-separated.
+    a = obs.flows(region="southwest", citizenship=["CUB,HTI"], by="fiscal_year").tidy()
+    b = obs.flows(region="southwest", citizenship=["CUB", "HTI"], by="fiscal_year").tidy()
+    assert a.equals(b)
+
+
+def test_family_units_before_they_were_tracked_are_missing_not_zero(obs) -> None:
+    # OHSS publishes Border Patrol family units from FY2012 (README: categories other than single
+    # adults appear from FY2008; the family-unit rows begin in October 2011).
+    result = obs.flows(component="usbp", region="southwest", by=["fiscal_year", "demographic"])
+    frame = result.tidy().set_index(["fiscal_year", "demographic"])["encounters"]
+    for fy in range(2008, 2012):
+        assert frame[(fy, "family_units")] is pd.NA
+        assert frame[(fy, "uac")] > 0
+    assert frame[(2012, "family_units")] > 0
+    meta = result.metadata()
+    assert {"from": "2007-10", "to": "2011-09"}.items() <= meta["missing"][0].items()
+    assert any("family_units" in w and "not zero" in w for w in meta["warnings"])
+    filtered = obs.flows(component="usbp", region="southwest", demographic="family_units", by="fiscal_year")
+    assert filtered.tidy()["fiscal_year"].min() == 2012
+    assert (filtered.tidy()["encounters"] > 0).all()
+
+
+def test_border_patrol_counts_no_accompanied_minors(obs) -> None:
+    frame = obs.flows(component="usbp", region="southwest", by=["fiscal_year", "demographic"]).tidy()
+    assert "accompanied_minors" not in set(frame["demographic"])
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "words"),
+    [("2025-06", "2026-03", "2025-12..2026-03"), ("2019-01", "2019-12", "2019-01..2019-09")],
+)
+def test_a_range_past_the_data_always_warns(obs, since: str, until: str, words: str) -> None:
+    for by in ([], ["month"], ["fiscal_year"], ["calendar_year"]):
+        result = obs.flows(region="southwest", since=since, until=until, by=by)
+        assert any(words in w for w in result.metadata()["warnings"]), by
+
+
+def test_an_ungrouped_answer_over_a_partial_year_is_flagged(obs) -> None:
+    meta = obs.flows(region="southwest", since="2024-10").metadata()
+    assert meta["partial_periods"] == ["FY2026 (2 of 12 months)"]
+    assert any("FY2026" in w for w in meta["warnings"])
+
+
+def test_groups_that_do_not_add_up_say_why(obs) -> None:
+    # Border Patrol by citizenship comes from the rounded OHSS table; the total from exact CBP files.
+    result = obs.flows(
+        component="usbp", region="southwest", by=["fiscal_year", "citizenship"], since="2021-10"
+    )
+    warning = next(w for w in result.metadata()["warnings"] if "do not add up" in w)
+    assert "rounded" in warning or "not published" in warning
 
 
 @pytest.mark.parametrize(

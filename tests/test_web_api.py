@@ -106,7 +106,7 @@ BAD = [
     ({"region": "mars"}, "region"),
     ({"component": "navy"}, "component"),
     ({"citizenship": "gt"}, "citizenship"),
-    ({"citizenship": "ZZZ"}, "citizenship ZZZ"),
+    ({"citizenship": "ZZZ"}, "citizenship 'ZZZ' is not a country"),
     ({"demographic": "kids"}, "demographic"),
     ({"sector": "atlantis"}, "sector"),
     ({"title": "title9"}, "title"),
@@ -116,8 +116,8 @@ BAD = [
     ({"by": "month,month"}, "given twice"),
     ({"since": "2020-13"}, "since"),
     ({"since": "last year"}, "since"),
-    ({"since": "2025-01", "until": "2020-01"}, "after --until"),
-    ({"since": "1800-01", "until": "1800-12"}, "no data"),
+    ({"since": "2025-01", "until": "2020-01"}, "is after the last month"),
+    ({"since": "1800-01", "until": "1800-12"}, "starts in October 2019, after the range"),
     ({"color": "red"}, "color"),
 ]
 

@@ -28,6 +28,7 @@ from corridor.commands.common import (
     RegionOpt,
     StateOpt,
     TitleOpt,
+    VerboseOpt,
     emit_result,
     err,
     exit_on_error,
@@ -191,9 +192,10 @@ def flows(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
     out: OutOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Encounters, sliced and grouped any way; says which sources answered."""
-    with observatory(db) as obs:
+    with observatory(db, verbose=verbose) as obs:
         result = obs.flows(
             region=region,
             component=component,

@@ -9,7 +9,35 @@ from pathlib import Path
 
 
 class CorridorError(Exception):
-    """Base class for errors Corridor reports to users (bad usage or bad input)."""
+    """Base class for errors Corridor reports to users (bad usage or bad input).
+
+    `suggestion` is the nearest request that can be answered, as parameter changes (a value of
+    None drops the parameter); each surface words it (CLI flags, the page's field names).
+    `details` are lines for experts (`--verbose`, the JSON `details`), never shown by default.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        suggestion: dict[str, object] | None = None,
+        details: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.suggestion = suggestion
+        self.details = details or []
+
+    def __reduce__(self) -> tuple:
+        # Errors cross process boundaries (web compute workers): keep the suggestion and details.
+        return (_rebuild_error, (type(self), str(self), self.suggestion, self.details))
+
+
+def _rebuild_error(
+    cls: type[CorridorError], message: str, suggestion: dict[str, object] | None, details: list[str]
+) -> CorridorError:
+    err = cls.__new__(cls)
+    CorridorError.__init__(err, message, suggestion=suggestion, details=details)
+    return err
 
 
 class UsageError(CorridorError):
@@ -33,6 +61,8 @@ class InputError(CorridorError):
         self.column = column
         self.sheet = sheet
         self.reason = message
+        self.suggestion = None
+        self.details = []
         where = [f"file {Path(self.file).name}"]
         if sheet is not None:
             where.append(f"sheet {sheet!r}")
@@ -40,7 +70,7 @@ class InputError(CorridorError):
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column {column!r}")
-        super().__init__(f"{', '.join(where)}: {message}")
+        Exception.__init__(self, f"{', '.join(where)}: {message}")
 
     def __reduce__(self) -> tuple:
         # Parsing runs in worker processes: the error must survive pickling with its location.

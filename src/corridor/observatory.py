@@ -8,48 +8,39 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 
-from corridor import config, flows
+from corridor import config, flows, params
 from corridor.api.evaluate import EvaluateMixin
 from corridor.api.forecast import ForecastMixin
 from corridor.api.indicators import IndicatorsMixin
+from corridor.api.series import SeriesMixin
 from corridor.api.simulate import SimulateMixin
 from corridor.api.track import TrackMixin
-from corridor.reference.calendar import parse_month
 from corridor.store import Warehouse
 
 
 def _month(value: str | dt.date | None, option: str) -> dt.date | None:
-    from corridor.errors import UsageError
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return dt.date(value.year, value.month, 1)
-    try:
-        return parse_month(value)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+    """A month (first day) from YYYY-MM text or a date (see `corridor.params.month`)."""
+    return params.month(value, option.lstrip("-"))
 
 
 def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    items = value.split(",") if isinstance(value, str) else list(value)
-    out = tuple(v.strip() for v in items if v and v.strip())
-    return tuple(v.upper() for v in out) if upper else out
+    """Comma-separated or repeated values as a tuple (see `corridor.params.codes`)."""
+    return params.codes(value, upper=upper)
 
 
-class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin):
+class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin, SeriesMixin):
     """Read-only access to a Corridor warehouse: flows, status, and the analyses built on them."""
 
     def __init__(self, db: str | Path | None = None) -> None:
         self.warehouse = Warehouse(config.warehouse_path(db))
         self.con: duckdb.DuckDBPyConnection = self.warehouse.connect()
         self._cubes: list[flows.Cube] | None = None
+        self._reconciliation: Any = None
 
     def close(self) -> None:
         self.con.close()
@@ -79,21 +70,57 @@ class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, Sim
         by: str | Sequence[str] | None = None,
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
+        selection: params.Selection | None = None,
     ) -> flows.FlowsResult:
-        """Encounters for a selection, grouped by `by` keys; see `corridor.flows`."""
-        req = flows.FlowsRequest(
-            region=region,
-            component=component,
-            citizenship=_codes(citizenship, upper=True),
-            demographic=_codes(demographic),
-            sector=_codes(sector),
-            title=_codes(title),
-            state=_codes(state, upper=True),
-            by=_codes(by),
-            since=_month(since, "--since"),
-            until=_month(until, "--until"),
+        """Encounters for a selection, grouped by `by` keys; see `corridor.flows`.
+
+        Filters come as keywords (codes or names, lists or comma-separated text) or as one
+        validated `selection`; unset filters mean all.
+        """
+        if selection is None:
+            selection = params.Selection.parse(
+                region=region,
+                component=component,
+                citizenship=citizenship,
+                demographic=demographic,
+                sector=sector,
+                title=title,
+                state=state,
+            )
+        req = flows.FlowsRequest.of(
+            selection, by=params.items(by), since=_month(since, "since"), until=_month(until, "until")
         )
-        return flows.query(self.con, self.cubes, req)
+        return flows.query(self.con, self.cubes, req, checks=self.source_checks)
+
+    def source_checks(self, result: flows.FlowsResult) -> list[str]:
+        """Warnings for an answer read from a table that disagrees with an exact series (see reconcile)."""
+        from corridor import reconcile
+
+        if self._reconciliation is None:
+            self._reconciliation = reconcile.Reconciliation.build(
+                self.con, self.cubes, dims=False, months=False
+            )
+        return self._reconciliation.warnings_for(result)
+
+    def reconcile(
+        self,
+        *,
+        grain: Literal["fiscal_year", "month"] = "fiscal_year",
+        dimension: str | None = None,
+        detail: bool = False,
+        all_pairs: bool = False,
+    ) -> Any:
+        """Compare every pair of encounter tables where they overlap; see `corridor.reconcile`.
+
+        The default is a summary of the pairs that disagree beyond rounding, on totals by fiscal
+        year; `detail` lists the periods, `all_pairs` keeps pairs that agree too.
+        """
+        from corridor import reconcile
+
+        full = reconcile.Reconciliation.build(
+            self.con, self.cubes, dims=bool(dimension), months=grain == "month"
+        )
+        return full.result(grain=grain, dimension=dimension, detail=detail, beyond_only=not all_pairs)
 
     def status(self) -> pd.DataFrame:
         """Loaded releases: dataset, file, rows, period, checksum, when loaded."""

@@ -25,7 +25,8 @@ FORMATS = ("table", "csv", "json", "parquet")
 
 
 def to_json(frame: pd.DataFrame, metadata: dict[str, Any]) -> str:
-    """The JSON document of an answer: its metadata and its rows (strict JSON, see `jsonio`)."""
+    """The JSON document of an answer: its metadata (always with `warnings`) and its rows (strict JSON)."""
+    metadata = {**metadata, "warnings": list(metadata.get("warnings") or [])}
     return jsonio.dumps({"metadata": metadata, "data": records(frame)}, indent=2)
 
 
@@ -56,6 +57,7 @@ def emit(
         text = render_table(frame, caption=caption, title=title, console=console)
         if out is not None:
             out.write_text(text)
+        print_warnings(metadata, err)
         return
     text = frame.to_csv(index=False) if fmt == "csv" else to_json(frame, metadata) + "\n"
     if out is not None:
@@ -64,6 +66,13 @@ def emit(
     else:
         sys.stdout.write(text)
     err.print(f"[dim]{caption}[/dim]", highlight=False)
+    print_warnings(metadata, err)
+
+
+def print_warnings(metadata: dict[str, Any], err: Console) -> None:
+    """The answer's warnings (`metadata.warnings`), one sentence a line, on stderr."""
+    for sentence in metadata.get("warnings") or ():
+        err.print(f"warning: {sentence}", highlight=False, markup=False)
 
 
 def render_table(
@@ -87,8 +96,10 @@ def render_table(
 
 
 def _fmt(value: Any, column: str) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return "–"
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
     if isinstance(value, int | float) and not isinstance(value, bool) and not column.endswith("year"):
         if isinstance(value, float) and not float(value).is_integer():
             return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"

@@ -25,6 +25,9 @@ DbOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | parquet")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="On an error, also list the published tables and why.")
+]
 ChartOpt = Annotated[
     Path | None, typer.Option("--chart", help="Also write the Vega-Lite chart spec (JSON) to this file.")
 ]
@@ -40,25 +43,36 @@ TitleOpt = Annotated[str | None, typer.Option(help="title8 | title42")]
 StateOpt = Annotated[str | None, typer.Option(help="US state codes, comma-separated")]
 
 
-def fail(exc: CorridorError) -> NoReturn:
-    """Print a Corridor error on stderr and exit with code 2."""
-    err.print(f"error: {exc}", highlight=False, markup=False)
+def fail(exc: CorridorError, *, verbose: bool = False) -> NoReturn:
+    """Print a Corridor error on stderr (one sentence, with the nearest working options) and exit 2."""
+    from corridor.flows import suggestion_text
+
+    message = str(exc)
+    hint = suggestion_text(getattr(exc, "suggestion", None), style="cli")
+    if hint:
+        message = f"{message}: {hint}"
+    err.print(f"error: {message}", highlight=False, markup=False)
+    if verbose:
+        for line in getattr(exc, "details", None) or ():
+            err.print(f"  {line}", highlight=False, markup=False)
+    elif getattr(exc, "details", None):
+        err.print("(--verbose lists the published tables and why each cannot answer)", style="dim")
     raise typer.Exit(2)
 
 
 @contextmanager
-def exit_on_error() -> Iterator[None]:
+def exit_on_error(*, verbose: bool = False) -> Iterator[None]:
     """Turn a CorridorError raised in the block into `fail`: one line on stderr, exit code 2."""
     try:
         yield
     except CorridorError as exc:
-        fail(exc)
+        fail(exc, verbose=verbose)
 
 
 @contextmanager
-def observatory(db: Path | None) -> Iterator[corridor.Observatory]:
+def observatory(db: Path | None, *, verbose: bool = False) -> Iterator[corridor.Observatory]:
     """Open the warehouse for one verb; a CorridorError in opening or in the block exits with code 2."""
-    with exit_on_error(), corridor.open(db) as obs:
+    with exit_on_error(verbose=verbose), corridor.open(db) as obs:
         yield obs
 
 
