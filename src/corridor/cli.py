@@ -164,9 +164,6 @@ def status(db: DbOpt = None, fmt: FormatOpt = "table", out: OutOpt = None) -> No
             ),
             title="Loaded releases",
         )
-        if fmt != "json":
-            for sentence in warnings:
-                err.print(f"warning: {sentence}", highlight=False, markup=False)
 
 
 @app.command()
