@@ -457,8 +457,12 @@ def test_a_worker_killed_for_memory_ends_in_one_sentence(small_old: Path, data: 
     assert not _tmp_copies(db)
 
 
-def test_ctrl_c_during_a_sync_ends_in_one_sentence(small_old: Path, data: Path, tmp_path: Path) -> None:
-    """Ctrl-C (SIGINT to the whole process group, workers included) while parsing: exit 130 and
+@pytest.mark.parametrize("phase", ["parsing", "writing"])
+def test_ctrl_c_during_a_sync_ends_in_one_sentence(
+    small_old: Path, data: Path, tmp_path: Path, phase: str
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group, workers included) while the workers parse, or
+    once the temporary copy exists (DuckDB then reports it as 'Query interrupted'): exit 130 and
     one line; the workers stay silent."""
     db = tmp_path / "w.duckdb"
     shutil.copyfile(small_old, db)
@@ -471,13 +475,16 @@ def test_ctrl_c_during_a_sync_ends_in_one_sentence(small_old: Path, data: Path, 
         text=True,
         start_new_session=True,
     )
-    workers: set[int] = set()
-    deadline = time.monotonic() + 120
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        workers |= _children_of(proc.pid)
-        time.sleep(0.02)
-    assert len(workers) >= 2, "the sync never started its parse workers"
-    time.sleep(1.0)
+    if phase == "writing":
+        _wait_for_copy(proc, db)
+    else:
+        workers: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            workers |= _children_of(proc.pid)
+            time.sleep(0.02)
+        assert len(workers) >= 2, "the sync never started its parse workers"
+        time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err[-2000:]

@@ -158,6 +158,10 @@ def sync(
             ) from None
         except OSError as exc:
             raise WarehouseError(_os_sentence(exc)) from None
+        except RuntimeError as exc:  # DuckDB's client reports a Ctrl-C inside a query this way
+            if "interrupted" in str(exc).lower():
+                raise KeyboardInterrupt from None
+            raise
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             if any(m in first for m in ("No space left", "File too large", "Disk quota")):
