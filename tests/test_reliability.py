@@ -494,22 +494,29 @@ def test_ctrl_c_during_a_sync_ends_in_one_sentence(
 
 
 class _InterruptedCommit:
-    """A DuckDB connection whose COMMIT is interrupted by Ctrl-C."""
+    """A DuckDB connection whose COMMIT is interrupted by Ctrl-C (raising `interrupt`)."""
 
-    def __init__(self, con: object) -> None:
+    def __init__(self, con: object, interrupt: BaseException) -> None:
         self._con = con
+        self._interrupt = interrupt
 
     def execute(self, sql: str, *args: object) -> object:
         if sql.strip().upper() == "COMMIT":
-            raise KeyboardInterrupt
+            raise self._interrupt
         return self._con.execute(sql, *args)  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._con, name)
 
 
+@pytest.mark.parametrize(
+    "interrupt",
+    # Python's own, or DuckDB's client when the signal arrives inside a statement
+    [KeyboardInterrupt(), RuntimeError("Query interrupted")],
+    ids=["keyboard_interrupt", "duckdb_query_interrupted"],
+)
 def test_ctrl_c_during_commit_ends_in_one_sentence(
-    small_old: Path, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_old: Path, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interrupt: BaseException
 ) -> None:
     import duckdb
     from typer.testing import CliRunner
@@ -522,7 +529,7 @@ def test_ctrl_c_during_commit_ends_in_one_sentence(
     before = _digest(db)
     real_connect = duckdb.connect
     monkeypatch.setattr(
-        wh_module.duckdb, "connect", lambda *a, **k: _InterruptedCommit(real_connect(*a, **k))
+        wh_module.duckdb, "connect", lambda *a, **k: _InterruptedCommit(real_connect(*a, **k), interrupt)
     )
     monkeypatch.setenv("CORRIDOR_WORKERS", "1")
     res = CliRunner().invoke(app, ["sync", "--mirror", str(data), "--only", "ohss_usbp", "--db", str(db)])
