@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from corridor import output
@@ -80,7 +80,7 @@ def sync(
         console=err,
         disable=not interactive,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def note(dataset: str, stage: str, done: int, total: int) -> None:
         if dataset not in tasks:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import duckdb
@@ -360,6 +361,7 @@ class _Parser:
         if n < 2 or os.environ.get("CORRIDOR_SERIAL"):
             return
         methods = mp.get_all_start_methods()
+        ctx: BaseContext
         if "fork" in methods and _fork_is_safe():
             ctx = mp.get_context("fork")
         elif "forkserver" in methods:
@@ -517,11 +519,11 @@ def _record(
                     "INSERT INTO cube_coverage VALUES (?, ?, ?, ?)",
                     [cube.id, releases[cov.file_key], cov.start, cov.end],
                 )
-    for spec in parsed.tables:
-        kind = spec.append_to or "table"
+    for table in parsed.tables:
+        kind = table.append_to or "table"
         con.execute(
             "INSERT INTO dataset_tables VALUES (?, ?, ?, ?)",
-            [src.id, spec.name, kind, spec.description],
+            [src.id, table.name, kind, table.description],
         )
     con.execute("INSERT OR REPLACE INTO datasets VALUES (?, ?, ?)", [src.id, src.title, now])
 

@@ -644,7 +644,9 @@ def distinct(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     codes = np.where(codes < 0, len(uniques), codes)
-    return codes, np.append(np.asarray(uniques, dtype=object), None)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = np.asarray(uniques, dtype=object)  # the last slot (None) is the missing cell's
+    return codes, table
 
 
 def _distinct_texts(table: RawTable, column: str) -> tuple[np.ndarray, pd.Series]:
