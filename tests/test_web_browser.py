@@ -2,13 +2,15 @@
 flows explorer updates its chart and table to the API's numbers, the CSV downloads, the tracker runs.
 
 Needs Debian's chromium (`apt-get install -y chromium`); without it these tests fail, never skip.
-Screenshots of every page are written to docs/screenshots/.
+Screenshots of every page are written to out/test-artifacts/screenshots/ (git-ignored);
+`make screenshots` writes them to docs/screenshots/ instead ($CORRIDOR_SCREENSHOTS).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import socket
 import threading
@@ -25,7 +27,10 @@ from corridor.web import create_app
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SHOTS = Path(
+    os.environ.get("CORRIDOR_SCREENSHOTS")
+    or Path(__file__).resolve().parents[1] / "out" / "test-artifacts" / "screenshots"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -178,6 +183,7 @@ def test_flows_explorer_updates_chart_and_table(page: Any, server: str) -> None:
     northern = _check_explorer_matches_api(page, server)
     assert northern["data"] != first["data"]
     assert "region=northern" in page.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "flows-northern.png"), full_page=True)
 
     page.uncheck("input[name=by][value=demographic]")
@@ -245,4 +251,5 @@ def test_tracker_runs(page: Any, server: str) -> None:
     assert page.locator("#table-track tbody tr").count() > 0
     api = httpx.get(f"{server}/api/v1/track", params={"framework": other}).json()
     assert len(_table(page, "#table-track")) == min(len(api["data"]), 500)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "tracker-other.png"), full_page=True)
