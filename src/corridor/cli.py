@@ -156,8 +156,11 @@ def sync(
 
 @app.command()
 def status(db: DbOpt = None, fmt: FormatOpt = "table", out: OutOpt = None) -> None:
-    """Which datasets and releases are loaded, with rows, periods and checksums, and the labels
-    a sync mapped by assumption (to confirm in the reference tables)."""
+    """Which datasets and releases are loaded (rows, periods, checksums); labels mapped by assumption.
+
+    An assumed mapping is a label a sync mapped without a reference-table entry (e.g. a country
+    outside a publisher's fixed list, matched by name): confirm it in the table named.
+    """
     from corridor.reference.vocab import AssumedMapping
     from corridor.store import assumed_mappings
 
