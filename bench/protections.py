@@ -42,6 +42,7 @@ R = "tests/test_reliability.py::"
 I = "tests/test_ingest.py::"  # noqa: E741
 W = "tests/test_web_api.py::"
 C = "tests/test_web_compute.py::"
+T = "tests/test_sources_contract.py::"
 
 PROTECTIONS: tuple[Protection, ...] = (
     Protection(
@@ -49,8 +50,8 @@ PROTECTIONS: tuple[Protection, ...] = (
         "sync writes a private copy, renamed over the warehouse",
         "src/corridor/store/warehouse.py",
         (
-            ('tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")', "tmp = self.path"),
-            ("            shutil.copyfile(self.path, tmp)", "            pass"),
+            ('tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")', "tmp = target"),
+            ("                shutil.copyfile(target, tmp)", "                pass"),
             ("                _unlink(tmp)\n", "                pass\n"),
         ),
         (R + "test_kill_at_twenty_random_points", R + "test_disk_full_leaves_previous_state"),
@@ -101,7 +102,7 @@ PROTECTIONS: tuple[Protection, ...] = (
         "1 faults",
         "parse workers die with a killed sync",
         "src/corridor/ingest.py",
-        (("            initializer=die_with_parent,", "            initializer=None,"),),
+        (("    die_with_parent(parent)\n", "    pass\n"),),
         (R + "test_killed_sync_leaves_no_parse_workers",),
     ),
     Protection(
@@ -109,8 +110,8 @@ PROTECTIONS: tuple[Protection, ...] = (
         "readers see the old or the new file, never a half-written one",
         "src/corridor/store/warehouse.py",
         (
-            ('tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")', "tmp = self.path"),
-            ("            shutil.copyfile(self.path, tmp)", "            pass"),
+            ('tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")', "tmp = target"),
+            ("                shutil.copyfile(target, tmp)", "                pass"),
             ("                _unlink(tmp)\n", "                pass\n"),
         ),
         (R + "test_readers_see_old_or_new_never_a_mix",),
@@ -344,6 +345,221 @@ PROTECTIONS: tuple[Protection, ...] = (
         ("tests/test_report.py::test_same_warehouse_same_report",),
     ),
 )
+
+# Issue 19 (hardening, round two): the sync/ingest side and the YAML loader.
+ROUND_TWO: tuple[Protection, ...] = (
+    Protection(
+        "19.1 lock",
+        "one sync at a time: a second exits 3 (or waits with --wait)",
+        "src/corridor/store/warehouse.py",
+        (("                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n", "                pass\n"),),
+        (R + "test_two_syncs_at_once_never_lose_one",),
+    ),
+    Protection(
+        "19.4 plausible",
+        "no month or fiscal year after today or the file's publication date",
+        "src/corridor/sources/base.py",
+        (
+            (
+                "    late = np.array([u is not None and u > limit for u in uniques], dtype=bool)",
+                "    late = np.zeros(len(uniques), dtype=bool)",
+            ),
+            ("    if (values > last).any():", "    if False:"),
+        ),
+        (I + "test_implausible_rows_are_refused", I + "test_months_after_today_are_refused"),
+    ),
+    Protection(
+        "19.4 plausible",
+        "no fiscal year before the series' known start",
+        "src/corridor/sources/base.py",
+        (("    if (values < first).any():", "    if False:"),),
+        (I + "test_implausible_rows_are_refused",),
+    ),
+    Protection(
+        "19.4 plausible",
+        "state codes from the reference list only",
+        "src/corridor/sources/base.py",
+        (
+            (
+                '    return map_column(table, column, state_code, "US state code")',
+                "    return table.frame[column].astype(str).str.strip().str.upper().astype(object)",
+            ),
+        ),
+        (I + "test_implausible_rows_are_refused",),
+    ),
+    Protection(
+        "19.4 plausible",
+        "row ceiling per file, checked before parsing",
+        "src/corridor/sources/base.py",
+        (("    if rows > ceiling_rows:", "    if False:"),),
+        (I + "test_a_file_ten_times_its_published_size_is_refused_before_parsing",),
+    ),
+    Protection(
+        "19.6 yaml",
+        "no YAML aliases or anchors (billion laughs, anchor-bombed title)",
+        "src/corridor/safeyaml.py",
+        (
+            ("        if self.check_event(yaml.AliasEvent):", "        if False:"),
+            ('        if getattr(event, "anchor", None):', "        if False:"),
+        ),
+        (
+            R + "test_hostile_yaml_through_the_cli[billion_laughs-track]",
+            R + "test_hostile_yaml_through_the_cli[anchor_bombed_title-scenario]",
+        ),
+    ),
+    Protection(
+        "19.6 yaml",
+        "YAML integers of at most 18 digits",
+        "src/corridor/safeyaml.py",
+        (("        if len(digits) > MAX_INT_DIGITS:", "        if False:"),),
+        (
+            R + "test_hostile_yaml_through_the_cli[int_5000_digits-track]",
+            R + "test_hostile_yaml_through_the_cli[int_5000_digits-scenario]",
+        ),
+    ),
+    Protection(
+        "19.6 yaml",
+        "YAML nesting depth bounded",
+        "src/corridor/safeyaml.py",
+        (("        if self._depth > MAX_DEPTH:", "        if False:"),),
+        (
+            R + "test_hostile_yaml_through_the_cli[nested_100000-track]",
+            R + "test_hostile_yaml_through_the_cli[nested_100000-scenario]",
+        ),
+    ),
+    Protection(
+        "19.7 failures",
+        "the temporary copy is made inside the try/finally",
+        "src/corridor/store/warehouse.py",
+        (
+            ("            if target.exists():\n                shutil.copyfile(target, tmp)\n", ""),
+            (
+                "        con: duckdb.DuckDBPyConnection | None = None\n",
+                "        if target.exists():\n            shutil.copyfile(target, tmp)\n"
+                "        con: duckdb.DuckDBPyConnection | None = None\n",
+            ),
+        ),
+        (R + "test_disk_full_ends_in_one_sentence_and_leaves_nothing[copy_fails]",),
+    ),
+    Protection(
+        "19.7 failures",
+        "SIGTERM removes the copy and ends in one sentence",
+        "src/corridor/ingest.py",
+        (
+            (
+                "    previous = signal.signal(signal.SIGTERM, handler)",
+                "    previous = signal.getsignal(signal.SIGTERM)",
+            ),
+        ),
+        (R + "test_sigterm_removes_the_copy_and_says_so",),
+    ),
+    Protection(
+        "19.7 failures",
+        "every sync (a no-change one too) removes copies of dead syncs",
+        "src/corridor/ingest.py",
+        (
+            (
+                "        wh.clean_stale()  # copies of killed syncs go on every sync",
+                "        pass  #",
+            ),
+        ),
+        (R + "test_every_sync_removes_copies_of_dead_syncs",),
+    ),
+    Protection(
+        "19.7 failures",
+        "a full disk ends in one sentence",
+        "src/corridor/ingest.py",
+        (
+            (
+                "        except OSError as exc:\n            raise WarehouseError(",
+                "        except ZeroDivisionError as exc:\n            raise WarehouseError(",
+            ),
+            ("        except duckdb.Error as exc:", "        except ZeroDivisionError as exc:"),
+        ),
+        (R + "test_disk_full_ends_in_one_sentence_and_leaves_nothing",),
+    ),
+    Protection(
+        "19.7 failures",
+        "a worker killed for memory (BrokenProcessPool) ends in one sentence",
+        "src/corridor/ingest.py",
+        (
+            (
+                "        except (BrokenProcessPool, MemoryError, duckdb.OutOfMemoryException):",
+                "        except (MemoryError, duckdb.OutOfMemoryException):",
+            ),
+        ),
+        (R + "test_a_worker_killed_for_memory_ends_in_one_sentence",),
+    ),
+    Protection(
+        "19.7 failures",
+        "Ctrl-C during COMMIT: exit 130 and one sentence",
+        "src/corridor/cli.py",
+        (("    except KeyboardInterrupt:\n", "    except ZeroDivisionError:\n"),),
+        (R + "test_ctrl_c_during_commit_ends_in_one_sentence",),
+    ),
+    Protection(
+        "19.7 failures",
+        "DuckDB's 'Query interrupted' is a Ctrl-C too (exit 130, one sentence)",
+        "src/corridor/ingest.py",
+        (('            if "interrupted" in str(exc).lower():', "            if False:"),),
+        (R + "test_ctrl_c_during_commit_ends_in_one_sentence[duckdb_query_interrupted]",),
+    ),
+    Protection(
+        "19.7 failures",
+        "parse workers leave Ctrl-C to the sync (no worker tracebacks)",
+        "src/corridor/ingest.py",
+        (("    signal.signal(signal.SIGINT, signal.SIG_IGN)\n", ""),),
+        (R + "test_ctrl_c_during_a_sync_ends_in_one_sentence",),
+    ),
+    Protection(
+        "19.7 failures",
+        "a --db that is not a DuckDB file is refused untouched",
+        "src/corridor/store/warehouse.py",
+        (("        if head and head[8:12] != DUCKDB_MAGIC:", "        if False:"),),
+        (R + "test_a_db_that_is_not_duckdb_is_refused_untouched",),
+    ),
+    Protection(
+        "19.7 failures",
+        "a symlinked --db is written through to its target",
+        "src/corridor/store/warehouse.py",
+        (("        return Path(os.path.realpath(self.path))", "        return self.path"),),
+        (R + "test_a_symlinked_db_is_written_through",),
+    ),
+    Protection(
+        "19.8 labels",
+        "an unknown label names the reference table and key to extend",
+        "src/corridor/sources/base.py",
+        (('    hint = f"; {exc.hint}" if isinstance(exc, UnknownLabel) else ""', '    hint = ""'),),
+        (I + "test_an_unknown_label_says_where_to_add_it_and_how_to_load_the_rest",),
+    ),
+    Protection(
+        "19.8 labels",
+        "a bad file's error suggests --skip for the other datasets",
+        "src/corridor/ingest.py",
+        (
+            (
+                "    except InputError as exc:\n        raise InputError(",
+                "    except ZeroDivisionError as exc:\n        raise InputError(",
+            ),
+        ),
+        (I + "test_an_unknown_label_says_where_to_add_it_and_how_to_load_the_rest",),
+    ),
+    Protection(
+        "19.8 labels",
+        "sync --skip leaves the named datasets out",
+        "src/corridor/ingest.py",
+        (("    chosen = [s for s in chosen if s.id not in set(skip or [])]\n", ""),),
+        (I + "test_an_unknown_label_says_where_to_add_it_and_how_to_load_the_rest",),
+    ),
+    Protection(
+        "19.8 labels",
+        "a label mapped by assumption is listed in status, never silent",
+        "src/corridor/reference/countries.py",
+        (("        note_assumed(\n", "        (\n"),),
+        (I + "test_a_label_mapped_by_assumption_is_listed_in_status",),
+    ),
+)
+PROTECTIONS += ROUND_TWO
 
 
 def _copy_tree(dest: Path) -> None:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from corridor.errors import CorridorError, InputError, UsageError
-from corridor.sources.base import Parsed
+from corridor.sources.base import Parsed, file_rules
 
 # ---------------------------------------------------------------------------------------------
 # Mutations
@@ -1137,14 +1137,18 @@ def _serve(conn: Any, memory_bytes: int) -> None:
         releases = {k: f"{dataset}/{k}@fuzz" for k in paths}
         try:
             src = SOURCES[dataset] if dataset in SOURCES else _load(dataset)
+            # The readers apply each file's rules (row ceiling, publication date) as in a sync.
+            rules = file_rules(paths, getattr(src, "files", ()))
             if op == "baseline":
-                baselines[dataset] = baseline_of(src.parse(paths, releases))
+                with rules:
+                    baselines[dataset] = baseline_of(src.parse(paths, releases))
                 conn.send(baselines[dataset])
                 continue
             if dataset not in baselines:
                 conn.send(Outcome(CRASH, f"no baseline for {dataset}; send ('baseline', ...) first"))
                 continue
-            outcome = judge(src.parse, paths, releases, baselines[dataset])
+            with rules:
+                outcome = judge(src.parse, paths, releases, baselines[dataset])
         except BaseException as exc:  # a BaseException from a parse (a Rust panic), or the baseline failed
             outcome = Outcome(CRASH, _where(exc), type(exc).__name__)
         conn.send(outcome)

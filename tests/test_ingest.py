@@ -268,3 +268,185 @@ def test_download_over_the_size_cap_is_refused(server: str, tmp_path: Path, monk
         fetch.download(spec, cache=cache)
     assert list(cache.iterdir()) == []
     assert _Handler.hits["/" + spec.mirror_path] == 1  # refused, not retried
+
+
+# --- plausible data only, and labels (issue 19, findings 4 and 8) ------------------------------
+
+STATE_NEW = "cbp/nationwide-encounters-fy23-fy26-nov-state.csv"  # published 2025-12-16, FY2023 on
+
+
+def _state_mirror(data: Path, dest: Path, extra_rows: list[str]) -> Path:
+    """cbp_state's two files, the newer one with `extra_rows` appended (the publisher's layout)."""
+    for spec in SOURCES["cbp_state"].files:
+        out = dest / spec.mirror_path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes((data / spec.mirror_path).read_bytes())
+    with (dest / STATE_NEW).open("a") as fh:
+        fh.writelines(row + "\n" for row in extra_rows)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def state_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("state") / "w.duckdb"
+    ingest.sync(db=db, mirror=data_dir(), only=["cbp_state"])
+    return db
+
+
+def _sync_cli(mirror: Path, db: Path, *args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    res = CliRunner().invoke(app, ["sync", "--mirror", str(mirror), "--db", str(db), *args])
+    return res.exit_code, res.stderr.strip()
+
+
+ROW = "{fy},FYTD,{month},Southwest Land Border,{state},Single Adults,{country},Title 8,5"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "words"),
+    [
+        # Mar 2027: the fiscal year had not begun when the file was published (nor has the month today)
+        (ROW.format(fy=2027, month="MAR", state="TX", country="MEXICO"), "Fiscal Year", "fiscal year 2027"),
+        # Jan 2026: after the file's stated publication date, 2025-12-16
+        (ROW.format(fy=2026, month="JAN", state="TX", country="MEXICO"), "Month (abbv)", "month 2026-01"),
+        # FY2022 in a file whose series starts in FY2023
+        (ROW.format(fy=2022, month="JAN", state="TX", country="MEXICO"), "Fiscal Year", "fiscal year 2022"),
+        # a state code outside the reference list
+        (ROW.format(fy=2025, month="JAN", state="AA", country="MEXICO"), "State", "'AA'"),
+    ],
+    ids=["fiscal_year_after_publication", "month_after_publication", "before_series_start", "state_code"],
+)
+def test_implausible_rows_are_refused(
+    data: Path, tmp_path: Path, state_db: Path, monkeypatch, row: str, column: str, words: str
+) -> None:
+    monkeypatch.setenv("CORRIDOR_WORKERS", "1")
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(state_db.read_bytes())
+    before = _digest(db)
+    mirror = _state_mirror(data, tmp_path / "mirror", [row])
+    rows = len((mirror / STATE_NEW).read_text().splitlines())
+    code, message = _sync_cli(mirror, db, "--only", "cbp_state")
+    assert code == 2, message
+    assert message.startswith("error: file nationwide-encounters-fy23-fy26-nov-state.csv"), message
+    assert f"row {rows}," in message and f"column {column!r}" in message and words in message, message
+    expected = {
+        "fiscal_year_after_publication": "publication date 2025-12-16",
+        "month_after_publication": "publication date 2025-12-16",
+        "before_series_start": "before this series starts (FY2023)",
+        "state_code": "US_STATES in src/corridor/reference/sectors.py",
+    }
+    assert any(e in message for e in expected.values()), message
+    assert _digest(db) == before
+    assert not list(tmp_path.glob("w.duckdb.tmp-*"))
+
+
+def test_months_after_today_are_refused(tmp_path: Path) -> None:
+    """Without a publication date, today is the limit: next year's month cannot be published yet."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from corridor.errors import InputError
+    from corridor.sources.base import check_months, read_csv
+
+    path = tmp_path / "t.csv"
+    path.write_text("month\n2024-01\n2024-02\n")
+    table = read_csv(path, columns=["month"])
+    now = dt.date.today()
+    check_months(table, pd.Series([dt.date(2024, 1, 1), dt.date(now.year, now.month, 1)]), "month")
+    with pytest.raises(InputError, match=r"row 3, column 'month': month \d{4}-\d{2} is after today"):
+        check_months(table, pd.Series([dt.date(2024, 1, 1), dt.date(now.year + 1, 1, 1)]), "month")
+
+
+def test_a_file_ten_times_its_published_size_is_refused_before_parsing(
+    data: Path, tmp_path: Path, state_db: Path, monkeypatch
+) -> None:
+    import pandas as pd
+
+    monkeypatch.setenv("CORRIDOR_WORKERS", "1")
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(state_db.read_bytes())
+    before = _digest(db)
+    mirror = _state_mirror(data, tmp_path / "mirror", [])
+    lines = (mirror / STATE_NEW).read_text().splitlines(keepends=True)
+    (mirror / STATE_NEW).write_text(lines[0] + "".join(lines[1:] * 10))
+
+    real_read_csv = pd.read_csv
+    big = (mirror / STATE_NEW).stat().st_size // 2
+
+    def no_parsing(buffer, *args, **kwargs):  # the ceiling must act before the rows are parsed
+        if len(buffer.getvalue()) > big:
+            raise AssertionError("the oversized file was parsed")
+        return real_read_csv(buffer, *args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", no_parsing)
+    code, message = _sync_cli(mirror, db, "--only", "cbp_state")
+    monkeypatch.undo()
+    assert code == 2, message
+    spec = next(s for s in SOURCES["cbp_state"].files if s.mirror_path == STATE_NEW)
+    assert f"{(len(lines) - 1) * 10:,} data rows" in message, message
+    assert f"ceiling of {spec.max_rows:,}" in message and f"row {spec.max_rows + 2}" in message, message
+    assert _digest(db) == before
+
+
+def test_an_unknown_label_says_where_to_add_it_and_how_to_load_the_rest(
+    data: Path, tmp_path: Path, state_db: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("CORRIDOR_WORKERS", "1")
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(state_db.read_bytes())
+    before = _digest(db)
+    mirror = _state_mirror(
+        data, tmp_path / "mirror", [ROW.format(fy=2025, month="JAN", state="TX", country="TURKIYE")]
+    )
+    sbo = SOURCES["cbp_sbo"].files[0]
+    (mirror / sbo.mirror_path).write_bytes((data / sbo.mirror_path).read_bytes())
+    code, message = _sync_cli(mirror, db, "--only", "cbp_state,cbp_sbo")
+    assert code == 2, message
+    assert "column 'Citizenship': unknown citizenship 'TURKIYE'" in message, message
+    assert (
+        "add the key 'TURKIYE'" in message
+        and "CBP_CITIZENSHIPS in src/corridor/reference/countries.py" in message
+    )
+    assert "`corridor sync --skip cbp_state`" in message, message
+    assert _digest(db) == before
+    # ... and --skip loads everything else
+    code, message = _sync_cli(mirror, db, "--only", "cbp_state,cbp_sbo", "--skip", "cbp_state")
+    assert code == 0, message
+    with corridor.open(db) as obs:
+        assert set(obs.status()["dataset"]) == {"cbp_state", "cbp_sbo"}
+
+
+def test_a_label_mapped_by_assumption_is_listed_in_status(
+    data: Path, tmp_path: Path, state_db: Path, monkeypatch
+) -> None:
+    """SENEGAL is not one of CBP's 22 labels: it loads (as SEN) but never silently."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    monkeypatch.setenv("CORRIDOR_WORKERS", "1")
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(state_db.read_bytes())
+    mirror = _state_mirror(
+        data, tmp_path / "mirror", [ROW.format(fy=2025, month="JAN", state="TX", country="SENEGAL")]
+    )
+    code, message = _sync_cli(mirror, db, "--only", "cbp_state")
+    assert code == 0, message
+    assert "label 'SENEGAL' was mapped to SEN by assumption" in message, message
+    res = CliRunner().invoke(app, ["status", "--format", "json", "--db", str(db)])
+    meta = json.loads(res.stdout)["metadata"]
+    assert [(m["dataset"], m["label"], m["code"]) for m in meta["assumed_mappings"]] == [
+        ("cbp_state", "SENEGAL", "SEN")
+    ]
+    assert meta["warnings"] and "CBP_CITIZENSHIPS" in meta["warnings"][0]
+    res = CliRunner().invoke(app, ["status", "--db", str(db)])
+    assert "warning: cbp_state: label 'SENEGAL'" in res.stderr
+    # The real files map every label exactly: nothing is assumed.
+    res = CliRunner().invoke(app, ["status", "--format", "json", "--db", str(state_db)])
+    assert json.loads(res.stdout)["metadata"]["assumed_mappings"] == []

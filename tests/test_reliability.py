@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -262,3 +263,346 @@ def test_sheet_with_a_far_stray_cell_is_refused(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
     assert res.returncode == 3, (res.returncode, res.stderr[-500:])
     assert "stray.xlsx" in res.stdout and "spans" in res.stdout
+
+
+# --- hardening, round two (issue 19): one writer at a time, clean failures, hostile YAML ------
+
+
+def _sync_argv(mirror: Path, db: Path, *only: str) -> list[str]:
+    cmd = [sys.executable, "-m", "corridor.cli", "sync", "--mirror", str(mirror), "--db", str(db)]
+    for ds in only:
+        cmd += ["--only", ds]
+    return cmd
+
+
+def _one_error_line(stderr: str) -> str:
+    """The single line a failing command prints: 'error: ...', no traceback, nothing else."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr[-2000:]
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def _tmp_copies(db: Path) -> list[Path]:
+    return list(db.parent.glob(f"{db.name}.tmp-*"))
+
+
+@pytest.fixture(scope="module")
+def small_old(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
+    """A warehouse holding one small dataset (cbp_sbo), to be copied by each test."""
+    db = tmp_path_factory.mktemp("small") / "old.duckdb"
+    ingest.sync(db=db, mirror=data, only=["cbp_sbo"])
+    return db
+
+
+def test_two_syncs_at_once_never_lose_one(small_old: Path, data: Path, tmp_path: Path) -> None:
+    """While one sync writes (the whole mirror), a second exits 3 at once naming the writer; with
+    --wait it waits, then loads its revision of cbp_sbo; readers go on reading meanwhile. In the
+    end both syncs' work is there: every dataset, and the revised cbp_sbo."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(small_old, db)
+    spec = ingest.SOURCES["cbp_sbo"].files[0]
+    variant = tmp_path / "variant"
+    (variant / spec.mirror_path).parent.mkdir(parents=True)
+    lines = (data / spec.mirror_path).read_text().splitlines(keepends=True)
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",3\n"  # CBP revises one count
+    (variant / spec.mirror_path).write_text("".join(lines))
+    revised = hashlib.sha256((variant / spec.mirror_path).read_bytes()).hexdigest()
+    env = {**os.environ, "CORRIDOR_WORKERS": "1"}
+    first = subprocess.Popen(
+        _sync_argv(data, db), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    lock = db.with_name("w.duckdb.lock")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None:
+        if lock.exists() and lock.read_text().strip() == str(first.pid):
+            break
+        time.sleep(0.02)
+    assert first.poll() is None, "the first sync ended before the test could race it"
+    with corridor.open(db) as obs:  # a reader is not blocked by the writer lock
+        assert obs.status()["dataset"].tolist() == ["cbp_sbo"]
+    second = subprocess.run(
+        _sync_argv(variant, db, "cbp_sbo"), env=env, capture_output=True, text=True, timeout=300
+    )
+    assert first.poll() is None, "the first sync ended before the second tried; rerun on a quieter machine"
+    assert second.returncode == 3, second.stderr[-2000:]
+    busy = f"error: another sync is writing this warehouse (pid {first.pid})"
+    assert _one_error_line(second.stderr) == busy
+    waiter = subprocess.run(
+        [*_sync_argv(variant, db, "cbp_sbo"), "--wait"], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert waiter.returncode == 0, waiter.stderr[-2000:]
+    assert f"pid {first.pid}" in waiter.stderr  # it said whom it waited for
+    assert first.wait(timeout=900) == 0, first.stderr.read()[-2000:] if first.stderr else ""
+    with corridor.open(db) as obs:
+        status = obs.releases()
+    assert set(status["dataset"]) == set(ingest.SOURCES)
+    assert status.loc[status["dataset"] == "cbp_sbo", "sha256"].tolist() == [revised]
+
+
+def _cap_file_size(limit: int) -> Callable[[], None]:
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes fail with EFBIG instead of killing
+
+    return cap
+
+
+@pytest.mark.parametrize("room", ["copy_fails", "write_fails"])
+def test_disk_full_ends_in_one_sentence_and_leaves_nothing(
+    small_old: Path, data: Path, tmp_path: Path, room: str
+) -> None:
+    """A full disk while copying the warehouse or while writing the copy: exit 2, one sentence,
+    the warehouse byte for byte as before, and no partial copy left behind."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(small_old, db)
+    before = _digest(db)
+    size = db.stat().st_size
+    limit = size // 2 if room == "copy_fails" else size + 1_000_000
+    res = subprocess.run(
+        _sync_argv(data, db, "cbp_state", "ohss_usbp"),
+        preexec_fn=_cap_file_size(limit),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 2, res.stderr[-2000:]
+    line = _one_error_line(res.stderr)
+    assert "disk is full" in line and "unchanged" in line, line
+    assert _digest(db) == before
+    assert not _tmp_copies(db), "a partial copy was left behind"
+
+
+def _wait_for_copy(proc: subprocess.Popen, db: Path, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _tmp_copies(db):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the sync never made its temporary copy")
+
+
+def test_sigterm_removes_the_copy_and_says_so(small_old: Path, data: Path, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(small_old, db)
+    before = _digest(db)
+    proc = subprocess.Popen(
+        _sync_argv(data, db, "cbp_state", "ohss_usbp", "ice_detention"),
+        env={**os.environ, "CORRIDOR_WORKERS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_copy(proc, db)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-2000:]
+    assert "SIGTERM" in _one_error_line(err)
+    assert _digest(db) == before
+    assert not _tmp_copies(db)
+
+
+def test_every_sync_removes_copies_of_dead_syncs(small_old: Path, data: Path, tmp_path: Path) -> None:
+    """Even a sync that changes nothing removes the copy (and WAL) a killed sync left, and keeps
+    the copy of a sync that is still alive."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(small_old, db)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead_pid = int(dead.stdout)
+    stale = [db.with_name(f"w.duckdb.tmp-{dead_pid}"), db.with_name(f"w.duckdb.tmp-{dead_pid}.wal")]
+    for path in stale:
+        path.write_bytes(b"left by a killed sync")
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live_copy = db.with_name(f"w.duckdb.tmp-{alive.pid}")
+        live_copy.write_bytes(b"a sync at work")
+        report = ingest.sync(db=db, mirror=data, only=["cbp_sbo"])
+        assert not report.changed
+        assert not any(p.exists() for p in stale)
+        assert live_copy.exists()
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def _children_of(pid: int) -> set[int]:
+    return _children(pid)
+
+
+def test_a_worker_killed_for_memory_ends_in_one_sentence(small_old: Path, data: Path, tmp_path: Path) -> None:
+    """The kernel's OOM killer stopping a parse worker (here: SIGKILL) used to surface as a
+    BrokenProcessPool traceback."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(small_old, db)
+    before = _digest(db)
+    proc = subprocess.Popen(
+        _sync_argv(data, db),
+        env={**os.environ, "CORRIDOR_WORKERS": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers |= _children_of(proc.pid)
+        time.sleep(0.02)
+    assert len(workers) >= 2, "the sync never started its parse workers"
+    time.sleep(0.5)  # into the parses
+    os.kill(max(workers), signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, err[-2000:]
+    assert "memory" in _one_error_line(err)
+    assert _digest(db) == before
+    assert not _tmp_copies(db)
+
+
+@pytest.mark.parametrize("phase", ["parsing", "writing"])
+def test_ctrl_c_during_a_sync_ends_in_one_sentence(
+    small_old: Path, data: Path, tmp_path: Path, phase: str
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group, workers included) while the workers parse, or
+    once the temporary copy exists (DuckDB then reports it as 'Query interrupted'): exit 130 and
+    one line; the workers stay silent."""
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(small_old, db)
+    before = _digest(db)
+    proc = subprocess.Popen(
+        _sync_argv(data, db),
+        env={**os.environ, "CORRIDOR_WORKERS": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    if phase == "writing":
+        _wait_for_copy(proc, db)
+    else:
+        workers: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            workers |= _children_of(proc.pid)
+            time.sleep(0.02)
+        assert len(workers) >= 2, "the sync never started its parse workers"
+        time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err[-2000:]
+    assert _one_error_line(err) == "error: sync interrupted; the warehouse is unchanged"
+    assert _digest(db) == before
+    assert not _tmp_copies(db)
+
+
+class _InterruptedCommit:
+    """A DuckDB connection whose COMMIT is interrupted by Ctrl-C (raising `interrupt`)."""
+
+    def __init__(self, con: object, interrupt: BaseException) -> None:
+        self._con = con
+        self._interrupt = interrupt
+
+    def execute(self, sql: str, *args: object) -> object:
+        if sql.strip().upper() == "COMMIT":
+            raise self._interrupt
+        return self._con.execute(sql, *args)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+
+@pytest.mark.parametrize(
+    "interrupt",
+    # Python's own, or DuckDB's client when the signal arrives inside a statement
+    [KeyboardInterrupt(), RuntimeError("Query interrupted")],
+    ids=["keyboard_interrupt", "duckdb_query_interrupted"],
+)
+def test_ctrl_c_during_commit_ends_in_one_sentence(
+    small_old: Path, data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interrupt: BaseException
+) -> None:
+    import duckdb
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+    from corridor.store import warehouse as wh_module
+
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(small_old, db)
+    before = _digest(db)
+    real_connect = duckdb.connect
+    monkeypatch.setattr(
+        wh_module.duckdb, "connect", lambda *a, **k: _InterruptedCommit(real_connect(*a, **k), interrupt)
+    )
+    monkeypatch.setenv("CORRIDOR_WORKERS", "1")
+    res = CliRunner().invoke(app, ["sync", "--mirror", str(data), "--only", "ohss_usbp", "--db", str(db)])
+    monkeypatch.undo()
+    assert res.exit_code == 130, res.output
+    assert _one_error_line(res.stderr) == "error: sync interrupted; the warehouse is unchanged"
+    assert _digest(db) == before
+    assert not _tmp_copies(db)
+
+
+def test_a_db_that_is_not_duckdb_is_refused_untouched(data: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not a warehouse\n")
+    started = time.monotonic()
+    res = subprocess.run(_sync_argv(data, notes, "cbp_sbo"), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2, res.stderr[-2000:]
+    assert "is not a DuckDB warehouse" in _one_error_line(res.stderr)
+    assert notes.read_text() == "my notes, not a warehouse\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no copy, no lock file
+    assert time.monotonic() - started < 120
+
+
+def test_a_symlinked_db_is_written_through(small_old: Path, data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "real" / "w.duckdb"
+    target.parent.mkdir()
+    shutil.copyfile(small_old, target)
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(target)
+    ingest.sync(db=link, mirror=data, only=["usbp_historical"])
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    with corridor.open(target) as obs:
+        assert set(obs.status()["dataset"]) == {"cbp_sbo", "usbp_historical"}
+    # the copy and the lock file were made beside the target, not beside the link
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.duckdb", "real"]
+
+
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
+HOSTILE_YAML = {
+    "billion_laughs": (LAUGHS, "not accepted"),
+    "anchor_bombed_title": (LAUGHS + "title: *i\n", "not accepted"),
+    "int_5000_digits": ("id: x\ntitle: t\nn: " + "7" * 5000 + "\n", "digits is too large"),
+    "nested_100000": ("[" * 100_000, "nested deeper"),
+}
+
+
+def _cap_memory() -> None:
+    gib = 2**30
+    resource.setrlimit(resource.RLIMIT_AS, (2 * gib, 2 * gib))
+
+
+@pytest.mark.parametrize("verb", ["track", "scenario"])
+@pytest.mark.parametrize("case", list(HOSTILE_YAML))
+def test_hostile_yaml_through_the_cli(warehouse: Path, tmp_path: Path, verb: str, case: str) -> None:
+    """`corridor track bomb.yaml` and a scenario file: exit 2 and one sentence within seconds
+    (a billion-laughs file used to run for minutes and take 1.7 GB)."""
+    text, words = HOSTILE_YAML[case]
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    args = ["track", str(path)] if verb == "track" else ["simulate", "pathways", "--scenario", str(path)]
+    started = time.monotonic()
+    try:
+        res = subprocess.run(
+            [sys.executable, "-m", "corridor.cli", *args, "--db", str(warehouse)],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            preexec_fn=_cap_memory,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{verb} with {case} ran for more than 90 s")
+    assert res.returncode == 2, res.stderr[-2000:]
+    line = _one_error_line(res.stderr)
+    assert "bomb.yaml" in line and words in line, line
+    assert time.monotonic() - started < 60

@@ -100,3 +100,31 @@ def test_bad_input_fails_cleanly(dataset, bad, case, good_warehouses, tmp_path: 
         assert f"column {column!r}" in message, message
     assert _digest(db) == before, "the warehouse changed after a failed sync"
     assert not list(tmp_path.glob("w.duckdb.tmp-*")), "a temporary copy was left behind"
+
+
+def _largest_table_rows(path: Path) -> int:
+    """Rows of the largest table in a file, read independently of Corridor's readers."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    if path.suffix == ".xlsx":
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        return max(wb.get_sheet_by_name(n).height for n in wb.sheet_names)
+    with path.open("rb") as fh:
+        return sum(1 for _ in fh) - 1
+
+
+def test_row_ceilings_fit_the_published_files() -> None:
+    """Every declared ceiling admits the real file and refuses one ten times its size."""
+    checked = 0
+    for src in SOURCES.values():
+        for spec in src.files:
+            if spec.max_rows is None:
+                continue
+            rows = _largest_table_rows(data_dir() / spec.mirror_path)
+            assert rows <= spec.max_rows < 10 * rows, (src.id, spec.key, rows, spec.max_rows)
+            checked += 1
+    assert checked >= 70

@@ -1,6 +1,7 @@
 """The `corridor` command line: a thin Typer shell over the Python API.
 
-Exit codes: 0 success; 2 bad usage or bad input (the error is on stderr, one line).
+Exit codes: 0 success; 2 bad usage or bad input (the error is on stderr, one line); `sync` also
+3 when another sync holds the warehouse, 130 on Ctrl-C and 143 on SIGTERM (one line each).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from corridor import output
@@ -78,10 +79,21 @@ def sync(
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Sync only these dataset ids (repeatable).")
     ] = None,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option("--skip", help="Sync every dataset but these ids (repeatable, comma-separated)."),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait", help="If another sync is writing this warehouse, wait for it (else exit 3 at once)."
+        ),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Load official data into the warehouse: atomic (all or nothing) and idempotent."""
     from corridor import ingest
+    from corridor.store import WarehouseBusy
 
     interactive = sys.stderr.isatty()
     progress = Progress(
@@ -91,7 +103,7 @@ def sync(
         console=err,
         disable=not interactive,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def note(dataset: str, stage: str, done: int, total: int) -> None:
         if dataset not in tasks:
@@ -99,10 +111,33 @@ def sync(
         step = {"fetch": 0, "parse": 1, "load": 2, "unchanged": 3}[stage]
         progress.update(tasks[dataset], completed=step + (done / max(total, 1)), stage=stage)
 
-    with exit_on_error(), progress:
-        # Parse in one worker per core ($CORRIDOR_WORKERS=1: in this process only).
-        workers = int(os.environ.get("CORRIDOR_WORKERS") or os.cpu_count() or 1)
-        report = ingest.sync(db=db, mirror=mirror, only=only, progress=note, workers=workers)
+    def waiting(pid: int | None) -> None:
+        err.print(f"waiting for another sync writing this warehouse (pid {pid or 'unknown'}) ...")
+
+    try:
+        with exit_on_error(), progress:
+            # Parse in one worker per core ($CORRIDOR_WORKERS=1: in this process only).
+            workers = int(os.environ.get("CORRIDOR_WORKERS") or os.cpu_count() or 1)
+            try:
+                report = ingest.sync(
+                    db=db,
+                    mirror=mirror,
+                    only=split_list(only),
+                    skip=split_list(skip),
+                    progress=note,
+                    workers=workers,
+                    wait=wait,
+                    on_wait=waiting,
+                )
+            except WarehouseBusy as exc:  # a CorridorError, but its own exit code
+                err.print(f"error: {exc}", highlight=False, markup=False)
+                raise typer.Exit(3) from None
+    except KeyboardInterrupt:
+        err.print("error: sync interrupted; the warehouse is unchanged", highlight=False, markup=False)
+        raise typer.Exit(130) from None
+    except ingest.SyncTerminated as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        raise typer.Exit(143) from None
     table = Table(title=f"Sync into {report.db}", caption_justify="left")
     for col in ("dataset", "status", "rows", "period", "files"):
         table.add_column(col, justify="right" if col == "rows" else "left")
@@ -115,25 +150,43 @@ def sync(
         else "Nothing changed: every file matches a loaded checksum."
     )
     Console().print(table)
+    for sentence in report.warnings:
+        err.print(f"warning: {sentence}", highlight=False, markup=False)
 
 
 @app.command()
 def status(db: DbOpt = None, fmt: FormatOpt = "table", out: OutOpt = None) -> None:
-    """Which datasets and releases are loaded, with rows, periods and checksums."""
+    """Which datasets and releases are loaded (rows, periods, checksums); labels mapped by assumption.
+
+    An assumed mapping is a label a sync mapped without a reference-table entry (e.g. a country
+    outside a publisher's fixed list, matched by name): confirm it in the table named.
+    """
+    from corridor.reference.vocab import AssumedMapping
+    from corridor.store import assumed_mappings
+
     with observatory(db) as obs:
         frame = obs.status()
         if fmt == "table":
             frame = frame[["dataset", "file_name", "rows", "period_start", "period_end", "sha256"]].assign(
                 sha256=frame["sha256"].str[:12]
             )
+        assumed = assumed_mappings(obs.con)
+        warnings = [AssumedMapping(label, code, how, ref).sentence(d) for d, label, code, how, ref in assumed]
         output.emit(
             frame,
             fmt=fmt,
             out=out,
-            metadata={"warehouse": str(obs.warehouse.path)},
+            metadata={
+                "warehouse": str(obs.warehouse.path),
+                "assumed_mappings": [
+                    {"dataset": d, "label": label, "code": code, "how": how, "reference": ref}
+                    for d, label, code, how, ref in assumed
+                ],
+                "warnings": warnings,
+            },
             caption=(
                 f"Warehouse {obs.warehouse.path}: {frame['dataset'].nunique()} datasets, "
-                f"{len(frame)} current releases."
+                f"{len(frame)} current releases, {len(assumed)} assumed label mapping(s)."
             ),
             title="Loaded releases",
         )

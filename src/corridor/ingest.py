@@ -1,22 +1,32 @@
 """Sync: fetch -> parse -> validate -> load, atomic and idempotent, with provenance.
 
-Every selected file is fetched and checksummed first. A dataset whose files all match the
-checksums already loaded is skipped. Changed datasets are parsed and validated (in worker
-processes when asked) and loaded, as each is ready, into a private copy of the warehouse; the
-copy is renamed over the original only after every dataset has loaded and every file still has
-the checksum it was fetched with (see `store`). So a sync lands whole or not at all.
+One sync at a time: a sync holds the warehouse's writer lock from start to finish (a second one
+waits, or fails at once with `WarehouseBusy`); readers never take it. Every selected file is
+fetched and checksummed first. A dataset whose files all match the checksums already loaded is
+skipped. Changed datasets are parsed and validated (in worker processes when asked; each reader
+applies its file's plausibility rules, see `sources.base.file_rules`) and loaded, as each is
+ready, into a private copy of the warehouse; the copy is renamed over the original only after
+every dataset has loaded and every file still has the checksum it was fetched with (see
+`store`). So a sync lands whole or not at all, and a failure (a full disk, a worker killed for
+memory, SIGTERM, Ctrl-C) ends in one `CorridorError` sentence with the warehouse unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import json
 import multiprocessing as mp
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import duckdb
@@ -24,10 +34,11 @@ import pandas as pd
 import pyarrow as pa
 
 from corridor import config, fetch
-from corridor.errors import FetchError, UsageError
+from corridor.errors import CorridorError, FetchError, InputError, UsageError, WarehouseError
 from corridor.processes import die_with_parent
+from corridor.reference.vocab import AssumedMapping, take_assumed
 from corridor.sources import SOURCES, Source
-from corridor.sources.base import Coverage, CubeSpec, Parsed
+from corridor.sources.base import Coverage, CubeSpec, Parsed, file_rules
 from corridor.store import Warehouse
 
 Progress = Callable[[str, str, int, int], None]  # (dataset, stage, done, total)
@@ -52,10 +63,21 @@ class SyncReport:
 
     db: Path
     results: list[DatasetResult]
+    # Per dataset loaded now, the labels it mapped by assumption (also in `corridor status`).
+    assumed: dict[str, list[AssumedMapping]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
         return any(r.status == "loaded" for r in self.results)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One plain sentence per assumed mapping."""
+        return [m.sentence(d) for d, ms in self.assumed.items() for m in ms]
+
+
+class SyncTerminated(BaseException):
+    """Raised in a sync when the process receives SIGTERM, so its temporary copy is removed."""
 
 
 def release_id(dataset: str, file_key: str, sha256: str) -> str:
@@ -78,13 +100,16 @@ def _loaded_checksums(wh: Warehouse) -> dict[tuple[str, str], str]:
     return {(d, k): s for d, k, s in rows}
 
 
-def select_sources(only: Sequence[str] | None) -> list[Source]:
-    if not only:
-        return list(SOURCES.values())
-    unknown = [d for d in only if d not in SOURCES]
+def select_sources(only: Sequence[str] | None, skip: Sequence[str] | None = None) -> list[Source]:
+    """The sources to sync: `only` these (default all), minus those to `skip`."""
+    unknown = [d for d in [*(only or []), *(skip or [])] if d not in SOURCES]
     if unknown:
         raise UsageError(f"unknown dataset(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")
-    return [SOURCES[d] for d in only]
+    chosen = [SOURCES[d] for d in only] if only else list(SOURCES.values())
+    chosen = [s for s in chosen if s.id not in set(skip or [])]
+    if not chosen:
+        raise UsageError("--skip leaves no dataset to sync")
+    return chosen
 
 
 def sync(
@@ -92,18 +117,86 @@ def sync(
     db: str | Path | None = None,
     mirror: str | Path | None = None,
     only: Sequence[str] | None = None,
+    skip: Sequence[str] | None = None,
     progress: Progress | None = None,
     workers: int = 1,
+    wait: bool = False,
+    on_wait: Callable[[int | None], None] | None = None,
 ) -> SyncReport:
     """Bring the warehouse up to date with the official files (from `mirror` or online).
 
     With `workers` > 1, datasets are parsed in worker processes while this one loads the ones
     already parsed into the warehouse copy; the copy replaces the warehouse only once every
     dataset has parsed, loaded and been re-checksummed, so the sync still lands whole or not at all.
+    If another sync holds the warehouse, this one raises `WarehouseBusy` at once, or with `wait`
+    waits for it (calling `on_wait(pid)` first). Failures of the machine (disk full, a worker
+    killed for memory) raise `WarehouseError`; SIGTERM raises `SyncTerminated`; in every case the
+    warehouse is unchanged and the temporary copy removed.
     """
-    # Workers start before this call opens DuckDB (whose threads make a fork unsafe).
-    with _Parser(workers) as parser:
-        return _sync(parser, db=db, mirror=mirror, only=only, progress=progress)
+    with _terminate_raises():
+        try:
+            # Workers start before this call opens DuckDB (whose threads make a fork unsafe).
+            with _Parser(workers) as parser:
+                return _sync(
+                    parser,
+                    db=db,
+                    mirror=mirror,
+                    only=only,
+                    skip=skip,
+                    progress=progress,
+                    wait=wait,
+                    on_wait=on_wait,
+                )
+        except CorridorError:
+            raise
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
+        except (BrokenProcessPool, MemoryError, duckdb.OutOfMemoryException):
+            raise WarehouseError(
+                "a parse ran out of memory or its worker process was killed, so nothing was loaded "
+                "and the warehouse is unchanged (free memory, or sync fewer datasets at once with "
+                "--only or CORRIDOR_WORKERS=1)"
+            ) from None
+        except OSError as exc:
+            raise WarehouseError(_os_sentence(exc)) from None
+        except RuntimeError as exc:  # DuckDB's client reports a Ctrl-C inside a query this way
+            if "interrupted" in str(exc).lower():
+                raise KeyboardInterrupt from None
+            raise
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if any(m in first for m in ("No space left", "File too large", "Disk quota")):
+                raise WarehouseError(_os_sentence(OSError(errno.ENOSPC, first))) from None
+            raise WarehouseError(f"writing the warehouse failed ({first}); it is unchanged") from None
+
+
+def _os_sentence(exc: OSError) -> str:
+    """One sentence for an operating-system failure during a sync."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return (
+            f"the disk is full or a file-size limit was reached{where}, so nothing was loaded and "
+            "the warehouse is unchanged"
+        )
+    return f"{exc.strerror or exc}{where}; nothing was loaded and the warehouse is unchanged"
+
+
+@contextlib.contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """While syncing in the main thread, SIGTERM raises SyncTerminated, so every `finally`
+    (the removal of the temporary copy among them) runs before the process exits."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise SyncTerminated("sync stopped by SIGTERM; the warehouse is unchanged")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _sync(
@@ -112,11 +205,28 @@ def _sync(
     db: str | Path | None,
     mirror: str | Path | None,
     only: Sequence[str] | None,
+    skip: Sequence[str] | None,
     progress: Progress | None,
+    wait: bool,
+    on_wait: Callable[[int | None], None] | None,
 ) -> SyncReport:
     wh = Warehouse(config.warehouse_path(db))
     mirror_dir = config.mirror_dir(mirror)
-    sources = select_sources(only)
+    sources = select_sources(only, skip)
+    wh.check_writable()  # before the lock file is created beside a file given by mistake
+    with wh.lock(wait=wait, waiting=on_wait):
+        wh.check_writable()
+        wh.clean_stale()  # copies of killed syncs go on every sync, a no-change one included
+        return _sync_locked(parser, wh, mirror_dir, sources, progress)
+
+
+def _sync_locked(
+    parser: _Parser,
+    wh: Warehouse,
+    mirror_dir: Path | None,
+    sources: list[Source],
+    progress: Progress | None,
+) -> SyncReport:
     note = progress or (lambda *_: None)
 
     fetched: dict[str, dict[str, fetch.Fetched]] = {}
@@ -173,7 +283,8 @@ def _sync(
             )
     order = {s.id: i for i, s in enumerate(sources)}
     results.sort(key=lambda r: order[r.dataset])
-    return SyncReport(wh.path, results)
+    assumed = {d: p.assumed for d, p in parsed.items() if p.assumed}
+    return SyncReport(wh.path, results, dict(sorted(assumed.items(), key=lambda kv: order[kv[0]])))
 
 
 def _check_unchanged(fetched: dict[str, dict[str, fetch.Fetched]], parsed: dict[str, Parsed]) -> None:
@@ -188,9 +299,13 @@ def _check_unchanged(fetched: dict[str, dict[str, fetch.Fetched]], parsed: dict[
 
 
 def _parse_one(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
-    """Parse one dataset; its frames come back as the tables to create (cubes flagged current)."""
+    """Parse one dataset; its frames come back as the tables to create (cubes flagged current),
+    with the labels it mapped by assumption."""
     src, paths, releases = job
-    parsed = src.parse(paths, releases)
+    take_assumed()  # forget notes of an earlier parse in this process
+    with file_rules(paths, src.files):
+        parsed = src.parse(paths, releases)
+    parsed.assumed = take_assumed()
     leftover = set(parsed.frames) - {c.table for c in parsed.cubes} - {t.name for t in parsed.tables}
     if leftover:
         raise RuntimeError(f"source {src.id} returned frames it did not declare: {leftover}")
@@ -246,6 +361,7 @@ class _Parser:
         if n < 2 or os.environ.get("CORRIDOR_SERIAL"):
             return
         methods = mp.get_all_start_methods()
+        ctx: BaseContext
         if "fork" in methods and _fork_is_safe():
             ctx = mp.get_context("fork")
         elif "forkserver" in methods:
@@ -256,7 +372,7 @@ class _Parser:
         self.pool = ProcessPoolExecutor(
             max_workers=n,
             mp_context=ctx,
-            initializer=die_with_parent,
+            initializer=_worker_start,
             initargs=(os.getpid() if ctx.get_start_method() == "fork" else None,),
         )
         self.pool.submit(int)  # launch the workers now, before this process starts threads
@@ -264,9 +380,14 @@ class _Parser:
     def __enter__(self) -> _Parser:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if self.pool is None:
+            return
+        if exc_type is not None:  # failing: stop the workers now rather than wait for their parses
+            for proc in list(getattr(self.pool, "_processes", {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def parse(
         self, jobs: list[tuple[Source, dict[str, Path], dict[str, str]]], note: Progress
@@ -276,7 +397,8 @@ class _Parser:
             note(src.id, "parse", 0, 1)
         if self.pool is None or len(jobs) < 2:
             for job in jobs:
-                parsed = _parse_one(job)
+                with _naming(job[0]):
+                    parsed = _parse_one(job)
                 note(job[0].id, "parse", 1, 1)
                 yield job[0], parsed
             return
@@ -285,7 +407,34 @@ class _Parser:
         futures = {self.pool.submit(_parse_in_worker, job): job[0] for job in ordered}
         for fut in as_completed(futures):
             note(futures[fut].id, "parse", 1, 1)
-            yield futures[fut], fut.result()
+            with _naming(futures[fut]):
+                result = fut.result()
+            yield futures[fut], result
+
+
+def _worker_start(parent: int | None) -> None:
+    """In a parse worker: die with the sync, and leave Ctrl-C to it (the terminal sends SIGINT to
+    every process of the group; the sync answers it with one sentence, workers say nothing).
+    SIGTERM (how the pool stops workers) simply ends a worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the sync's handler, inherited by a fork
+    die_with_parent(parent)
+
+
+@contextlib.contextmanager
+def _naming(src: Source) -> Iterator[None]:
+    """A bad file of one dataset: say that the others can be synced without it."""
+    try:
+        yield
+    except InputError as exc:
+        raise InputError(
+            exc.file,
+            f"{exc.reason}; nothing was loaded (to sync the other datasets meanwhile: "
+            f"`corridor sync --skip {src.id}`)",
+            row=exc.row,
+            column=exc.column,
+            sheet=exc.sheet,
+        ) from None
 
 
 def _replace_tables(con: duckdb.DuckDBPyConnection, src: Source, parsed: Parsed) -> None:
@@ -315,6 +464,10 @@ def _record(
     )
     con.execute("DELETE FROM cubes WHERE dataset = ?", [src.id])
     con.execute("UPDATE releases SET is_current = false WHERE dataset = ?", [src.id])
+    con.execute("DELETE FROM assumed_mappings WHERE dataset = ?", [src.id])
+    for m in parsed.assumed:
+        row = [src.id, m.label, m.code, m.how, m.reference]
+        con.execute("INSERT INTO assumed_mappings VALUES (?, ?, ?, ?, ?)", row)
 
     releases = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
     specs = {s.key: s for s in src.files}
@@ -366,11 +519,11 @@ def _record(
                     "INSERT INTO cube_coverage VALUES (?, ?, ?, ?)",
                     [cube.id, releases[cov.file_key], cov.start, cov.end],
                 )
-    for spec in parsed.tables:
-        kind = spec.append_to or "table"
+    for table in parsed.tables:
+        kind = table.append_to or "table"
         con.execute(
             "INSERT INTO dataset_tables VALUES (?, ?, ?, ?)",
-            [src.id, spec.name, kind, spec.description],
+            [src.id, table.name, kind, table.description],
         )
     con.execute("INSERT OR REPLACE INTO datasets VALUES (?, ?, ?)", [src.id, src.title, now])
 

@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import pycountry
+
+from corridor.reference.vocab import AssumedMapping, UnknownLabel, note_assumed
+
+HERE = "src/corridor/reference/countries.py"
 
 NORTHERN_TRIANGLE = ("GTM", "HND", "SLV")
 
@@ -179,21 +184,88 @@ _SPECIAL_NAMES = {
 }
 
 
+# CBP's nationwide files list 21 citizenships and OTHER (the cubes' `cbp22` scheme); the
+# southwest-border file groups them into five. Their labels are matched here exactly: a label
+# outside this list is mapped only by assumption (see `closed_list`).
+CBP_CITIZENSHIPS: dict[str, str] = {
+    "BRAZIL": "BRA", "CANADA": "CAN", "CHINA, PEOPLES REPUBLIC OF": "CHN", "COLOMBIA": "COL",
+    "CUBA": "CUB", "ECUADOR": "ECU", "EL SALVADOR": "SLV", "GUATEMALA": "GTM", "HAITI": "HTI",
+    "HONDURAS": "HND", "INDIA": "IND", "MEXICO": "MEX", "MYANMAR (BURMA)": "MMR",
+    "NICARAGUA": "NIC", "OTHER": "OTHER", "PERU": "PER", "PHILIPPINES": "PHL", "ROMANIA": "ROU",
+    "RUSSIA": "RUS", "TURKEY": "TUR", "UKRAINE": "UKR", "VENEZUELA": "VEN",
+    # southwest border (SBO) file
+    "El Salvador": "SLV", "Guatemala": "GTM", "Honduras": "HND", "Mexico": "MEX", "Other": "OTHER",
+}  # fmt: skip
+
+
 @functools.lru_cache(maxsize=4096)
-def to_iso3(raw: object) -> str:
-    """Map a country label to ISO3 (or OTHER/UNK); raise KeyError if it cannot be mapped."""
-    text = re.sub(r"\s+", " ", str(raw)).strip()
+def _resolve(text: str) -> tuple[str, str | None]:
+    """(code, None) for an exact match; (code, how) for a name matched ignoring case."""
     key = text.lower()
     if key in OVERRIDES:
-        return OVERRIDES[key]
+        return OVERRIDES[key], None
     if re.fullmatch(r"[A-Z]{3}", text) and pycountry.countries.get(alpha_3=text):
-        return text
+        return text, None
+    loose: tuple[str, str] | None = None
     for attr in ("name", "common_name", "official_name"):
         for country in pycountry.countries:
             value = getattr(country, attr, None)
-            if value and value.lower() == key:
-                return str(country.alpha_3)
-    raise KeyError(f"unknown country label {raw!r}")
+            if value == text:
+                return str(country.alpha_3), None
+            if loose is None and value and value.lower() == key:
+                loose = (str(country.alpha_3), f"matched the ISO 3166 name {value!r} ignoring case")
+    if loose is None:
+        raise UnknownLabel(
+            "country",
+            text,
+            table=f"OVERRIDES in {HERE}",
+            key=key,
+            value="its ISO 3166 alpha-3 code",
+        )
+    return loose
+
+
+def to_iso3(raw: object) -> str:
+    """Map a country label to ISO3 (or OTHER/UNK); raise UnknownLabel (a KeyError) if it cannot
+    be mapped. Publisher spellings (any case) of ISO names are accepted."""
+    return _resolve(re.sub(r"\s+", " ", str(raw)).strip())[0]
+
+
+def closed_list(labels: dict[str, str], *, name: str, publisher: str) -> Callable[[object], str]:
+    """A mapper for a publisher that uses a fixed list of country labels: a label in `labels` maps
+    exactly; any other label is mapped by `to_iso3` and noted as an assumed mapping (listed by
+    `corridor status`), so a new label never enters a fixed scheme silently."""
+
+    def mapper(raw: object) -> str:
+        text = str(raw).strip()
+        if text in labels:
+            return labels[text]
+        try:
+            code, how = _resolve(re.sub(r"\s+", " ", text))
+        except UnknownLabel:
+            raise UnknownLabel(
+                "country", raw, table=f"{name} in {HERE}", key=text, value="its ISO 3166 alpha-3 code"
+            ) from None
+        note_assumed(
+            AssumedMapping(
+                label=text,
+                code=code,
+                how=f"not one of {publisher}'s {len(set(labels.values()))} published labels; "
+                + (how or "matched an ISO 3166 name or a reference entry"),
+                reference=f"{name} in {HERE}",
+            )
+        )
+        return code
+
+    return mapper
+
+
+def cbp_citizenship(raw: object) -> str:
+    """A CBP citizenship label -> ISO3 (or OTHER); one outside CBP_CITIZENSHIPS is assumed."""
+    return _CBP(raw)
+
+
+_CBP = closed_list(CBP_CITIZENSHIPS, name="CBP_CITIZENSHIPS", publisher="CBP")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -225,7 +297,13 @@ def canonical_code(raw: object) -> str:
         pycountry.countries.get(alpha_3=code) or pycountry.historic_countries.get(alpha_3=code)
     ):
         return code
-    raise KeyError(f"unknown country code {raw!r}")
+    raise UnknownLabel(
+        "country code",
+        raw,
+        table=f"CODE_ALIASES (an alias) or EXTRA_ENTITIES (a new entity) in {HERE}",
+        key=code,
+        value="its canonical code",
+    )
 
 
 def is_former(code: str) -> bool:

@@ -1,8 +1,13 @@
-"""US Border Patrol sectors: slug -> (name, region, state), and the labels publishers use."""
+"""US Border Patrol sectors: slug -> (name, region, state), the labels publishers use, and the
+US state and territory codes a state column may hold."""
 
 from __future__ import annotations
 
 import re
+
+from corridor.reference.vocab import UnknownLabel
+
+HERE = "src/corridor/reference/sectors.py"
 
 SECTORS: dict[str, tuple[str, str, str]] = {
     "big_bend": ("Big Bend", "southwest", "TX"),
@@ -43,10 +48,43 @@ def sector_slug(raw: object) -> str:
     text = re.sub(r",\s*[A-Z]{2}$", "", str(raw).strip())
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     if slug not in SECTORS:
-        raise KeyError(f"unknown Border Patrol sector {raw!r}")
+        raise UnknownLabel(
+            "Border Patrol sector",
+            raw,
+            table=f"SECTORS in {HERE}",
+            key=slug,
+            value="a (name, region, state) tuple",
+        )
     return slug
 
 
 def sector_region(slug: str) -> str:
     """The border region a sector belongs to."""
     return SECTORS[slug][1]
+
+
+# USPS codes of the states, DC and the inhabited territories (CBP files encounters by the state
+# of the port or station; air and sea ports put Guam, Puerto Rico and others in the list).
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "VI": "U.S. Virgin Islands", "GU": "Guam",
+    "MP": "Northern Mariana Islands", "AS": "American Samoa",
+}  # fmt: skip
+
+
+def state_code(raw: object) -> str:
+    """A US state or territory code ('tx', ' TX') -> 'TX'; UnknownLabel if not in US_STATES."""
+    code = str(raw).strip().upper()
+    if code not in US_STATES:
+        raise UnknownLabel("US state code", raw, table=f"US_STATES in {HERE}", key=code, value="its name")
+    return code

@@ -9,35 +9,54 @@ across datasets.
 Missing values: a wide file's empty cell is not an observation and yields no row; a long file's
 row whose value is marked missing (WGI `..`, EM-DAT blanks) yields a row with a NULL value.
 
-`floats`, `ints` and `mapped` give what `base.float_column`, `base.int_column` and
-`base.map_column` give, computed column-at-once (an Arrow cast; one mapper call per distinct
-label). As soon as a column holds anything irregular they hand it to the base reader, which
-raises with its usual wording, row and column. They exist for speed: these files hold ~1M
-cells, and the base readers' per-cell Python work cost over a second per sync.
+The column-at-once readers these sources use (`floats`, `ints`, `mapped`, `year_column`,
+`per_distinct`, `wide_values`) live in `base` with every other reader; their names stay
+importable from here.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from corridor.errors import InputError
 from corridor.reference.countries import canonical_code
 from corridor.sources.base import (
-    MAX_WHOLE,
+    CellError,
     Parsed,
     RawTable,
     TableSpec,
-    float_column,
-    int_column,
-    map_column,
+    floats,
+    ints,
+    mapped,
+    per_distinct,
+    wide_values,
+    year_column,
 )
+
+# The readers are base's; importable from here too, for the modules written against this one.
+__all__ = [
+    "CATALOG_COLUMNS",
+    "INDICATOR_COLUMNS",
+    "CellError",
+    "Indicator",
+    "Part",
+    "catalog_frame",
+    "entity_columns",
+    "finish",
+    "floats",
+    "indicator_frame",
+    "ints",
+    "mapped",
+    "per_distinct",
+    "rows",
+    "tables",
+    "wide_values",
+    "year_column",
+    "year_span",
+]
 
 INDICATOR_COLUMNS = (
     "iso3",
@@ -223,154 +242,6 @@ def entity_columns(
     iso3 = pd.Series([p[0] for p in pairs], index=table.frame.index, dtype=object)
     agg = pd.Series([p[1] for p in pairs], index=table.frame.index, dtype=bool)
     return iso3, agg
-
-
-class CellError(Exception):
-    """Raised by a `per_distinct` check: what is wrong, and in which column."""
-
-    def __init__(self, message: str, column: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.column = column
-
-
-def per_distinct(table: RawTable, columns: Sequence[str], check: Callable[..., object]) -> np.ndarray:
-    """`check(*cells)` once per distinct combination of the columns' (stripped) cells, its
-    result spread back to every row. A CellError is reported at the first row carrying that
-    combination, with the column the check names."""
-    frame = table.frame[list(columns)]
-    codes = frame.groupby(list(columns), sort=False, dropna=False).ngroup().to_numpy()
-    firsts = frame.drop_duplicates(list(columns))
-    results = np.empty(len(firsts), dtype=object)
-    for k, (pos, *cells) in enumerate(firsts.itertuples(index=True, name=None)):
-        try:
-            results[k] = check(*(_cell_text(c) for c in cells))
-        except CellError as err:
-            raise table.error(err.message, index=int(pos), column=err.column) from None
-    return results[codes]
-
-
-def _cell_text(value: object) -> str:
-    """A cell as the base readers see it (mirrors `base._cell_text`)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
-
-
-def mapped(table: RawTable, column: str, mapper: Callable[[str], object], kind: str) -> pd.Series:
-    """`base.map_column` with one mapper call per distinct cell."""
-    codes, uniques = pd.factorize(table.frame[column].to_numpy(dtype=object), use_na_sentinel=False)
-    out = np.empty(len(uniques), dtype=object)
-    try:
-        for i, raw in enumerate(uniques):
-            out[i] = mapper(_cell_text(raw))
-    except (KeyError, ValueError):
-        return map_column(table, column, mapper, kind)  # raises at the first bad row
-    return pd.Series(out[codes], index=table.frame.index, dtype=object)
-
-
-def _fast_floats(table: RawTable, column: str, blanks: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The column as floats (blank markers and empty cells -> NaN) and which cells were empty;
-    None if any cell is not plain text or a number that parses."""
-    cells = table.frame[column].to_numpy(dtype=object)
-    blank = {*blanks, ""}
-    try:
-        text = pc.utf8_trim_whitespace(pa.array(cells, type=pa.string()))
-        empty = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
-        skip = pc.is_in(text, value_set=pa.array(sorted(blank), type=pa.string()))
-        cleaned = pc.if_else(skip, pa.scalar(None, type=pa.string()), text)
-        return pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False), empty
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
-    out = np.empty(len(cells), dtype="float64")  # Excel cells: floats, or text such as '..'
-    empty = np.zeros(len(cells), dtype=bool)
-    try:
-        for i, cell in enumerate(cells):
-            if type(cell) is float and cell == cell:
-                out[i] = cell
-            else:
-                text = _cell_text(cell)
-                empty[i] = text == ""
-                out[i] = math.nan if text in blank else float(text)
-    except (TypeError, ValueError):
-        return None
-    return out, empty
-
-
-def floats(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd.Series:
-    """`base.float_column`, column-at-once; an irregular column defers to it to raise.
-
-    Unless `blanks` lists "", an empty cell is an error (a required number is missing).
-    """
-    fast = _fast_floats(table, column, blanks)
-    if fast is None or bool(np.isinf(fast[0]).any()):
-        values = float_column(table, column, blanks=blanks).to_numpy()
-        empty = table.frame[column].map(_cell_text).to_numpy() == ""
-    else:
-        values, empty = fast
-    if "" not in blanks and empty.any():
-        raise table.error(
-            "empty cell where a number is required", index=int(np.flatnonzero(empty)[0]), column=column
-        )
-    return pd.Series(values, index=table.frame.index, dtype="float64")
-
-
-def ints(table: RawTable, column: str, *, allow_blank: bool = False, nonnegative: bool = True) -> pd.Series:
-    """`base.int_column`, column-at-once; an irregular column defers to it to raise."""
-    fast = _fast_floats(table, column, ())
-    values = None if fast is None else fast[0]
-    if (
-        values is None
-        or (not allow_blank and bool(np.isnan(values).any()))
-        or bool(np.isinf(values).any())
-        or bool((np.abs(np.nan_to_num(values)) > MAX_WHOLE).any())
-        or bool((np.nan_to_num(values) % 1 != 0).any())
-        or (nonnegative and bool((values < 0).any()))
-    ):
-        return int_column(table, column, allow_blank=allow_blank, nonnegative=nonnegative)
-    return pd.Series(values, index=table.frame.index).astype("Int64" if allow_blank else "int64")
-
-
-def year_column(table: RawTable, column: str, *, low: int = 1800, high: int = 2100) -> pd.Series:
-    """Calendar years (`ints`) within [low, high]; an implausible one raises at its row."""
-    years = ints(table, column)
-    bad = ((years < low) | (years > high)).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise table.error(f"implausible year {years.iloc[i]}", index=i, column=column)
-    return years
-
-
-def wide_values(
-    table: RawTable,
-    columns: Sequence[str],
-    convert: Callable[[RawTable, str], pd.Series],
-) -> np.ndarray:
-    """Many same-typed columns converted in one call (rows x columns, float64).
-
-    `convert` is a base reader such as `float_column`. The columns are stacked into one, so a
-    wide table costs one conversion instead of one per column; if a cell is bad, the columns
-    are converted one by one so the error names its own row and column.
-    """
-    cells = table.frame[list(columns)].to_numpy(dtype=object)
-    stacked = RawTable(
-        path=table.path,
-        frame=pd.DataFrame({"cell": cells.ravel(order="F")}, dtype=object),
-        rownums=list(table.rownums) * len(columns),
-        sheet=table.sheet,
-    )
-    try:
-        values = convert(stacked, "cell")
-    except InputError:
-        for column in columns:
-            convert(table, column)
-        raise
-    return values.astype("float64").to_numpy().reshape(len(columns), len(table)).T
 
 
 def year_span(years: pd.Series) -> tuple[str, str]:

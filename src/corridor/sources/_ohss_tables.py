@@ -22,7 +22,7 @@ import pandas as pd
 
 from corridor.reference.calendar import month_of_fy
 from corridor.sources._cbp_common import FIRST_FY, LAST_FY
-from corridor.sources.base import MAX_WHOLE, RawTable, read_sheet
+from corridor.sources.base import MAX_WHOLE, RawTable, first_fiscal_year, month_limit, read_sheet
 
 MONTH_NAMES = (
     "October",
@@ -122,6 +122,8 @@ def _parse_body(t: RawTable, spec: SheetSpec, labels: list[str]) -> SheetData:
     expected_month = 0
     ytd_seen = False
     end = len(t.frame)
+    series_start = max(FIRST_FY, first_fiscal_year(t.path))
+    limit, why = month_limit(t.path)
     for i, (fy_raw, month_raw) in enumerate(zip(fy_cells, month_cells, strict=True)):
         label = _text(month_raw)
         fy_text = _text(fy_raw)
@@ -143,6 +145,12 @@ def _parse_body(t: RawTable, spec: SheetSpec, labels: list[str]) -> SheetData:
             year = int(m.group(1))
             if not FIRST_FY <= year <= LAST_FY:
                 raise t.error(f"implausible fiscal year {fy_text!r}", index=i, column="Fiscal Year")
+            if year < series_start:
+                raise t.error(
+                    f"fiscal year {year} is before this series starts (FY{series_start})",
+                    index=i,
+                    column="Fiscal Year",
+                )
             if current is not None:
                 if year != current + 1:
                     raise t.error(
@@ -167,8 +175,15 @@ def _parse_body(t: RawTable, spec: SheetSpec, labels: list[str]) -> SheetData:
         if expected_month >= 12 or label != MONTH_NAMES[expected_month]:
             want = MONTH_NAMES[expected_month] if expected_month < 12 else "a new fiscal year"
             raise t.error(f"expected {want}, found {month_raw!r}", index=i, column="Month")
+        month = month_of_fy(current, label)
+        if month > limit:
+            raise t.error(
+                f"month {month:%Y-%m} is after {why}; a published file cannot hold it",
+                index=i,
+                column="Month",
+            )
         years.append(current)
-        months.append(month_of_fy(current, label))
+        months.append(month)
         positions.append(i)
         expected_month += 1
     else:

@@ -1,18 +1,27 @@
 """The source interface and the checked readers every source module uses.
 
 A source module declares its official files (`FileSpec`) and turns them into tidy frames
-(`Parsed`). Readers here raise `InputError` naming the file, row and column of the first
-problem, so that no source has to invent its own error wording.
+(`Parsed`). Readers here (CSV, Excel sheets, Parquet, and the column readers over them) raise
+`InputError` naming the file, row and column of the first problem, so that no source has to
+invent its own error wording.
+
+The readers also refuse what cannot be true of a published file (see "Plausibility"): a month
+after today or after the file's publication date, a fiscal year before its series starts, a
+state code outside the reference list, and more rows than the file's ceiling (checked before
+the rows are parsed). A sync tells the readers each file's settings with `file_rules`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import math
+import os
 import re
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -21,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from corridor.errors import InputError
+from corridor.reference.vocab import UnknownLabel
 
 Grain = Literal["month", "fiscal_year"]
 
@@ -36,6 +46,11 @@ class FileSpec:
     licence: str = "US government work, public domain (17 U.S.C. 105)"
     published: str | None = None  # release date (YYYY-MM-DD) where the publisher states it
     max_bytes: int = 200_000_000
+    # Plausibility (see `file_rules`): the most data rows any one table of the file (a CSV, a
+    # Parquet file, one sheet) may have, set from the published file with a margin (None: the
+    # default ceiling); and the first fiscal year of the publisher's series.
+    max_rows: int | None = None
+    first_fy: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,8 @@ class Parsed:
     rows: dict[str, int] = field(default_factory=dict)  # file key -> data rows read
     periods: dict[str, tuple[str, str]] = field(default_factory=dict)  # file key -> (from, to)
     tables: list[TableSpec] = field(default_factory=list)
+    # Labels mapped by assumption while parsing (filled in by the sync; see reference.vocab).
+    assumed: list[Any] = field(default_factory=list)
 
 
 class Source(Protocol):
@@ -95,6 +112,197 @@ class Source(Protocol):
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         """Parse and validate the files (keyed by FileSpec.key); `releases` gives release ids."""
         ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Plausibility: per-file settings and the checks every reader applies
+
+# Rows of one table when a file declares no ceiling: above every real file (the largest, UWCHR's
+# daily headcount, has 1.0 M rows), so that only a source's own `max_rows` is a tight bound.
+DEFAULT_MAX_ROWS = 5_000_000
+# Fiscal years any table can hold whatever its series (the DHS/CBP tables start after 1990; the
+# historical Border Patrol series in 1925).
+FIRST_FY, LAST_FY = 1900, 2100
+
+# A republished file may grow (a new fiscal year, new countries); three times its published size
+# allows that and still refuses a file ten times larger before it is parsed.
+ROW_MARGIN = 3
+
+
+def ceiling(published_rows: int) -> int:
+    """A `FileSpec.max_rows` from the rows of the published file: ROW_MARGIN times as many,
+    rounded up to two significant digits, and at least 100."""
+    raw = max(100, ROW_MARGIN * published_rows)
+    step = 10 ** max(0, len(str(raw)) - 2)
+    return -(-raw // step) * step
+
+
+_RULES: dict[str, FileSpec] = {}
+_RULES_LOCK = threading.Lock()
+
+
+def _key(path: str | Path) -> str:
+    return os.path.abspath(path)
+
+
+@contextlib.contextmanager
+def file_rules(paths: dict[str, Path], specs: Sequence[FileSpec]) -> Iterator[None]:
+    """While a source parses `paths` (keyed like `specs`), the readers apply each file's
+    settings: its row ceiling, publication date and first fiscal year."""
+    by_key = {s.key: s for s in specs}
+    entries = {_key(path): by_key[key] for key, path in paths.items() if key in by_key}
+    with _RULES_LOCK:
+        _RULES.update(entries)
+    try:
+        yield
+    finally:
+        with _RULES_LOCK:
+            for k in entries:
+                _RULES.pop(k, None)
+
+
+def rules_for(path: str | Path) -> FileSpec | None:
+    """The settings of the file being parsed at `path` (None outside a sync)."""
+    return _RULES.get(_key(path))
+
+
+def today() -> dt.date:
+    """Today's date (UTC): no published file holds data for a later month."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def row_ceiling(path: str | Path) -> int:
+    """The most data rows one table of this file may have."""
+    spec = rules_for(path)
+    return spec.max_rows if spec is not None and spec.max_rows else DEFAULT_MAX_ROWS
+
+
+def check_row_count(path: Path, rows: int, *, first_row: int = 1, sheet: str | None = None) -> None:
+    """Refuse a table of `rows` data rows over the file's ceiling, before its cells are parsed."""
+    ceiling_rows = row_ceiling(path)
+    if rows > ceiling_rows:
+        spec = rules_for(path)
+        why = (
+            f"{ROW_MARGIN} times its published size"
+            if spec is not None and spec.max_rows
+            else "the default for files that declare none"
+        )
+        raise InputError(
+            path,
+            f"{rows:,} data rows, over this file's ceiling of {ceiling_rows:,} ({why}); refused before "
+            "parsing (a file this much larger needs a reviewed FileSpec.max_rows)",
+            row=first_row + ceiling_rows,
+            sheet=sheet,
+        )
+
+
+def month_limit(path: str | Path) -> tuple[dt.date, str]:
+    """The last day a file can hold data for, and why: today, or its publication date."""
+    limit, why = today(), "today"
+    spec = rules_for(path)
+    if spec is not None and spec.published:
+        published = dt.date.fromisoformat(spec.published)
+        if published < limit:
+            limit, why = published, f"the file's publication date {spec.published}"
+    return limit, why
+
+
+def first_fiscal_year(path: str | Path) -> int:
+    """The first fiscal year the file's series covers (FIRST_FY if it declares none)."""
+    spec = rules_for(path)
+    return spec.first_fy if spec is not None and spec.first_fy else FIRST_FY
+
+
+def _fy_start(fy: int) -> dt.date:
+    return dt.date(fy - 1, 10, 1)
+
+
+def _extremes(values: pd.Series) -> tuple[Any, Any]:
+    """(min, max) of a column of dates, missing values ignored; (None, None) if all missing."""
+    present = values.dropna()
+    if present.empty:
+        return None, None
+    return present.min(), present.max()
+
+
+def check_months(table: Any, months: pd.Series | np.ndarray, column: str) -> None:
+    """Refuse a month (first day) after today or after the file's publication date, or before
+    the start of its series' first fiscal year. `table` is any reader table with `error`/`path`."""
+    values = pd.Series(np.asarray(months, dtype=object))
+    earliest, latest = _extremes(values)
+    if latest is None:
+        return
+    limit, why = month_limit(table.path)
+    first_fy = first_fiscal_year(table.path)
+    if latest > limit:  # locate the first offending row only when there is one
+        i = first_true([m is not None and m == m and m > limit for m in values])
+        raise table.error(
+            f"month {values.iloc[i]:%Y-%m} is after {why}; a published file cannot hold it",
+            index=i,
+            column=column,
+        )
+    if earliest < _fy_start(first_fy):
+        i = first_true([m is not None and m == m and m < _fy_start(first_fy) for m in values])
+        raise table.error(
+            f"month {values.iloc[i]:%Y-%m} is before this series starts (FY{first_fy})",
+            index=i,
+            column=column,
+        )
+
+
+def check_dates(table: Any, dates: pd.Series, column: str) -> None:
+    """Refuse a date after today (an observation cannot be dated in the future)."""
+    values = pd.Series(dates).reset_index(drop=True)
+    _, latest = _extremes(values)
+    now = today()
+    if latest is None or latest <= now:
+        return
+    i = first_true([d is not None and d == d and d > now for d in values.tolist()])
+    raise table.error(
+        f"date {values.iloc[i]} is after today; a published file cannot hold it", index=i, column=column
+    )
+
+
+def check_fiscal_years(table: Any, years: pd.Series, column: str, *, low: int = 1990) -> pd.Series:
+    """`years` unchanged if each lies from the series' first fiscal year to the fiscal year of
+    today (or of the file's publication date); else raise at the first implausible one. Outside
+    a sync, years before `low` (1990 for the DHS/CBP tables) or after LAST_FY are refused."""
+    from corridor.reference.calendar import fiscal_year
+
+    limit, why = month_limit(table.path)
+    first, last = first_fiscal_year(table.path), min(fiscal_year(limit), LAST_FY)
+    values = np.asarray(years, dtype="int64")
+    bad = (values < low) | (values > LAST_FY)
+    if bad.any():
+        i = _first(bad)
+        raise table.error(f"implausible fiscal year {values[i]}", index=i, column=column)
+    if (values < first).any():
+        i = _first(values < first)
+        raise table.error(
+            f"fiscal year {values[i]} is before this series starts (FY{first})", index=i, column=column
+        )
+    if (values > last).any():
+        i = _first(values > last)
+        raise table.error(
+            f"fiscal year {values[i]} begins after {why}; a published file cannot hold it",
+            index=i,
+            column=column,
+        )
+    return years
+
+
+def unknown_label(kind: str, raw: object, exc: BaseException) -> str:
+    """The message for a label no mapper knows, with where to add it when the mapper says."""
+    hint = f"; {exc.hint}" if isinstance(exc, UnknownLabel) else ""
+    return f"unknown {kind} {raw!r}{hint}"
+
+
+def first_true(mask: np.ndarray | pd.Series) -> int:
+    """Position of the first True in a boolean mask (the row an error points at)."""
+    return int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
+
+
+_first = first_true
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,6 +345,9 @@ def read_csv(
             row=skiprows + 1,
             column=columns[0],
         )
+    # Lines after the header bound the data rows: refuse an oversized file before parsing it.
+    lines_after_header = data.count(b"\n") - skiprows - 1 + (not data.endswith(b"\n"))
+    check_row_count(path, lines_after_header, first_row=skiprows + 2)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -364,6 +575,7 @@ def guard_sheets(path: Path) -> None:
                         f"worksheet {name} spans {rows:,} rows x {cols:,} columns; refused "
                         f"(cap {MAX_SHEET_CELLS:,} cells)",
                     )
+                check_row_count(path, top, sheet=name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
         raise InputError(path, f"not a readable Excel workbook ({exc})") from None
 
@@ -392,6 +604,7 @@ def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
         raise InputError(
             path, f"{meta.num_row_groups:,} row groups (cap {MAX_ROW_GROUPS:,}); refused as damaged"
         )
+    check_row_count(path, meta.num_rows)
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if size > max_bytes:
         raise InputError(path, f"Parquet data would unpack to {size:,} bytes (cap {max_bytes:,}); refused")
@@ -427,23 +640,19 @@ def distinct(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`(codes, uniques)` with `values == uniques[codes]`; a missing cell gets the last code.
 
     Columns repeat a few labels or small counts many times, so checks and conversions run once
-    per distinct value and are spread back to the rows with `np.take` (see `_texts`).
+    per distinct value and are spread back to the rows by indexing with the codes.
     """
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     codes = np.where(codes < 0, len(uniques), codes)
-    return codes, np.append(np.asarray(uniques, dtype=object), None)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = np.asarray(uniques, dtype=object)  # the last slot (None) is the missing cell's
+    return codes, table
 
 
 def _distinct_texts(table: RawTable, column: str) -> tuple[np.ndarray, pd.Series]:
     """A column as codes into its distinct cells' stripped texts (missing -> '')."""
     codes, uniques = distinct(table.frame[column])
     return codes, pd.Series([_cell_text(u) for u in uniques], dtype=object)
-
-
-def _texts(table: RawTable, column: str) -> pd.Series:
-    """A column's cells as stripped text, computing `_cell_text` once per distinct value."""
-    codes, texts = _distinct_texts(table, column)
-    return pd.Series(texts.to_numpy()[codes], index=table.frame.index, dtype=object)
 
 
 # The largest whole number a float64 holds exactly: a larger "count" is a damaged cell.
@@ -521,10 +730,10 @@ def map_column(table: RawTable, column: str, mapper: Callable[[Any], Any], kind:
         if key not in done:
             try:
                 done[key] = mapper(key)
-            except (KeyError, ValueError):
+            except (KeyError, ValueError) as exc:
                 i = _first_bad(codes == j)  # by code: numpy compares "\x00" equal to ""
                 raw = table.frame[column].iloc[i]  # type: ignore[call-overload]
-                raise table.error(f"unknown {kind} {raw!r}", index=i, column=column) from None
+                raise table.error(unknown_label(kind, raw, exc), index=i, column=column) from None
         mapped[j] = done[key]
     return pd.Series(mapped[codes], index=table.frame.index, dtype=object)
 
@@ -549,6 +758,7 @@ def check_months_contiguous(table: RawTable, months: pd.Series, column: str) -> 
     """The first and last month; raise if a month inside that span has no rows at all."""
     from corridor.reference.calendar import month_range
 
+    check_months(table, months, column)
     present = set(months.tolist())
     first, last = min(present), max(present)
     for m in month_range(first, last):
@@ -562,3 +772,610 @@ def check_months_contiguous(table: RawTable, months: pd.Series, column: str) -> 
                 column=column,
             )
     return first, last
+
+
+# ---------------------------------------------------------------------------------------------
+# Fiscal-year and month columns (DHS/CBP tables), US state codes
+
+
+def fiscal_year_column(table: RawTable, column: str) -> pd.Series:
+    """'2024' or '2026 (FYTD)' -> 2024/2026; anything else raises with its row."""
+    codes, uniques = distinct(table.frame[column])
+    extracted = pd.Series(uniques).astype(str).str.extract(r"^\s*(\d{4})(?:\s*\(FYTD\))?\s*$")[0]
+    bad = extracted.isna().to_numpy()[codes]
+    if bad.any():
+        i = int(bad.nonzero()[0][0])
+        raw = table.frame[column].iloc[i]
+        raise table.error(f"expected a fiscal year such as 2024, found {raw!r}", index=i, column=column)
+    years = extracted.fillna("0").astype("int64").to_numpy()[codes]
+    return check_fiscal_years(table, pd.Series(years, index=table.frame.index), column)
+
+
+def month_column(table: RawTable, fy: pd.Series, column: str) -> pd.Series:
+    """Fiscal year + month label ('OCT', '01 October') -> first day of the calendar month."""
+    from corridor.reference.calendar import month_of_fy
+
+    labels = table.frame[column].astype(str).to_numpy(dtype=object)
+    codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([fy.to_numpy(), labels]))
+    months = np.empty(len(pairs), dtype=object)
+    for j, (year, label) in enumerate(pairs):
+        try:
+            months[j] = month_of_fy(int(year), label)
+        except ValueError:
+            i = int(np.flatnonzero(codes == j)[0])
+            raw = table.frame[column].iloc[i]
+            raise table.error(f"unknown month {raw!r}", index=i, column=column) from None
+    out = pd.Series(months[codes], index=table.frame.index, dtype=object)
+    check_months(table, out, column)
+    return out
+
+
+def state_column(table: RawTable, column: str) -> pd.Series:
+    """US state or territory codes, from the reference list only (`reference.sectors.US_STATES`)."""
+    from corridor.reference.sectors import state_code
+
+    return map_column(table, column, state_code, "US state code")
+
+
+# ---------------------------------------------------------------------------------------------
+# Delimited-text helpers (on top of read_csv)
+#
+# The `*_fast` column readers are for the 100k-row CSVs (partner_aid), where the readers above,
+# which clean every cell through Python, cost a few tenths of a second per column. Each checks
+# the whole column vectorised and, on anything irregular, hands the column to the checked
+# reader, which raises its own error (or accepts a harmless irregularity such as a thousands
+# separator). Results and errors are therefore the checked reader's own.
+
+
+class Located(Protocol):
+    """A checked table (CSV `RawTable` or `ParquetTable`) that can point at a row."""
+
+    def error(self, message: str, *, index: int | None = None, column: str | None = None) -> InputError: ...
+
+
+def check_range(
+    table: Located, values: pd.Series, column: str, low: float, high: float, what: str = "year"
+) -> None:
+    """Raise on the first value outside [low, high] (e.g. an implausible year)."""
+    bad = ((values < low) | (values > high)).to_numpy()
+    if bad.any():
+        i = _first(bad)
+        raise table.error(f"implausible {what} {values.iloc[i]}", index=i, column=column)
+
+
+def _plain_numbers(table: RawTable, column: str) -> pd.Series | None:
+    """The column as float64, or None if any cell is not a plain finite number."""
+    text = table.frame[column].astype("str").str.strip()
+    try:
+        nums = text.astype("float64")
+    except (ValueError, TypeError):
+        return None
+    return None if nums.isna().any() or np.isinf(nums.to_numpy()).any() else nums
+
+
+def int_column_fast(table: RawTable, column: str) -> pd.Series:
+    """`int_column` (no blanks, non-negative), vectorised; irregular cells go to it."""
+    nums = _plain_numbers(table, column)
+    if nums is None or (nums % 1 != 0).any() or (nums < 0).any() or (nums > MAX_WHOLE).any():
+        return int_column(table, column)
+    return nums.astype("int64")
+
+
+def float_column_fast(table: RawTable, column: str) -> pd.Series:
+    """`float_column` with no blank markers, vectorised; irregular cells go to it."""
+    nums = _plain_numbers(table, column)
+    return float_column(table, column, blanks=()) if nums is None else nums
+
+
+def map_column_fast(table: RawTable, column: str, mapper: Callable[[Any], Any], kind: str) -> pd.Series:
+    """`map_column`, mapping each distinct label once; an unknown label goes to it."""
+    text = table.frame[column].astype("str").str.strip()
+    mapping: dict[str, Any] = {}
+    for value in text.unique().tolist():
+        try:
+            mapping[value] = mapper(value)
+        except (KeyError, ValueError):
+            return map_column(table, column, mapper, kind)
+    return text.map(mapping).astype(object)
+
+
+def date_column(table: RawTable, column: str, *, first_of_month: bool = False) -> pd.Series:
+    """ISO dates (YYYY-MM-DD) from a CSV column -> `datetime.date`; anything else raises."""
+    cache: dict[str, dt.date] = {}
+    out: list[dt.date] = []
+    for i, raw in enumerate(table.frame[column].tolist()):
+        key = str(raw).strip()
+        if key not in cache:
+            value = _as_date(key) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", key) else None
+            if value is None or (first_of_month and value.day != 1):
+                what = "the first day of a month (YYYY-MM-01)" if first_of_month else "a date YYYY-MM-DD"
+                raise table.error(f"expected {what}, found {raw!r}", index=i, column=column)
+            cache[key] = value
+        out.append(cache[key])
+    series = pd.Series(out, index=table.frame.index, dtype=object)
+    check_dates(table, series, column)
+    return series
+
+
+def choice_column(table: RawTable, column: str, allowed: Collection[str]) -> pd.Series:
+    """A label that must be one of `allowed` (after stripping)."""
+    out: list[str] = []
+    for i, raw in enumerate(table.frame[column].tolist()):
+        text = str(raw).strip()
+        if text not in allowed:
+            raise table.error(f"unknown value {raw!r}", index=i, column=column)
+        out.append(text)
+    return pd.Series(out, index=table.frame.index, dtype="str")
+
+
+def _as_date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw).strip())
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Column-at-once readers for the large indicator files
+#
+# `floats`, `ints` and `mapped` give what `float_column`, `int_column` and `map_column` give,
+# computed column-at-once (an Arrow cast; one mapper call per distinct label). As soon as a
+# column holds anything irregular they hand it to the checked reader, which raises with its
+# usual wording, row and column. They exist for speed: the indicator files hold ~1M cells.
+
+
+class CellError(Exception):
+    """Raised by a `per_distinct` check: what is wrong, and in which column."""
+
+    def __init__(self, message: str, column: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+def per_distinct(table: RawTable, columns: Sequence[str], check: Callable[..., object]) -> np.ndarray:
+    """`check(*cells)` once per distinct combination of the columns' (stripped) cells, its
+    result spread back to every row. A CellError is reported at the first row carrying that
+    combination, with the column the check names."""
+    frame = table.frame[list(columns)]
+    codes = frame.groupby(list(columns), sort=False, dropna=False).ngroup().to_numpy()
+    firsts = frame.drop_duplicates(list(columns))
+    results = np.empty(len(firsts), dtype=object)
+    for k, (pos, *cells) in enumerate(firsts.itertuples(index=True, name=None)):
+        try:
+            results[k] = check(*(_cell_text(c) for c in cells))
+        except CellError as err:
+            raise table.error(err.message, index=int(pos), column=err.column) from None
+    return results[codes]
+
+
+def mapped(table: RawTable, column: str, mapper: Callable[[str], object], kind: str) -> pd.Series:
+    """`map_column` with one mapper call per distinct cell."""
+    codes, uniques = pd.factorize(table.frame[column].to_numpy(dtype=object), use_na_sentinel=False)
+    out = np.empty(len(uniques), dtype=object)
+    try:
+        for i, raw in enumerate(uniques):
+            out[i] = mapper(_cell_text(raw))
+    except (KeyError, ValueError):
+        return map_column(table, column, mapper, kind)  # raises at the first bad row
+    return pd.Series(out[codes], index=table.frame.index, dtype=object)
+
+
+def _fast_floats(table: RawTable, column: str, blanks: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The column as floats (blank markers and empty cells -> NaN) and which cells were empty;
+    None if any cell is not plain text or a number that parses."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = table.frame[column].to_numpy(dtype=object)
+    blank = {*blanks, ""}
+    try:
+        text = pc.utf8_trim_whitespace(pa.array(cells, type=pa.string()))
+        empty = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
+        skip = pc.is_in(text, value_set=pa.array(sorted(blank), type=pa.string()))
+        cleaned = pc.if_else(skip, pa.scalar(None, type=pa.string()), text)
+        return pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False), empty
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    out = np.empty(len(cells), dtype="float64")  # Excel cells: floats, or text such as '..'
+    empty = np.zeros(len(cells), dtype=bool)
+    try:
+        for i, cell in enumerate(cells):
+            if type(cell) is float and cell == cell:
+                out[i] = cell
+            else:
+                text = _cell_text(cell)
+                empty[i] = text == ""
+                out[i] = math.nan if text in blank else float(text)
+    except (TypeError, ValueError):
+        return None
+    return out, empty
+
+
+def floats(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd.Series:
+    """`float_column`, column-at-once; an irregular column defers to it to raise.
+
+    Unless `blanks` lists "", an empty cell is an error (a required number is missing).
+    """
+    fast = _fast_floats(table, column, blanks)
+    if fast is None or bool(np.isinf(fast[0]).any()):
+        values = float_column(table, column, blanks=blanks).to_numpy()
+        empty = table.frame[column].map(_cell_text).to_numpy() == ""
+    else:
+        values, empty = fast
+    if "" not in blanks and empty.any():
+        raise table.error(
+            "empty cell where a number is required", index=int(np.flatnonzero(empty)[0]), column=column
+        )
+    return pd.Series(values, index=table.frame.index, dtype="float64")
+
+
+def ints(table: RawTable, column: str, *, allow_blank: bool = False, nonnegative: bool = True) -> pd.Series:
+    """`int_column`, column-at-once; an irregular column defers to it to raise."""
+    fast = _fast_floats(table, column, ())
+    values = None if fast is None else fast[0]
+    if (
+        values is None
+        or (not allow_blank and bool(np.isnan(values).any()))
+        or bool(np.isinf(values).any())
+        or bool((np.abs(np.nan_to_num(values)) > MAX_WHOLE).any())
+        or bool((np.nan_to_num(values) % 1 != 0).any())
+        or (nonnegative and bool((values < 0).any()))
+    ):
+        return int_column(table, column, allow_blank=allow_blank, nonnegative=nonnegative)
+    return pd.Series(values, index=table.frame.index).astype("Int64" if allow_blank else "int64")
+
+
+def year_column(table: RawTable, column: str, *, low: int = 1800, high: int = 2100) -> pd.Series:
+    """Calendar years (`ints`) within [low, high]; an implausible one raises at its row."""
+    years = ints(table, column)
+    bad = ((years < low) | (years > high)).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise table.error(f"implausible year {years.iloc[i]}", index=i, column=column)
+    return years
+
+
+def wide_values(
+    table: RawTable,
+    columns: Sequence[str],
+    convert: Callable[[RawTable, str], pd.Series],
+) -> np.ndarray:
+    """Many same-typed columns converted in one call (rows x columns, float64).
+
+    `convert` is a checked reader such as `float_column`. The columns are stacked into one, so a
+    wide table costs one conversion instead of one per column; if a cell is bad, the columns
+    are converted one by one so the error names its own row and column.
+    """
+    cells = table.frame[list(columns)].to_numpy(dtype=object)
+    stacked = RawTable(
+        path=table.path,
+        frame=pd.DataFrame({"cell": cells.ravel(order="F")}, dtype=object),
+        rownums=list(table.rownums) * len(columns),
+        sheet=table.sheet,
+    )
+    try:
+        values = convert(stacked, "cell")
+    except InputError:
+        for column in columns:
+            convert(table, column)
+        raise
+    return values.astype("float64").to_numpy().reshape(len(columns), len(table)).T
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet files and their columns (row numbers are 1-based data rows: there is no header line)
+
+
+@dataclass
+class ParquetTable:
+    """A Parquet file read whole; errors name the 1-based data row and the column."""
+
+    path: Path
+    frame: pd.DataFrame
+
+    def error(self, message: str, *, index: int | None = None, column: str | None = None) -> InputError:
+        row = index + 1 if index is not None else None
+        return InputError(self.path, message, row=row, column=column)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = ()) -> ParquetTable:
+    """Read a Parquet file whose columns must equal `columns` (names and order); columns in
+    `skip` are checked by name but not loaded (e.g. free-text names the source does not keep)."""
+    import pyarrow.parquet as pq
+
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty")
+    guard_parquet(path)
+    try:
+        found = list(pq.read_schema(path).names)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise InputError(path, f"not a readable Parquet file ({exc})") from None
+    for i, expected in enumerate(columns):
+        got = found[i] if i < len(found) else None
+        if got != expected:
+            raise InputError(
+                path,
+                f"expected column {expected!r}, found {got!r}; the publisher's layout changed",
+                column=expected,
+            )
+    if len(found) > len(columns):
+        extra = found[len(columns)]
+        raise InputError(path, f"unexpected extra column {extra!r}", column=extra)
+    try:
+        table = pq.read_table(path, columns=[c for c in columns if c not in skip])
+    except Exception as exc:
+        raise InputError(path, f"not a readable Parquet file ({exc})") from None
+    if table.num_rows == 0:
+        raise InputError(path, "file has no data rows")
+    try:
+        frame = table.to_pandas()
+    except Exception as exc:  # e.g. pandas metadata naming a type the column no longer has
+        raise InputError(path, f"column does not convert ({exc})", column=_unconvertible(table)) from None
+    frame.index = pd.RangeIndex(len(frame))
+    return ParquetTable(path=path, frame=frame)
+
+
+def read_parquet_typed(path: Path, columns: Sequence[tuple[str, str]]) -> ParquetTable:
+    """Read a Parquet file whose columns must be exactly `columns` ((name, 'text'|'number'|'date'));
+    dates stay Arrow-backed. Damage is reported at data row 1."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty; expected a Parquet file", row=1)
+    guard_parquet(path)
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise InputError(path, f"not a readable Parquet file ({exc})", row=1) from None
+    names = table.column_names
+    for i, (name, kind) in enumerate(columns):
+        found = names[i] if i < len(names) else None
+        if found != name:
+            raise InputError(
+                path, f"expected column {name!r}, found {found!r}; the layout changed", row=1, column=name
+            )
+        typ = table.schema.field(name).type
+        ok = {
+            "text": pa.types.is_string(typ) or pa.types.is_large_string(typ),
+            "number": pa.types.is_integer(typ) or pa.types.is_floating(typ),
+            "date": pa.types.is_date(typ),
+        }[kind]
+        if not ok:
+            raise InputError(path, f"expected {kind} values, found {typ}", row=1, column=name)
+    if len(names) > len(columns):
+        raise InputError(
+            path, f"unexpected extra column {names[len(columns)]!r}", row=1, column=names[len(columns)]
+        )
+    if table.num_rows == 0:
+        raise InputError(path, "file has no data rows", row=1)
+    # Dates stay Arrow-backed: fast to compare, and DuckDB stores them as DATE.
+    try:
+        frame = table.to_pandas(types_mapper={pa.date32(): pd.ArrowDtype(pa.date32())}.get)
+    except Exception as exc:  # e.g. pandas metadata naming a type the column no longer has
+        raise InputError(path, f"columns do not convert to a table ({exc})", row=1) from None
+    return ParquetTable(path, frame)
+
+
+def _unconvertible(table: Any) -> str | None:
+    """The first column that fails `to_pandas` on its own (with the file's pandas metadata)."""
+    for name in table.column_names:
+        try:
+            table.select([name]).to_pandas()
+        except Exception:
+            return str(name)
+    return None
+
+
+def pq_count(
+    t: ParquetTable, column: str, *, allow_null: bool = False, nonnegative: bool = True
+) -> pd.Series:
+    """Whole numbers from a numeric column (Int64 if nulls are allowed, else int64)."""
+    raw = t.frame[column]
+    if not (pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)):
+        bad = (pd.to_numeric(raw, errors="coerce").isna() & raw.notna()).to_numpy()
+        where = _first(bad) if bad.any() else None
+        found = f"{raw.iloc[where]!r}" if where is not None else f"{raw.dtype} values"
+        raise t.error(f"expected a number, found {found}", index=where, column=column)
+    values = raw.astype("float64").to_numpy()
+    null = np.isnan(values)
+    if null.any() and not allow_null:
+        raise t.error("empty cell where a count is required", index=_first(null), column=column)
+    finite = np.where(null, 0.0, values)
+    bad = ~np.isfinite(finite) | (finite != np.round(finite))
+    if bad.any():
+        i = _first(bad)
+        raise t.error(f"expected a whole number, found {values[i]!r}", index=i, column=column)
+    if (np.abs(finite) > MAX_WHOLE).any():
+        i = _first(np.abs(finite) > MAX_WHOLE)
+        raise t.error(f"number {values[i]!r} is too large for a count", index=i, column=column)
+    if nonnegative and (finite < 0).any():
+        i = _first(finite < 0)
+        raise t.error(f"negative count {values[i]!r}", index=i, column=column)
+    if allow_null:
+        out = pd.array(finite.astype("int64"), dtype="Int64")
+        out[null] = pd.NA
+        return pd.Series(out, index=t.frame.index)
+    return pd.Series(finite.astype("int64"), index=t.frame.index)
+
+
+def pq_float(t: ParquetTable, column: str, *, low: float, high: float) -> pd.Series:
+    """Real numbers within [low, high] (e.g. longitudes); null or out of range raises."""
+    raw = t.frame[column]
+    if not (pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)):
+        bad = (pd.to_numeric(raw, errors="coerce").isna() & raw.notna()).to_numpy()
+        where = _first(bad) if bad.any() else None
+        found = f"{raw.iloc[where]!r}" if where is not None else f"{raw.dtype} values"
+        raise t.error(f"expected a number, found {found}", index=where, column=column)
+    values = raw.to_numpy(dtype="float64")
+    bad = ~np.isfinite(values) | (values < low) | (values > high)
+    if bad.any():
+        i = _first(bad)
+        raise t.error(f"expected a number in [{low}, {high}], found {values[i]!r}", index=i, column=column)
+    return pd.Series(values, index=t.frame.index)
+
+
+def _pq_distinct(t: ParquetTable, column: str) -> tuple[np.ndarray, list[str | None], list[Any]]:
+    """Codes into the column's distinct values: (codes, stripped text or None, raw values)."""
+    codes, uniques = pd.factorize(t.frame[column], use_na_sentinel=True)
+    raw = list(uniques)
+    return codes, [str(u).strip() or None for u in raw], raw
+
+
+def _pq_expand(
+    t: ParquetTable, column: str, codes: np.ndarray, values: list[Any], raw: list[Any], text: bool
+) -> pd.Series:
+    """Per-row values from per-distinct values; the column itself when nothing changed."""
+    if values == raw and not (codes == -1).any() and pd.api.types.is_string_dtype(t.frame[column]):
+        return t.frame[column]
+    if text and all(isinstance(v, str) for v in values) and len(set(values)) == len(values):
+        cat = pd.Categorical.from_codes(codes, categories=values)
+        return pd.Series(cat).astype("str")
+    table = np.empty(len(values) + 1, dtype=object)
+    table[:-1] = values
+    table[-1] = None  # code -1 (null) -> None
+    out = pd.Series(table[codes])
+    return out.astype("str") if text else out
+
+
+def pq_text(
+    t: ParquetTable,
+    column: str,
+    *,
+    allowed: Collection[str] | None = None,
+    allow_blank: bool = False,
+) -> pd.Series:
+    """Text cells, stripped; blank raises unless allowed; values must be in `allowed` if given."""
+    codes, values, raw = _pq_distinct(t, column)
+    blank = [k for k, v in enumerate(values) if v is None]
+    if not allow_blank and ((codes == -1).any() or blank):
+        mask = (codes == -1) | np.isin(codes, blank)
+        raise t.error("empty cell", index=_first(mask), column=column)
+    for k, value in enumerate(values):
+        if value is None:
+            continue
+        if allowed is not None and value not in allowed:
+            raise t.error(f"unexpected value {value!r}", index=_first(codes == k), column=column)
+    return _pq_expand(t, column, codes, values, raw, text=True)
+
+
+def pq_map(t: ParquetTable, column: str, mapper: Callable[[str], Any], kind: str) -> pd.Series:
+    """Map each distinct label once; an unknown (or blank) label raises with its first row."""
+    codes, values, raw = _pq_distinct(t, column)
+    if (codes == -1).any():
+        raise t.error("empty cell", index=_first(codes == -1), column=column)
+    mapped = []
+    for k, value in enumerate(values):
+        try:
+            mapped.append(mapper(value if value is not None else ""))
+        except (KeyError, ValueError) as exc:
+            raise t.error(unknown_label(kind, value, exc), index=_first(codes == k), column=column) from None
+    text = all(isinstance(v, str) for v in mapped)
+    return _pq_expand(t, column, codes, mapped, raw, text=text)
+
+
+def pq_date(t: ParquetTable, column: str, *, first_of_month: bool = False) -> pd.Series:
+    """Dates stored as date objects or ISO text -> `datetime.date` values."""
+    out: list[dt.date] = []
+    cache: dict[Any, dt.date] = {}
+    for i, raw in enumerate(t.frame[column].tolist()):
+        if raw not in cache:
+            value = _as_date(raw)
+            if value is None or (first_of_month and value.day != 1):
+                what = "the first day of a month" if first_of_month else "a date"
+                raise t.error(f"expected {what}, found {raw!r}", index=i, column=column)
+            cache[raw] = value
+        out.append(cache[raw])
+    series = pd.Series(out, index=t.frame.index, dtype=object)
+    check_dates(t, series, column)
+    return series
+
+
+def pq_unique(t: ParquetTable, frame: pd.DataFrame, keys: Sequence[str], column: str) -> None:
+    """Raise on the first row whose key repeats an earlier row."""
+    dup = frame.duplicated(subset=list(keys)).to_numpy()
+    if dup.any():
+        i = _first(dup)
+        values = ", ".join(f"{k}={frame[k].iloc[i]}" for k in keys)
+        raise t.error(f"duplicate row ({values})", index=i, column=column)
+
+
+def arrow_days(series: pd.Series) -> np.ndarray:
+    """Arrow-backed dates -> days since 1970 (int64)."""
+    import pyarrow as pa
+
+    return pa.array(series).cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def pq_numbers(
+    t: ParquetTable, column: str, *, nullable: bool = False, whole: bool = False, negative: bool = False
+) -> pd.Series:
+    """Numbers from a numeric column: non-negative unless `negative`, whole if `whole`, null only
+    if `nullable`; the first bad cell raises."""
+    values = t.frame[column].to_numpy(dtype="float64", na_value=np.nan)
+    null = np.isnan(values)
+    if null.any() and not nullable:
+        raise t.error("empty cell where a number is required", index=_first(null), column=column)
+    bad = ~null & (
+        (~negative & (values < 0))
+        | ~np.isfinite(values)
+        | (whole & ((values != np.round(values)) | (np.abs(values) > MAX_WHOLE)))
+    )
+    if bad.any():
+        i = _first(bad)
+        raise t.error(
+            f"expected a non-negative {'count' if whole else 'number'}, found {values[i]!r}",
+            index=i,
+            column=column,
+        )
+    return pd.Series(values, index=t.frame.index)
+
+
+def pq_labels(
+    t: ParquetTable, column: str, mapping: dict[str, str], kind: str, *, null: str | None = None
+) -> pd.Series:
+    """Labels mapped through `mapping` (empty cells become `null`, refused if it is None)."""
+    raw = t.frame[column]
+    out = {}
+    for value in raw.dropna().unique().tolist():
+        if value not in mapping:
+            raise t.error(f"unknown {kind} {value!r}", index=_first((raw == value).to_numpy()), column=column)
+        out[value] = mapping[value]
+    if raw.isna().any() and null is None:
+        raise t.error(f"empty {kind}", index=_first(raw.isna().to_numpy()), column=column)
+    mapped = raw.map(out)
+    return mapped.where(raw.notna(), null).astype(str)
+
+
+def pq_months_of_fiscal_year(t: ParquetTable, frame: pd.DataFrame) -> pd.Series:
+    """The `date` column (first days of months), each inside the row's `fiscal_year` of `frame`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dates = pa.array(t.frame["date"])
+    day = pc.day(dates).to_numpy(zero_copy_only=False)
+    if (day != 1).any():
+        i = _first(day != 1)
+        raise t.error(
+            f"expected the first day of a month, found {t.frame['date'].iloc[i]}", index=i, column="date"
+        )
+    fy = pc.year(dates).to_numpy(zero_copy_only=False) + (
+        pc.month(dates).to_numpy(zero_copy_only=False) >= 10
+    )
+    bad = fy != frame["fiscal_year"].to_numpy()
+    if bad.any():
+        i = _first(bad)
+        raise t.error(
+            f"month {t.frame['date'].iloc[i]} is outside fiscal year {frame['fiscal_year'].iloc[i]}",
+            index=i,
+            column="date",
+        )
+    return t.frame["date"]

@@ -7,17 +7,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.reference import map_component, map_demographic, map_title, to_iso3
-from corridor.sources._cbp_common import fiscal_year_column, month_column
+from corridor.reference import map_component, map_demographic, map_title
+from corridor.reference.countries import cbp_citizenship
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
     FileSpec,
     Parsed,
+    ceiling,
     check_months_contiguous,
     check_unique,
+    fiscal_year_column,
     int_column,
     map_column,
+    month_column,
     read_csv,
 )
 
@@ -60,6 +63,8 @@ class CbpSboSource:
     files = (
         FileSpec(
             key="fy22-fy25-aug",
+            max_rows=ceiling(1_937),
+            first_fy=2022,
             mirror_path="cbp/sbo-encounters-fy22-fy25-aug.csv",
             url="https://www.cbp.gov/sites/default/files/2025-09/sbo-encounters-fy22-fy25-aug.csv",
             publisher="U.S. Customs and Border Protection",
@@ -76,7 +81,7 @@ class CbpSboSource:
                 "month": month_column(t, fy, "Month (abbv)"),
                 "component": map_column(t, "Component", map_component, "component"),
                 "demographic": map_column(t, "Demographic", map_demographic, "demographic"),
-                "citizenship": map_column(t, "Citizenship Grouping", to_iso3, "citizenship"),
+                "citizenship": map_column(t, "Citizenship Grouping", cbp_citizenship, "citizenship"),
                 "title": map_column(t, "Title of Authority", map_title, "title of authority"),
                 "encounters": int_column(t, "Encounter Count"),
             }

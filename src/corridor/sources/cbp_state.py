@@ -7,19 +7,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.reference import map_demographic, map_region, map_title, to_iso3
-from corridor.sources._cbp_common import fiscal_year_column, month_column
+from corridor.reference import map_demographic, map_region, map_title
+from corridor.reference.countries import cbp_citizenship
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
     FileSpec,
     Parsed,
-    RawTable,
+    ceiling,
     check_months_contiguous,
     check_unique,
+    fiscal_year_column,
     int_column,
     map_column,
+    month_column,
     read_csv,
+    state_column,
 )
 
 COLUMNS = (
@@ -48,16 +51,6 @@ CUBE = CubeSpec(
 )
 
 
-def _state_column(table: RawTable) -> pd.Series:
-    text = table.frame["State"].astype(str).str.strip().str.upper()
-    bad = ~text.str.fullmatch(r"[A-Z]{2}").to_numpy(dtype=bool)
-    if bad.any():
-        i = int(bad.nonzero()[0][0])
-        raw = table.frame["State"].iloc[i]
-        raise table.error(f"expected a two-letter state code, found {raw!r}", index=i, column="State")
-    return text.astype(object)
-
-
 def parse_state_file(path: Path, release_id: str) -> tuple[pd.DataFrame, tuple]:
     """One nationwide 'by state' CSV -> cube rows and its (first, last) month."""
     t = read_csv(path, columns=COLUMNS)
@@ -66,9 +59,9 @@ def parse_state_file(path: Path, release_id: str) -> tuple[pd.DataFrame, tuple]:
         {
             "month": month_column(t, fy, "Month (abbv)"),
             "region": map_column(t, "Land Border Region", map_region, "land border region"),
-            "state": _state_column(t),
+            "state": state_column(t, "State"),
             "demographic": map_column(t, "Demographic", map_demographic, "demographic"),
-            "citizenship": map_column(t, "Citizenship", to_iso3, "citizenship"),
+            "citizenship": map_column(t, "Citizenship", cbp_citizenship, "citizenship"),
             "title": map_column(t, "Title of Authority", map_title, "title of authority"),
             "encounters": int_column(t, "Encounter Count"),
         }
@@ -95,6 +88,8 @@ class CbpStateSource:
     files = (
         FileSpec(
             key="fy20-fy23",
+            max_rows=ceiling(42_533),
+            first_fy=2020,
             mirror_path="cbp/nationwide-encounters-fy20-fy23-state.csv",
             url="https://www.cbp.gov/sites/default/files/assets/documents/2023-Nov/nationwide-encounters-fy20-fy23-state.csv",
             publisher="U.S. Customs and Border Protection",
@@ -102,6 +97,8 @@ class CbpStateSource:
         ),
         FileSpec(
             key="fy23-fy26-nov",
+            max_rows=ceiling(37_162),
+            first_fy=2023,
             mirror_path="cbp/nationwide-encounters-fy23-fy26-nov-state.csv",
             url="https://www.cbp.gov/sites/default/files/2025-12/nationwide-encounters-fy23-fy26-nov-state.csv",
             publisher="U.S. Customs and Border Protection",

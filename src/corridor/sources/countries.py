@@ -23,12 +23,13 @@ from corridor.reference.countries import (
     country_name,
     is_former,
 )
-from corridor.sources._indicators import mapped
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     TableSpec,
+    ceiling,
     check_unique,
+    mapped,
     read_csv,
 )
 from corridor.sources.wdi import (
@@ -79,6 +80,7 @@ OUT_COLUMNS = (
 )
 IOM = FileSpec(
     key="iom_countrynames",
+    max_rows=ceiling(258),
     mirror_path="iom_gdidata_countrynames.csv",
     url="https://github.com/iom/gdidata",
     publisher="IOM (R package gdidata, country names and UN M49 regions)",
@@ -87,6 +89,7 @@ IOM = FileSpec(
 HOMICIDE = next(s for s in API_SERIES if s.key == "homicide")
 SPANISH = FileSpec(
     key="wb_spanish_names",
+    max_rows=ceiling(271),
     mirror_path=HOMICIDE.path,
     url="https://datos.bancomundial.org/indicador/VC.IHR.PSRC.P5",
     publisher="World Bank (World Development Indicators, Spanish export)",

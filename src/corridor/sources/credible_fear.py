@@ -28,6 +28,7 @@ from corridor.sources.base import (
     Parsed,
     RawTable,
     TableSpec,
+    ceiling,
     int_column,
     open_workbook,
     read_csv,
@@ -163,6 +164,8 @@ class CredibleFearSource:
     files = (
         FileSpec(
             key="ohss_aug2024",
+            max_rows=ceiling(159),
+            first_fy=2014,
             mirror_path=OHSS_PATH,
             url=OHSS_URL,
             publisher=OHSS_PUBLISHER,
@@ -170,18 +173,21 @@ class CredibleFearSource:
         ),
         FileSpec(
             key="ois_nationality",
+            max_rows=ceiling(25),
             mirror_path="outcomes/dhs_ois_credible_fear_top15_nationalities_fy2016-fy2021.csv",
             url="https://www.dhs.gov/immigration-statistics/readingroom/RFA/credible-fear-cases-interview",
             publisher="DHS Office of Immigration Statistics",
         ),
         FileSpec(
             key="uscis_2020_01",
+            max_rows=ceiling(87),
             mirror_path="outcomes/uscis_cf_rf_semimonthly/Congressional-Semi-Monthly-Report-01-01-20-to-01-15-21.xlsx",
             url="https://www.uscis.gov/tools/reports-and-studies/semi-monthly-credible-fear-and-reasonable-fear-receipts-and-decisions",
             publisher="U.S. Citizenship and Immigration Services",
         ),
         FileSpec(
             key="uscis_2020_11",
+            max_rows=ceiling(87),
             mirror_path="outcomes/uscis_cf_rf_semimonthly/Congressional-Semi-Monthly-Report-11-01-20-to-11-15-21.xlsx",
             url="https://www.uscis.gov/tools/reports-and-studies/semi-monthly-credible-fear-and-reasonable-fear-receipts-and-decisions",
             publisher="U.S. Citizenship and Immigration Services",

@@ -13,22 +13,23 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._indicators import (
-    CellError,
     Indicator,
     entity_columns,
     finish,
-    floats,
-    ints,
-    per_distinct,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
+    CellError,
     FileSpec,
     Parsed,
+    ceiling,
+    floats,
+    ints,
+    per_distinct,
     read_csv,
+    year_column,
 )
 
 PAGE = "https://www.emdat.be"
@@ -39,6 +40,7 @@ LICENCE = (
 COLUMNS = ("geo", "subgroup", "type", "t", "events", "affected", "deaths", "damages")
 FILE = FileSpec(
     key="emdat",
+    max_rows=ceiling(5_377),
     mirror_path="disasters/iom_gdidata_emdat_disaster.csv",
     url=PAGE,
     publisher="EM-DAT, CRED / UCLouvain (via IOM, R package gdidata)",

@@ -19,14 +19,20 @@ from corridor.sources._indicators import (
     Indicator,
     entity_columns,
     finish,
-    floats,
     rows,
     tables,
-    wide_values,
-    year_column,
     year_span,
 )
-from corridor.sources.base import FileSpec, Parsed, check_unique, read_csv
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    ceiling,
+    check_unique,
+    floats,
+    read_csv,
+    wide_values,
+    year_column,
+)
 
 PAGE = "https://ourworldindata.org/natural-disasters"
 LICENCE = (
@@ -35,6 +41,7 @@ LICENCE = (
 )
 FILE = FileSpec(
     key="owid_emdat",
+    max_rows=ceiling(5_570),
     mirror_path="disasters/owid_natural_disasters_emdat.csv",
     url=PAGE,
     publisher="EM-DAT, CRED / UCLouvain (aggregated by Our World in Data)",

@@ -14,13 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.sources._context_common import country_code, date_column, is_aggregate
+from corridor.sources._context_common import (
+    country_code,
+    is_aggregate,
+)
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
     TableSpec,
+    ceiling,
     check_unique,
+    date_column,
     int_column,
     map_column,
     read_csv,
@@ -121,8 +126,8 @@ ASYLUM_DECISIONS = TableSpec(
 )
 
 
-def _spec(key: str, path: str, url: str, publisher: str) -> FileSpec:
-    return FileSpec(key=key, mirror_path=path, url=url, publisher=publisher)
+def _spec(key: str, path: str, url: str, publisher: str, published_rows: int) -> FileSpec:
+    return FileSpec(key=key, mirror_path=path, url=url, publisher=publisher, max_rows=ceiling(published_rows))
 
 
 class EoirSource:
@@ -136,18 +141,21 @@ class EoirSource:
             "eoir/eoir_annual_pending_new_completions_fy2016-fy2026q2.csv",
             PAGE,
             "DOJ EOIR (transcribed by SilverCoin256/open-institutional-capacity-observatory)",
+            12,
         ),
         _spec(
             "caseload_2021",
             "court/eoir_adjudication_stats_fy2008-fy2020_apr2021.csv",
             PAGE,
             "DOJ EOIR Adjudication Statistics, generated 2021-04-19 (hand transcription)",
+            14,
         ),
         _spec(
             "asylum_by_nationality",
             "court/eoir_asylum_decisions_by_nationality_fy2018-fy2021ytd.csv",
             "https://www.justice.gov/eoir/page/file/1107366/download",
             "DOJ EOIR (transcribed by emersoncollective/data-repo-mvp)",
+            1_016,
         ),
     )
 

@@ -15,24 +15,25 @@ import numpy as np
 import pandas as pd
 
 from corridor.sources._indicators import (
-    CellError,
     Indicator,
     entity_columns,
     finish,
-    floats,
-    ints,
-    per_distinct,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
+    CellError,
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_unique,
+    floats,
+    ints,
+    per_distinct,
     read_csv,
+    year_column,
 )
 
 PAGE = "https://fragilestatesindex.org/"
@@ -42,6 +43,7 @@ CHANGE = "Change from Previous Year"
 SUM_TOLERANCE = 0.25  # the publisher rounds each score to 0.1
 FILE = FileSpec(
     key="fsi",
+    max_rows=ceiling(38_397),
     mirror_path="governance/iom_gdidata_fsi.csv",
     url=PAGE,
     publisher="The Fund for Peace (via IOM, R package gdidata)",

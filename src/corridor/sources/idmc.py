@@ -13,13 +13,22 @@ import pandas as pd
 from corridor.sources._context_common import (
     IndicatorDef,
     catalog_frame,
-    check_range,
-    choice_column,
     country_code,
     indicator_rows,
     is_aggregate,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, check_unique, int_column, map_column, read_csv
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    TableSpec,
+    ceiling,
+    check_range,
+    check_unique,
+    choice_column,
+    int_column,
+    map_column,
+    read_csv,
+)
 
 ID = "idmc"
 URL = "https://www.internal-displacement.org/database/displacement-data"
@@ -73,13 +82,14 @@ DISASTER = IndicatorDef(
 )
 
 
-def _spec(key: str, path: str) -> FileSpec:
+def _spec(key: str, path: str, published_rows: int) -> FileSpec:
     return FileSpec(
         key=key,
         mirror_path=path,
         url=URL,
         publisher="Internal Displacement Monitoring Centre (via IOM gdidata)",
         licence=LICENCE,
+        max_rows=ceiling(published_rows),
     )
 
 
@@ -89,8 +99,8 @@ class IdmcSource:
     id = ID
     title = "IDMC internal displacement"
     files: tuple[FileSpec, ...] = (
-        _spec("flows", "displacement/iom_gdidata_idmc_flows.csv"),
-        _spec("stocks", "displacement/iom_gdidata_idmc_stocks.csv"),
+        _spec("flows", "displacement/iom_gdidata_idmc_flows.csv", 4_072),
+        _spec("stocks", "displacement/iom_gdidata_idmc_stocks.csv", 1_542),
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:

@@ -17,24 +17,26 @@ from corridor.sources._indicators import (
     Part,
     entity_columns,
     finish,
-    floats,
-    mapped,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
+    ceiling,
     check_unique,
+    floats,
+    mapped,
     read_csv,
+    year_column,
 )
 from corridor.sources.wdi import WB_LICENCE, wb_url
 
 LICENCE = f"{WB_LICENCE}; UN WPP population: CC BY 3.0 IGO"
 FILE = FileSpec(
     key="wdi_long",
+    max_rows=ceiling(92_436),
     mirror_path="worldbank/iom_gdidata_wdi.csv",
     url="https://github.com/iom/gdidata",
     publisher="World Bank WDI, UN WPP 2024, WGI (compiled by IOM, R package gdidata)",

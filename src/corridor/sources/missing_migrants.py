@@ -13,8 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    ParquetTable,
     country_code,
+)
+from corridor.sources.base import (
+    FileSpec,
+    ParquetTable,
+    Parsed,
+    TableSpec,
+    ceiling,
     pq_count,
     pq_date,
     pq_float,
@@ -22,7 +28,6 @@ from corridor.sources._context_common import (
     pq_text,
     read_parquet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec
 
 ID = "missing_migrants"
 URL = "https://missingmigrants.iom.int/downloads"
@@ -106,6 +111,7 @@ class MissingMigrantsSource:
     files: tuple[FileSpec, ...] = (
         FileSpec(
             key="incidents",
+            max_rows=ceiling(19_669),
             mirror_path="transit/iom_gdidata_iom_mmp.parquet",
             url=URL,
             publisher="IOM Missing Migrants Project (via IOM gdidata)",

@@ -20,7 +20,7 @@ from corridor.sources._ohss_tables import (
     check_same,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+from corridor.sources.base import FileSpec, Parsed, TableSpec, ceiling, open_workbook
 
 T8 = "T8 repatriations1"
 T42 = "T42 expulsions2"
@@ -46,7 +46,6 @@ OUTCOMES = {
     "OFO Paroles": "ofo_parole",
     "Other outcomes": "other",
 }
-OUTCOME_IDS = tuple(OUTCOMES.values())
 AGENCIES = {"Total CBP": "all", "USBP": "usbp", "OFO": "ofo"}
 DEMOGRAPHICS = {
     "Total Encounters": "all",
@@ -244,6 +243,8 @@ class OhssOutcomesSource:
     files = (
         FileSpec(
             key="aug2024",
+            max_rows=ceiling(159),
+            first_fy=2014,
             mirror_path=OHSS_PATH,
             url=OHSS_URL,
             publisher=OHSS_PUBLISHER,

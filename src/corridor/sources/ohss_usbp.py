@@ -9,17 +9,19 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import map_demographic, map_region, sector_slug, to_iso3
-from corridor.sources._cbp_common import check_fiscal_years, month_column
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
+    check_fiscal_years,
     check_months_contiguous,
     check_unique,
     int_column,
     map_column,
+    month_column,
     open_workbook,
     read_sheet,
 )
@@ -97,6 +99,8 @@ class OhssUsbpSource:
     files = (
         FileSpec(
             key="fy25m11",
+            max_rows=ceiling(14_890),
+            first_fy=2000,
             mirror_path="cbp/ohss-khsm-encounters-usbp-fy25m11.xlsx",
             url="https://ohss.dhs.gov/sites/default/files/2025-01/khsm-encounters-usbp-fy25m11.xlsx",
             publisher="DHS Office of Homeland Security Statistics",

@@ -15,20 +15,21 @@ import pandas as pd
 from corridor.sources._context_common import (
     IndicatorDef,
     catalog_frame,
-    check_range,
     country_code,
-    float_column_fast,
     indicator_rows,
-    int_column_fast,
     is_aggregate,
-    map_column_fast,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
     TableSpec,
+    ceiling,
+    check_range,
     check_unique,
+    float_column_fast,
+    int_column_fast,
+    map_column_fast,
     read_csv,
 )
 
@@ -116,6 +117,7 @@ class PartnerAidSource:
     files: tuple[FileSpec, ...] = (
         FileSpec(
             key="dac2a",
+            max_rows=ceiling(103_840),
             mirror_path="partner_aid/oecd_dac2a_bilateral_net_oda_1992-2024.csv",
             url=OECD_URL,
             publisher="OECD Development Assistance Committee (DAC2A; extract by "
@@ -124,6 +126,7 @@ class PartnerAidSource:
         ),
         FileSpec(
             key="aiddata",
+            max_rows=ceiling(85_162),
             mirror_path="partner_aid/aiddata_v2_flows_donor_recipient_year.csv",
             url=AIDDATA_URL,
             publisher="AidData 2.x research release (summed by ilyabo/aiddata)",

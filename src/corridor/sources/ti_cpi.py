@@ -16,18 +16,19 @@ from corridor.sources._indicators import (
     Indicator,
     entity_columns,
     finish,
-    floats,
-    ints,
     rows,
     tables,
-    wide_values,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_unique,
+    floats,
+    ints,
     read_csv,
+    wide_values,
 )
 
 PAGE = "https://www.transparency.org/en/cpi/2024"
@@ -38,6 +39,7 @@ RANKED_FROM = 2017  # no rank column before 2017
 REGIONS = {"AME", "AP", "ECA", "MENA", "SSA", "WE/EU"}
 FILE = FileSpec(
     key="cpi",
+    max_rows=ceiling(183),
     mirror_path="governance/CPI2024_GlobalResultsTrends.csv",
     url=PAGE,
     publisher="Transparency International",

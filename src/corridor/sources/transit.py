@@ -16,13 +16,18 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference.calendar import month_range
-from corridor.sources._context_common import choice_column, country_code, date_column
+from corridor.sources._context_common import (
+    country_code,
+)
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
     TableSpec,
+    ceiling,
     check_unique,
+    choice_column,
+    date_column,
     int_column,
     map_column,
     read_csv,
@@ -117,6 +122,18 @@ _HONDURAS = (
 )
 _GUATEMALA = ("https://igm.gob.gt/informes-estadisticos", "Instituto Guatemalteco de Migración")
 
+# Lines of each file as published (the row ceilings are set from them).
+PUBLISHED_ROWS = {
+    "darien_nat": 2_388,
+    "darien_dmg": 161,
+    "mexico_nat": 5_760,
+    "mexico_dmg": 705,
+    "mexico_exp": 5_252,
+    "honduras": 137,
+    "honduras_nat": 4_199,
+    "honduras_dmg": 353,
+    "guatemala": 737,
+}
 FILES = (
     _File("darien_nat", "irreg_darien_nat", ("t", "q", "nat", "n"), "darien", "nationality", *_PANAMA),
     _File("darien_dmg", "irreg_darien_dmg", ("t", "q", "demog", "n"), "darien", "demographic", *_PANAMA),
@@ -204,6 +221,7 @@ class TransitSource:
             url=f.url,
             publisher=GDIDATA.format(f.source),
             licence=LICENCE,
+            max_rows=ceiling(PUBLISHED_ROWS[f.key]),
         )
         for f in FILES
     )

@@ -16,13 +16,18 @@ from corridor.sources._context_common import (
     country_code,
     indicator_rows,
     is_aggregate,
+)
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    TableSpec,
+    ceiling,
     pq_count,
     pq_map,
     pq_text,
     pq_unique,
     read_parquet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec
 
 ID = "undesa_stocks"
 URL = "https://www.un.org/development/desa/pd/content/international-migrant-stock"
@@ -75,6 +80,7 @@ class UndesaStocksSource:
     files: tuple[FileSpec, ...] = (
         FileSpec(
             key="stocks",
+            max_rows=ceiling(153_296),
             mirror_path="migrant_stocks/iom_gdidata_undesa_stocks.parquet",
             url=URL,
             publisher="UN DESA Population Division (via IOM gdidata)",

@@ -13,19 +13,26 @@ import pandas as pd
 
 from corridor.sources._context_common import (
     IndicatorDef,
-    ParquetTable,
     catalog_frame,
-    check_range,
     country_code,
     indicator_rows,
     is_aggregate,
+)
+from corridor.sources.base import (
+    FileSpec,
+    ParquetTable,
+    Parsed,
+    TableSpec,
+    ceiling,
+    check_range,
+    check_unique,
     pq_count,
     pq_map,
     pq_text,
     pq_unique,
+    read_csv,
     read_parquet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, check_unique, read_csv
 
 ID = "unhcr"
 URL = "https://www.unhcr.org/refugee-statistics/"
@@ -146,7 +153,7 @@ REFUGEES_IN = IndicatorDef(
 DEFS = (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN)
 
 
-def _spec(key: str, path: str) -> FileSpec:
+def _spec(key: str, path: str, published_rows: int) -> FileSpec:
     return FileSpec(
         key=key,
         mirror_path=path,
@@ -154,6 +161,7 @@ def _spec(key: str, path: str) -> FileSpec:
         publisher=PUBLISHER,
         licence=LICENCE,
         published="2025-12-01",
+        max_rows=ceiling(published_rows),
     )
 
 
@@ -163,10 +171,10 @@ class UnhcrSource:
     id = ID
     title = "UNHCR refugee population statistics"
     files: tuple[FileSpec, ...] = (
-        _spec("population", "unhcr/unhcr_population.parquet"),
-        _spec("asylum_applications", "unhcr/unhcr_asylum_applications.parquet"),
-        _spec("asylum_decisions", "unhcr/unhcr_asylum_decisions.parquet"),
-        _spec("countries", "unhcr/unhcr_countries.csv"),
+        _spec("population", "unhcr/unhcr_population.parquet", 138_893),
+        _spec("asylum_applications", "unhcr/unhcr_asylum_applications.parquet", 120_597),
+        _spec("asylum_decisions", "unhcr/unhcr_asylum_decisions.parquet", 113_929),
+        _spec("countries", "unhcr/unhcr_countries.csv", 233),
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:

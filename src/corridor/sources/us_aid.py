@@ -18,19 +18,20 @@ import pandas as pd
 
 from corridor.reference.countries import AID_REGIONS, canonical_code, to_iso3
 from corridor.sources._indicators import (
-    CellError,
     Indicator,
     finish,
-    ints,
-    per_distinct,
     rows,
     tables,
 )
 from corridor.sources.base import (
+    CellError,
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_unique,
+    ints,
+    per_distinct,
     read_csv,
 )
 
@@ -57,6 +58,7 @@ COLUMNS = (
 STRAY = (11, 12, 13)
 FILE = FileSpec(
     key="country_summary",
+    max_rows=ceiling(22_486),
     mirror_path="aid/us_foreign_aid_country.csv",
     url="https://foreignassistance.gov/data",
     publisher="U.S. Department of State / USAID (ForeignAssistance.gov)",

@@ -17,7 +17,7 @@ import pandas as pd
 from corridor.errors import InputError
 from corridor.reference import sector_region, sector_slug
 from corridor.reference.calendar import month_of_fy
-from corridor.reference.sectors import AGGREGATE_LABELS, SECTORS
+from corridor.reference.sectors import AGGREGATE_LABELS
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
@@ -25,6 +25,7 @@ from corridor.sources.base import (
     Parsed,
     RawTable,
     TableSpec,
+    ceiling,
     check_months_contiguous,
     check_unique,
     float_column,
@@ -34,7 +35,6 @@ from corridor.sources.base import (
 
 KAPLAN = "https://www.cbp.gov/newsroom/stats"
 KAPLAN_PUBLISHER = "U.S. Border Patrol (tables cleaned by J. Kaplan, R package borderpatrol)"
-PSV_SECTORS = tuple(s for s in SECTORS)
 PSV_COLUMNS = (
     "month",
     "livermore",
@@ -179,48 +179,57 @@ class UsbpHistoricalSource:
     files = (
         FileSpec(
             key="monthly_by_sector",
+            max_rows=ceiling(253),
+            first_fy=2000,
             mirror_path="cbp/usbp_historical/usbp_monthly_encounters_by_sector_fy2000-fy2020.psv.csv",
             url="https://www.cbp.gov/document/stats/us-border-patrol-monthly-encounters-fy-2000-fy-2020",
             publisher="U.S. Border Patrol (transcribed by UWCHR)",
         ),
         FileSpec(
             key="sw_annual",
+            max_rows=ceiling(601),
             mirror_path="cbp/usbp_historical/kaplan_southwest_border_apprehensions_1960_2019.csv",
             url=KAPLAN,
             publisher=KAPLAN_PUBLISHER,
         ),
         FileSpec(
             key="nationwide_annual",
+            max_rows=ceiling(96),
             mirror_path="cbp/usbp_historical/kaplan_nationwide_total_apprehensions_1925_2019.csv",
             url=KAPLAN,
             publisher=KAPLAN_PUBLISHER,
         ),
         FileSpec(
             key="family_child_monthly",
+            max_rows=ceiling(6_488),
             mirror_path="cbp/usbp_historical/kaplan_family_child_total_monthly_2000_2019.csv",
             url=KAPLAN,
             publisher=KAPLAN_PUBLISHER,
         ),
         FileSpec(
             key="other_than_mexico",
+            max_rows=ceiling(501),
             mirror_path="cbp/usbp_historical/kaplan_other_than_mexico_apprehensions_2000_2019.csv",
             url=KAPLAN,
             publisher=KAPLAN_PUBLISHER,
         ),
         FileSpec(
             key="sw_deaths",
+            max_rows=ceiling(221),
             mirror_path="cbp/usbp_historical/kaplan_southwest_border_deaths_1998_2019.csv",
             url=KAPLAN,
             publisher=KAPLAN_PUBLISHER,
         ),
         FileSpec(
             key="staffing",
+            max_rows=ceiling(701),
             mirror_path="cbp/usbp_historical/kaplan_border_patrol_staffing_1992_2019.csv",
             url=KAPLAN,
             publisher=KAPLAN_PUBLISHER,
         ),
         FileSpec(
             key="sector_profile",
+            max_rows=ceiling(217),
             mirror_path="cbp/usbp_historical/kaplan_sector_profile_2011_2019.csv",
             url=KAPLAN,
             publisher=KAPLAN_PUBLISHER,

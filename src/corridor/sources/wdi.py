@@ -23,19 +23,20 @@ from corridor.sources._indicators import (
     Part,
     entity_columns,
     finish,
-    floats,
     rows,
     tables,
-    wide_values,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
     RawTable,
+    ceiling,
     check_unique,
+    floats,
     read_csv,
+    wide_values,
+    year_column,
 )
 
 WB_PUBLISHER = "World Bank (World Development Indicators)"
@@ -165,12 +166,17 @@ POVERTY_SERIES = tuple(
 )
 META = FileSpec(
     key="country_metadata",
+    max_rows=ceiling(278),
     mirror_path="worldbank/Metadata_Country_API_NY.GDP.PCAP.PP.KD_DS2_en_csv_v2_20423.csv",
     url=wb_url("NY.GDP.PCAP.PP.KD"),
     publisher=WB_PUBLISHER,
     licence=WB_LICENCE,
     published="2025-07-01",
 )
+
+
+# Lines of each published file (one per economy or aggregate; per year in the long ones).
+PUBLISHED_ROWS = {"poverty_300": 2_858, "poverty_420": 2_858, "poverty_830": 2_858, "poverty_national": 1_051}
 
 
 def _spec(s: WbSeries) -> FileSpec:
@@ -181,6 +187,7 @@ def _spec(s: WbSeries) -> FileSpec:
         publisher=WB_PUBLISHER,
         licence=WB_LICENCE,
         published=s.published,
+        max_rows=ceiling(PUBLISHED_ROWS.get(s.key, 271)),
     )
 
 

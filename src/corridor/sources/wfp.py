@@ -10,8 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.sources._context_common import choice_column, country_code, date_column
-from corridor.sources.base import FileSpec, Parsed, TableSpec, check_unique, int_column, map_column, read_csv
+from corridor.sources._context_common import (
+    country_code,
+)
+from corridor.sources.base import (
+    FileSpec,
+    Parsed,
+    TableSpec,
+    ceiling,
+    check_unique,
+    choice_column,
+    date_column,
+    int_column,
+    map_column,
+    read_csv,
+)
 
 ID = "wfp"
 COLUMNS = (
@@ -43,6 +56,7 @@ class WfpSource:
     files: tuple[FileSpec, ...] = (
         FileSpec(
             key="national",
+            max_rows=ceiling(7_797),
             mirror_path="food/wfp_hungermap_food_security_national.csv",
             url="https://hungermap.wfp.org/",
             publisher="World Food Programme (via ONEcampaign/canva-workshop)",

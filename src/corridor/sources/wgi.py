@@ -15,19 +15,20 @@ from corridor.sources._indicators import (
     Indicator,
     entity_columns,
     finish,
-    floats,
-    mapped,
     rows,
     tables,
-    year_column,
     year_span,
 )
 from corridor.sources.base import (
     FileSpec,
     Parsed,
+    ceiling,
     check_unique,
+    floats,
+    mapped,
     open_workbook,
     read_sheet,
+    year_column,
 )
 
 PAGE = "https://www.worldbank.org/en/publication/worldwide-governance-indicators"
@@ -49,6 +50,7 @@ COLUMNS = (
 MISSING = ("..", "")
 FILE = FileSpec(
     key="wgi",
+    max_rows=ceiling(32_101),
     mirror_path="governance/wgidataset.xlsx",
     url=PAGE,
     publisher="World Bank (Worldwide Governance Indicators)",

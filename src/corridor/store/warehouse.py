@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import glob
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,6 +15,9 @@ import duckdb
 from corridor.errors import WarehouseError
 
 SCHEMA_VERSION = "1"
+# A DuckDB file carries these bytes at offset 8 of its first block.
+DUCKDB_MAGIC = b"DUCK"
+HEADER_BYTES = 16
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -63,7 +68,24 @@ SCHEMA = [
         start_month DATE NOT NULL,
         end_month DATE NOT NULL
     )""",
+    # Labels a sync mapped by assumption (e.g. a country name matched ignoring case) rather than
+    # by an entry of a reference table: `corridor status` lists them until the table has one.
+    """CREATE TABLE IF NOT EXISTS assumed_mappings (
+        dataset VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        code VARCHAR NOT NULL,
+        how VARCHAR NOT NULL,
+        reference VARCHAR NOT NULL
+    )""",
 ]
+
+
+class WarehouseBusy(WarehouseError):
+    """Another sync holds the writer lock of this warehouse (the CLI exits with code 3)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        super().__init__(f"another sync is writing this warehouse (pid {pid if pid else 'unknown'})")
 
 
 class Warehouse:
@@ -74,6 +96,12 @@ class Warehouse:
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    @property
+    def target(self) -> Path:
+        """The file a sync writes: the path itself, or the file a symlinked path points to (a
+        symlink is written through, never replaced by a plain file)."""
+        return Path(os.path.realpath(self.path))
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A read-only connection; raises WarehouseError if there is no warehouse yet."""
@@ -92,20 +120,73 @@ class Warehouse:
             raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from None
         return con
 
+    def check_writable(self) -> None:
+        """Refuse a `--db` that is a folder or a file that is not a DuckDB database: a sync would
+        replace it (say, a text file given by mistake) with a warehouse."""
+        target = self.target
+        if target.is_dir():
+            raise WarehouseError(f"{self.path} is a folder, not a warehouse file; pass a file path to --db")
+        if not target.exists():
+            return
+        try:
+            with target.open("rb") as fh:
+                head = fh.read(HEADER_BYTES)
+        except OSError as exc:
+            raise WarehouseError(f"cannot read {self.path} ({exc.strerror}); nothing was written") from None
+        if head and head[8:12] != DUCKDB_MAGIC:
+            raise WarehouseError(
+                f"{self.path} is not a DuckDB warehouse; refusing to overwrite it (choose another --db)"
+            )
+
+    @contextlib.contextmanager
+    def lock(
+        self, *, wait: bool = False, waiting: Callable[[int | None], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the writer lock (an OS lock on a file beside the warehouse) for the block.
+
+        Only syncs take it; readers never do. Without `wait`, a lock held by another sync raises
+        WarehouseBusy at once; with `wait`, this blocks until it is free (`waiting(pid)` is called
+        once first). The OS releases the lock when its holder exits, however it exits.
+        """
+        target = self.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = target.with_name(f"{target.name}.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _lock_holder(fd)
+                if not wait:
+                    raise WarehouseBusy(holder) from None
+                if waiting is not None:
+                    waiting(holder)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Yield a connection to a private copy; on success the copy replaces the warehouse.
 
-        Any exception (or a kill) before the rename leaves the live file untouched.
+        Any exception (or a kill) before the rename leaves the live file untouched, and the copy
+        is removed on every exit path this process lives through (a SIGTERM included, see
+        `ingest.sync`); one left by a killed process is removed by the next sync.
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = self.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.check_writable()
         self.clean_stale()
-        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
-        if self.path.exists():
-            shutil.copyfile(self.path, tmp)
-        con = duckdb.connect(str(tmp))
-        ok = False
+        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+        con: duckdb.DuckDBPyConnection | None = None
+        done = False
         try:
+            if target.exists():
+                shutil.copyfile(target, tmp)
+            con = duckdb.connect(str(tmp))
             for stmt in SCHEMA:
                 con.execute(stmt)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
@@ -113,28 +194,51 @@ class Warehouse:
             yield con
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
-            ok = True
-        finally:
             con.close()
-            if not ok:
+            con = None
+            _fsync(tmp)
+            os.replace(tmp, target)
+            done = True
+            _fsync_dir(target.parent)
+        finally:
+            if con is not None:
+                with contextlib.suppress(Exception):  # a fatal DuckDB error may fail the close too
+                    con.close()
+            if not done:
                 _unlink(tmp)
                 _unlink(Path(f"{tmp}.wal"))
-        _fsync(tmp)
-        os.replace(tmp, self.path)
-        _fsync_dir(self.path.parent)
 
     def clean_stale(self) -> None:
-        """Remove copies left by a sync that was killed before it could rename its copy."""
-        for stale in self.path.parent.glob(f"{self.path.name}.tmp-*"):
+        """Remove copies (and their WAL files) left by syncs that died before renaming them."""
+        target = self.target
+        for stale in target.parent.glob(f"{glob.escape(target.name)}.tmp-*"):
             pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
             if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
                 continue
             _unlink(stale)
 
 
+def assumed_mappings(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, str]]:
+    """(dataset, label, code, how, reference) of every label the loaded datasets mapped by
+    assumption; empty for a warehouse written before the table existed."""
+    try:
+        return con.execute(
+            "SELECT dataset, label, code, how, reference FROM assumed_mappings ORDER BY dataset, label"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
+
+
 def open_read(path: str | Path) -> duckdb.DuckDBPyConnection:
     """Shortcut: a read-only connection to the warehouse at `path`."""
     return Warehouse(path).connect()
+
+
+def _lock_holder(fd: int) -> int | None:
+    """The pid the lock holder wrote into the lock file (None if not written yet)."""
+    with contextlib.suppress(OSError, ValueError):
+        return int(os.pread(fd, 32, 0).decode().strip() or "x")
+    return None
 
 
 def _unlink(path: Path) -> None:
