@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from corridor.output import _fmt
+from corridor import fmt
 
 
 @dataclass
@@ -37,12 +37,12 @@ class Section:
         )
 
     def table(self, frame: pd.DataFrame, *, caption: str, title: str = "") -> None:
+        formatters = fmt.formatters(frame)
         rows = [
-            [_fmt(v, c) for v, c in zip(r, frame.columns, strict=True)] for r in frame.itertuples(index=False)
+            [formatters[str(c)](v) for v, c in zip(r, frame.columns, strict=True)]
+            for r in frame.itertuples(index=False)
         ]
-        numeric = [
-            pd.api.types.is_numeric_dtype(frame[c]) and not str(c).endswith("year") for c in frame.columns
-        ]
+        numeric = [fmt.column_kind(str(c), frame[c]) not in ("other", "year") for c in frame.columns]
         self.blocks.append(
             {
                 "kind": "table",
