@@ -284,3 +284,149 @@ def test_results_are_tidy(baseline) -> None:
     assert len(frame) == len(baseline.months) * len(SERIES)
     assert (frame["lower"] <= frame["median"]).all() and (frame["median"] <= frame["upper"]).all()
     assert "Pathways simulation" in baseline.summary()
+
+
+# ---- the completions-per-judge process (issue 15) ----------------------------------------------
+
+
+def _synthetic_caseload(sigma: float, shock: float, seed: int) -> tuple:
+    """EOIR-shaped caseload FY2016-FY2070 whose completions per judge-year follow a log random walk
+    (volatility `sigma`) outside FY2020-FY2022, and sit `shock` (log) below the level inside it."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    path, attrition = backlog_model.judge_path(143_652.0)
+    judges = dict(path)
+    for fy in range(2024, 2071):
+        judges[fy] = judges[fy - 1] * (1 - attrition) + backlog_model.HIRED_FY2022
+    level = np.log(700.0)
+    pending = 800_000.0
+    rows = [(2015, "eoir_2021", 460_093.0, 192_997.0, 143_652.0, False)]
+    for fy in range(2016, 2071):
+        if fy in (2020, 2021, 2022):
+            per_judge = np.exp(level + shock)
+        else:
+            level += sigma * rng.standard_normal()
+            per_judge = np.exp(level)
+        done = judges[fy] * per_judge
+        receipts = done * 1.05
+        pending = pending * 1.01 + receipts - done
+        rows.append((fy, "eoir_2026", pending, receipts, done, False))
+    return pd.DataFrame(
+        rows, columns=["fiscal_year", "definition", "pending", "receipts", "completions", "partial"]
+    )
+
+
+def test_calibration_recovers_a_known_walk_and_shock() -> None:
+    """Seeded synthetic data: the volatility and the pandemic shock come back out of the calibration."""
+    estimates = []
+    for seed in range(8):
+        caseload = _synthetic_caseload(sigma=0.08, shock=np.log(0.4), seed=seed)
+        cal = backlog_model.calibrate(caseload, until=2070)
+        assert set(cal.shock) == {2020, 2021, 2022}
+        estimates.append(cal.per_judge_sigma)
+        # The shock is measured from FY2019's level, which it left untouched.
+        assert np.exp(cal.shock_depth) == pytest.approx(0.4, rel=1e-9)
+    assert np.mean(estimates) == pytest.approx(0.08, rel=0.1)
+
+
+def test_pandemic_years_do_not_set_the_volatility(obs) -> None:
+    """With every year stepping, FY2021's closures make the volatility several times larger (the
+    random walk the issue found); outside the window it is that of ordinary years."""
+    caseload = obs.simulation_history().caseload
+    cal = backlog_model.calibrate(caseload, until=2025)
+    rows = caseload[(caseload["definition"] == "eoir_2026") & ~caseload["partial"]]
+    rows = rows[rows["fiscal_year"].between(2016, 2025)].sort_values("fiscal_year")
+    per_judge = rows["completions"].to_numpy() / np.array([cal.judges[y] for y in rows["fiscal_year"]])
+    all_steps = np.diff(np.log(per_judge))
+    assert float(np.std(all_steps, ddof=1)) > 3 * cal.per_judge_sigma
+    assert 0.05 < cal.per_judge_sigma < 0.2
+    assert cal.operating == [2016, 2017, 2018, 2019, 2023, 2024, 2025]
+
+
+@pytest.mark.parametrize("until", [2025, 2022])
+def test_chosen_process_has_the_lowest_aic(obs, until: int) -> None:
+    """Among six processes fitted by statsmodels on the same years, the walk paused in the pandemic
+    window is the best supported (a tie only where the window ends the calibration)."""
+    cal = backlog_model.calibrate(obs.simulation_history().caseload, until=until)
+    table = backlog_model.process_comparison(cal).set_index("process")
+    assert len(table) == 6
+    assert table.loc["walk_paused", "delta_aic"] == pytest.approx(0.0, abs=1e-6)
+    assert table.loc["ar1", "delta_aic"] > 2 and table.loc["constant", "delta_aic"] > 1
+
+
+def test_judges_needed_interval_is_reported_against_its_median(obs) -> None:
+    res = obs.simulate_backlog(runs=400, seed=1, clear_by=2032)
+    g = res.goal
+    assert g is not None and g["lower"] <= g["median"] <= g["upper"]
+    if g["median"] > 0:
+        assert g["upper_to_median"] == pytest.approx(g["upper"] / g["median"])
+        assert g["width_to_median"] == pytest.approx((g["upper"] - g["lower"]) / g["median"])
+    wide = g["upper_to_median"] is None or g["upper_to_median"] > 3
+    assert wide == any("wide against its median" in w for w in res.metadata()["warnings"])
+    # Issue 15 found 0 to about 5,000-11,000 with the pandemic in the volatility.
+    assert g["upper"] < 1_000
+
+
+def test_judges_needed_matches_a_direct_run(obs) -> None:
+    """Adding the median clears the backlog in about half the runs, the upper bound in about 9 in 10."""
+    res = obs.simulate_backlog(runs=600, seed=7, until=2032, clear_by=2032)
+    for key, share in (("median", 0.5), ("upper", 0.9)):
+        added = int(np.ceil(res.goal[key]))
+        run = obs.simulate_backlog(runs=600, seed=7, until=2032, judges_added=added)
+        assert (run.pending[:, -1] <= 1).mean() >= share - 0.03, key
+
+
+def test_hires_apply_to_simulated_years_only(obs) -> None:
+    """--hires changes the judges of the simulated years, not the per-judge rate calibrated on history."""
+    a = obs.simulate_backlog(runs=50, seed=0, hires_per_year=0)
+    b = obs.simulate_backlog(runs=50, seed=0)
+    assert a.calibration.per_judge == b.calibration.per_judge
+    assert (a.judges < b.judges).all()
+    assert np.array_equal(a.per_judge, b.per_judge)
+
+
+# ---- pathways start after the last encounters loaded --------------------------------------------
+
+
+def test_pathways_start_after_the_last_encounter_month(obs) -> None:
+    from corridor.reference.calendar import add_months
+
+    last = obs.flows(region="southwest", by=["month"]).tidy()["month"].max()
+    res = obs.simulate_pathways(runs=50, seed=0)
+    assert res.months[0] == add_months(last, 1)
+    assert res.months[0] > obs.simulation_history().months[-1]  # not where the OHSS tables end
+    adp = obs.con.execute(
+        "SELECT adp FROM detention_adp WHERE is_latest AND agency = 'all' AND criminality = 'all' "
+        "AND month = ?",
+        [last],
+    ).fetchone()[0]
+    assert res.drivers.detained_start == pytest.approx(adp)
+    meta = res.metadata()
+    assert meta["calibration_window"] == "2013-10..2024-08" and "Aug 2024" in meta["calibration_note"]
+    assert any("calibrated on 2013-10..2024-08" in w for w in meta["warnings"])
+    assert "holds 8 in 10" in meta["interval_meaning"] and "outcome-months" in meta["interval_meaning"]
+
+
+def test_history_runs_replay_the_last_two_years(obs) -> None:
+    res = obs.simulate_pathways(runs=30, seed=0, encounters="history")
+    hist = obs.simulation_history()
+    assert res.months[-1] == hist.months[-1] and len(res.months) == 24
+
+
+# ---- labels -------------------------------------------------------------------------------------
+
+
+def test_every_simulation_id_has_a_label(baseline, obs) -> None:
+    from corridor.reference.labels import label
+
+    ids = {*SERIES, *STATES, *backlog_model.SERIES}
+    for code in ids:
+        assert label("outcome", code) != code, code
+    summary = baseline.summary() + obs.simulate_backlog(runs=50, clear_by=2030).summary()
+    table = baseline.table()
+    chart = json.dumps(baseline.chart())
+    for code in ("t8_repatriation", "usbp_release", "new_court_cases", "transfer_ice"):
+        assert code not in summary and code not in set(table["outcome"])
+        assert label("outcome", code) in chart
+    assert set(baseline.tidy()["label"]) == {label("outcome", s) for s in SERIES}

@@ -45,3 +45,29 @@ def test_backtest_detects_a_broken_model(obs: corridor.Observatory) -> None:
     lo, hi = np.quantile(res.samples[:, :, k], [0.1, 0.9], axis=0)
     actual = hist.outcomes[hist.index(dt.date(2021, 10, 1)) :, :, 5].sum(axis=1)
     assert ((actual >= lo) & (actual <= hi)).mean() < 0.7
+
+
+def test_backlog_from_every_origin_after_the_pandemic_within_ten_percent(obs: corridor.Observatory) -> None:
+    """Calibrated up to each of FY2022-FY2024 (so the pandemic shock is known), driven by actual
+    receipts, 1-3 years ahead: median pending within 10% of EOIR's published count every year."""
+    rolling = backtest.backlog_rolling(obs.simulation_history().caseload, runs=1000, seed=0)
+    after = rolling[rolling["origin"] >= 2022]
+    assert set(after["origin"]) == {2022, 2023, 2024} and len(after) == 6
+    worst = after["error"].abs().max()
+    assert worst <= 0.10, after[["origin", "fiscal_year", "actual_pending", "median_pending"]].to_string()
+
+
+def test_rolling_coverage_counts_what_it_says(obs: corridor.Observatory) -> None:
+    """The sentence 'held N of M years' counts rows whose EOIR pending lies in the interval."""
+    rolling = backtest.backlog_rolling(obs.simulation_history().caseload, runs=300, seed=1)
+    summary = backtest.backlog_coverage(rolling)
+    inside = (
+        (rolling["lower"] <= rolling["actual_pending"]) & (rolling["actual_pending"] <= rolling["upper"])
+    ).sum()
+    assert summary["inside"] == inside and summary["years"] == len(rolling)
+    assert rolling["origin"].min() == 2018  # FY2016-FY2018: the first three years outside the window
+    assert (rolling["ahead"].between(1, 4)).all()
+    meta = obs.simulate_backlog(runs=50).metadata()
+    assert (
+        f"held {meta['backtest']['inside']} of {meta['backtest']['years']} years" in meta["interval_meaning"]
+    )

@@ -645,9 +645,9 @@ def _time_expr(key: str | None, grain: str) -> str | None:
 
 def _read(
     con: duckdb.DuckDBPyConnection, req: FlowsRequest, cls: _Class, cube: Cube, months: list[dt.date]
-) -> pd.DataFrame:
-    """The class's rows from one cube for the given months, grouped by the request's keys."""
-    keys = list(req.by)
+) -> list[tuple[Any, ...]]:
+    """The class's rows from one cube for the given months: (time key, group keys..., encounters)."""
+    keys = [k for k in (req.time_key,) if k] + list(req.group_keys)
     select: list[str] = []
     params_select: list[Any] = []
     where: list[str] = ["is_current"]
@@ -693,7 +693,7 @@ def _read(
         f"SELECT {', '.join([*select, 'SUM(encounters)::BIGINT AS encounters'])} "
         f'FROM "{cube.table}" WHERE {" AND ".join(where)}{group}'
     )
-    return con.execute(sql, params_select + params_where).df()
+    return con.execute(sql, params_select + params_where).fetchall()
 
 
 def _period_of(key: str | None) -> Callable[[dt.date], Any]:
@@ -734,12 +734,12 @@ def query(
         raise diagnose(cubes, req)
     plans = [p for p in plans if p.parts]
 
-    keys = list(req.by)
     tkey = req.time_key
+    gkeys = list(req.group_keys)
     period_of = _period_of(tkey)
     span = sorted(set().union(*(p.wanted for p in plans)))
     periods = sorted({period_of(m) for m in span}, key=lambda p: (p is None, p))
-    frames: list[pd.DataFrame] = []
+    cells: dict[tuple[Any, ...], int | None] = {}
     segments: list[Segment] = []
     for plan in plans:
         cls = plan.cls
@@ -748,94 +748,54 @@ def query(
             where = (("component", (cls.component,)), *where)
         if "region" in cls.grouped:
             where = (("region", (cls.region or "nationwide",)), *where)
-        parts = []
+        got: dict[tuple[Any, ...], int] = {}
         for cube, months in plan.parts:
-            parts.append(_read(con, req, cls, cube, months))
+            for *key, n in _read(con, req, cls, cube, months):
+                k = tuple(key)
+                got[k] = got.get(k, 0) + int(n or 0)
             segments += [replace(s, where=where if len(plans) > 1 else ()) for s in _segments(cube, months)]
-        got = pd.concat(parts, ignore_index=True)
-        if keys:
-            got = got.groupby(keys, as_index=False, sort=True)["encounters"].sum()
-        else:
-            got = pd.DataFrame({"encounters": [got["encounters"].sum()]})
         covered = {period_of(m) for m in plan.months}
-        frames.append(_fill(got, req, plan, covered, periods))
-    frame = (
-        pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
-    )
-    if frame is None:
-        frame = pd.DataFrame({k: [] for k in [*keys, "encounters"]})
-    frame = _tidy_types(frame, req)
-    if keys:
-        frame = frame.sort_values(keys).reset_index(drop=True)
-    if tkey and len(frame):  # periods before or after every number are told in warnings, not rows
-        has = frame.groupby(tkey)["encounters"].apply(lambda s: bool(s.notna().any()))
-        kept = has[has].index
-        if len(kept):
-            frame = frame[frame[tkey].between(kept.min(), kept.max())].reset_index(drop=True)
+        # Groups: those that appear in the data, plus every combination the filters name.
+        groups = {k[1:] if tkey else k for k in got}
+        if all(k in SCALAR_DIMS or getattr(req, k) for k in gkeys):
+            groups |= {tuple(g[k] for k in gkeys) for g in _class_groups(cls, gkeys)}
+        if not gkeys:
+            groups = {()}
+        for g in groups:
+            if tkey:
+                for p in periods:
+                    cells[(p, *g)] = got.get((p, *g), 0) if p in covered else None
+            else:
+                cells[g] = got.get(g, 0)
+    frame = _frame(req, cells, periods)
     result = FlowsResult(frame=frame, request=req, segments=_merge_segments(segments), plans=plans)
     result.partial_periods = _partial(req, plans)
     result.missing = _missing(req, plans, span)
     result.warnings = _warnings(req, plans, unplanned, result)
-    if check_total and req.group_keys and len(frame):
+    if check_total and gkeys and len(frame):
         result.warnings += _total_check(con, cubes, req, result)
-    if checks is not None:
+    if checks is not None and result.rounded:
         result.warnings += checks(result)
     result.warnings = list(dict.fromkeys(result.warnings))
     return result
 
 
-def _fill(
-    got: pd.DataFrame, req: FlowsRequest, plan: _Plan, covered: set[Any], periods: list[Any]
-) -> pd.DataFrame:
-    """The class's cells: 0 where a publisher covers a period with no rows, null where it does not."""
+def _frame(req: FlowsRequest, cells: dict[tuple[Any, ...], int | None], periods: list[Any]) -> pd.DataFrame:
+    """The tidy frame: one column per key, `encounters` as nullable integers (null = not published)."""
     tkey = req.time_key
-    gkeys = list(req.group_keys)
-    keys = list(req.by)
-    if tkey is None:
-        if gkeys:
-            groups = _present_groups(got, req, plan)
-            got = groups.merge(got, on=gkeys, how="left") if len(groups) else got
-        got["encounters"] = got["encounters"].fillna(0)
-        return got[[*keys, "encounters"]]
-    if tkey == "month" and len(got):
-        got = got.assign(month=pd.to_datetime(got["month"]).dt.date)
-    grid = pd.DataFrame({tkey: periods})
-    if gkeys:
-        groups = _present_groups(got, req, plan)
-        if groups.empty:
-            return pd.DataFrame({k: [] for k in [*keys, "encounters"]})
-        grid = groups.merge(grid, how="cross")
-    full = grid.merge(got, on=[*gkeys, tkey], how="left")
-    inside = full[tkey].isin(covered)
-    full["encounters"] = full["encounters"].astype("Float64")
-    full.loc[inside & full["encounters"].isna(), "encounters"] = 0
-    full.loc[~inside, "encounters"] = pd.NA
-    return full[[*keys, "encounters"]]
-
-
-def _present_groups(got: pd.DataFrame, req: FlowsRequest, plan: _Plan) -> pd.DataFrame:
-    """The groups of a class that appear in the data, plus every combination the filters name."""
-    gkeys = list(req.group_keys)
-    present = got[gkeys].drop_duplicates() if len(got) else pd.DataFrame({k: [] for k in gkeys})
-    if all(k in SCALAR_DIMS or getattr(req, k) for k in gkeys):
-        present = pd.concat([present, pd.DataFrame(_class_groups(plan.cls, gkeys))], ignore_index=True)
-    return present.astype(str).drop_duplicates().reset_index(drop=True)
-
-
-def _tidy_types(frame: pd.DataFrame, req: FlowsRequest) -> pd.DataFrame:
-    """Counts as nullable integers (null = not published), periods as dates and integers."""
-    frame = frame.copy()
-    frame["encounters"] = pd.array(
-        [None if pd.isna(v) else int(v) for v in frame["encounters"]], dtype="Int64"
-    )
-    if "month" in frame.columns:
-        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    keys = list(req.by) if not tkey else [tkey, *req.group_keys]
+    items = sorted(cells.items(), key=lambda kv: tuple("" if v is None else v for v in kv[0]))
+    if tkey:  # periods before or after every number are told in warnings, not rows
+        has = [p for p in periods if any(v is not None for k, v in items if k[0] == p)]
+        if has:
+            items = [(k, v) for k, v in items if has[0] <= k[0] <= has[-1]]
+    columns: dict[str, Any] = {k: [key[i] for key, _ in items] for i, k in enumerate(keys)}
     for key in ("fiscal_year", "calendar_year"):
-        if key in frame.columns:
-            frame[key] = frame[key].astype("int64")
-    for key in req.group_keys:
-        frame[key] = frame[key].astype(str)
-    return frame.reset_index(drop=True)
+        if key in columns:
+            columns[key] = pd.array(columns[key], dtype="int64")
+    columns["encounters"] = pd.array([v for _, v in items], dtype="Int64")
+    frame = pd.DataFrame(columns)
+    return frame[[*req.by, "encounters"]] if req.by else frame
 
 
 def _segments(cube: Cube, months: list[dt.date]) -> list[Segment]:
@@ -959,6 +919,14 @@ def _total_check(
     """Warn where the groups do not add up to the total the same tool gives without the split."""
     start, end = result.period
     total_req = replace(req, by=tuple(k for k in req.by if k in TIME_KEYS), since=start, until=end)
+    # Groups read from the same table, month for month, as the total add up to it by construction.
+    total_classes = _classes(cubes, total_req)
+    if len(total_classes) == 1:
+        total_plan = _plan_class(cubes, total_req, total_classes[0])
+        if total_plan is not None:
+            whole = {m: c.id for c, ms in total_plan.parts for m in ms}
+            if all({m: c.id for c, ms in p.parts for m in ms} == whole for p in result.plans):
+                return []
     try:
         total = query(con, cubes, total_req, check_total=False)
     except UsageError:

@@ -17,6 +17,7 @@ from corridor import config, flows, params
 from corridor.api.evaluate import EvaluateMixin
 from corridor.api.forecast import ForecastMixin
 from corridor.api.indicators import IndicatorsMixin
+from corridor.api.series import SeriesMixin
 from corridor.api.simulate import SimulateMixin
 from corridor.api.track import TrackMixin
 from corridor.store import Warehouse
@@ -32,7 +33,7 @@ def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> tuple[s
     return params.codes(value, upper=upper)
 
 
-class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin):
+class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin, SeriesMixin):
     """Read-only access to a Corridor warehouse: flows, status, and the analyses built on them."""
 
     def __init__(self, db: str | Path | None = None) -> None:
@@ -96,7 +97,9 @@ class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, Sim
         from corridor import reconcile
 
         if self._reconciliation is None:
-            self._reconciliation = reconcile.Reconciliation.build(self.con, self.cubes)
+            self._reconciliation = reconcile.Reconciliation.build(
+                self.con, self.cubes, dims=False, months=False
+            )
         return self._reconciliation.warnings_for(result)
 
     def reconcile(

@@ -29,7 +29,8 @@ WIDE_TERMINAL = 100
 
 
 def to_json(frame: pd.DataFrame, metadata: dict[str, Any]) -> str:
-    """The JSON document of an answer: its metadata and its rows (strict JSON, see `jsonio`)."""
+    """The JSON document of an answer: its metadata (always with `warnings`) and its rows (strict JSON)."""
+    metadata = {**metadata, "warnings": list(metadata.get("warnings") or [])}
     return jsonio.dumps({"metadata": metadata, "data": records(frame)}, indent=2)
 
 

@@ -86,6 +86,7 @@ class Reconciliation:
 
     table: pd.DataFrame
     cubes: dict[str, Cube] = field(default_factory=dict)
+    _index: dict[tuple[str, str, str], list[Any]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -160,33 +161,34 @@ class Reconciliation:
 
     def warnings_for(self, result: FlowsResult, *, limit: int = 3) -> list[str]:
         """Sentences for the fiscal years where a table the answer used disagrees with an exact one."""
-        if self.table.empty:
+        if self._index is None:
+            t = self.table
+            if t.empty:
+                self._index = {}
+            else:
+                t = t[(t["grain"] == "fiscal_year") & t["beyond_rounding"] & (t["dimension"] == "")]
+                t = t[t["reference_exact"]]
+                self._index = {}
+                for row in t.itertuples():
+                    self._index.setdefault((row.cube, row.region, row.component), []).append(row)
+        if not self._index:
             return []
         req = result.request
-        t = self.table
-        t = t[(t["grain"] == "fiscal_year") & t["beyond_rounding"] & (t["component"] == req.component)]
-        t = t[(t["dimension"] == "") & (t["reference_exact"])]
-        if t.empty:
-            return []
         used = {s.cube for s in result.segments}
-        found = []
+        found: dict[tuple[str, str, str], Any] = {}
         for seg in result.segments:
-            where = dict(seg.where)
-            region = where.get("region", (req.region or "nationwide",))[0]
-            years = [str(y) for y in range(fiscal_year(seg.start), fiscal_year(seg.end) + 1)]
-            hit = t[(t["cube"] == seg.cube) & (t["region"] == region) & t["period"].isin(years)]
-            found.append(hit)
-        if not found:
-            return []
-        hits = pd.concat(found).drop_duplicates(subset=["cube", "reference", "region", "period"])
-        # One reference per table and year: one the answer itself uses, else a monthly one.
-        hits = hits.assign(
-            _used=~hits["reference"].isin(used),
-            _annual=hits["reference"].map(lambda r: self.cubes[r].grain != "month"),
-            _size=-hits["difference_pct"].abs(),
-        ).sort_values(["_used", "_annual", "reference"])
-        hits = hits.drop_duplicates(subset=["cube", "region", "period"]).sort_values("_size")
-        return [self._sentence(row) for row in hits.head(limit).itertuples()]
+            region = dict(seg.where).get("region", (req.region or "nationwide",))[0]
+            first, last = fiscal_year(seg.start), fiscal_year(seg.end)
+            for row in self._index.get((seg.cube, region, req.component), ()):
+                if not first <= int(row.period) <= last:
+                    continue
+                key = (row.cube, row.region, row.period)
+                # One reference per table and year: one the answer itself uses, else a monthly one.
+                rank = (row.reference not in used, self.cubes[row.reference].grain != "month", row.reference)
+                if key not in found or rank < found[key][0]:
+                    found[key] = (rank, row)
+        rows = sorted((r for _, r in found.values()), key=lambda r: -abs(r.difference_pct))
+        return [self._sentence(row) for row in rows[:limit]]
 
     def _sentence(self, row: Any) -> str:
         cube, ref = self.cubes[row.cube], self.cubes[row.reference]

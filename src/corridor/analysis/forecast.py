@@ -36,8 +36,8 @@ import pandas as pd
 
 from corridor.errors import UsageError
 
-BaselineName = Literal["naive", "snaive", "autoets", "autotheta", "autoarima"]
-CHEAP_BASELINES: tuple[BaselineName, ...] = ("naive", "snaive")
+BaselineName = Literal["naive", "naive_log", "snaive", "autoets", "autotheta", "autoarima"]
+CHEAP_BASELINES: tuple[BaselineName, ...] = ("naive", "naive_log", "snaive")
 MIN_MONTHS = 24
 MAX_HORIZON = 36
 SEASON = 12
@@ -54,10 +54,23 @@ class ModelSpec:
     trend_window: int = 13
     min_seasonal_months: int = 36
     interval_window: int = 36
-    level_power: float = 0.5
+    interval_scale: Literal["log", "sqrt_level"] = "sqrt_level"  # issue 15's search (README)
+    level_power: float = 0.5  # errors / level**level_power (interval_scale="sqrt_level")
+    score_half_life: float = 0.0  # months; 0 = every score in the window counts the same
+    log_offset: float = 1.0  # scores are errors of log(log_offset + y)
+    pool_horizons: bool = True  # one score set for all horizons (errors / sqrt(h)), else one each
+    aci_pooled: bool = True  # one adaptive level for the series forecast together, else one each
+    finite_sample: bool = True  # split conformal's order statistics instead of numpy's quantiles
+    volatility_window: int = 0  # months; > 0: log scores divided by the recent volatility at the origin
     aci_gamma: float = 0.02
     first_origin: int = 13
     calibration_origins: int = 12
+    breaks: bool = True  # detect level shifts and re-window the interval scores after them
+    break_window: int = 48
+    break_min_size: int = 3
+    break_penalty: float = 3.0
+    break_min_shift: float = math.log(1.5)
+    break_min_scores: int = 24
 
 
 DEFAULT_SPEC = ModelSpec()
@@ -188,32 +201,199 @@ def _errors(y: np.ndarray, points: np.ndarray) -> np.ndarray:
     return err
 
 
+def _log_errors(y: np.ndarray, points: np.ndarray, offset: float = 1.0) -> np.ndarray:
+    """E[t, h-1] = log(c + y[t+h-1]) - log(c + P[t, h-1]) where the outcome is observed, else NaN."""
+    n, horizon = len(y), points.shape[1]
+    err = np.full((n + 1, horizon), np.nan)
+    zy = np.log(offset + np.maximum(y, 0.0))
+    for h in range(1, horizon + 1):
+        t = np.arange(0, n - h + 1)
+        err[t, h - 1] = zy[t + h - 1] - np.log(offset + np.maximum(points[t, h - 1], 0.0))
+    return err
+
+
+# ----------------------------------------------------------------------------- level shifts
+
+
+def level_breaks(y: np.ndarray, moy: np.ndarray, *, spec: ModelSpec = DEFAULT_SPEC) -> np.ndarray:
+    """B[t] = index of the first month of the latest level shift seen from y[:t], or -1 (t = 0..n).
+
+    At each origin t, on the seasonally adjusted log series (log(1 + y) minus the seasonal index
+    the model has at t) over the last `break_window` months, ruptures' kernel change-point
+    detection with a linear kernel (PELT on the least-squares cost, Killick et al. 2012) finds
+    mean shifts, with a penalty of `break_penalty` x sigma^2 x log(window) (sigma robustly from
+    the month-to-month changes, so one sudden step does not inflate it). The latest change
+    point whose segment means differ by at least `break_min_shift` on the log scale (a shift of
+    about 50%) is the break; a segment needs `break_min_size` months, so a break is seen only
+    once that many months at the new level are in. Only data up to t are used.
+    """
+    import ruptures
+
+    n = len(y)
+    out = np.full(n + 1, -1, dtype=int)
+    if not spec.breaks:
+        return out
+    z = np.log1p(np.maximum(np.asarray(y, float), 0.0))
+    profiles = seasonal_profiles(z, np.asarray(moy, dtype=int), spec=spec)
+    size = spec.break_min_size
+    for t in range(2 * size + 1, n + 1):
+        lo = max(0, t - spec.break_window)
+        u = z[lo:t] - profiles[t][moy[lo:t]]
+        d = np.diff(u)
+        sigma = max(1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2), 0.02)
+        pen = spec.break_penalty * sigma**2 * math.log(len(u))
+        bkps = ruptures.KernelCPD(kernel="linear", min_size=size, jump=1).fit(u).predict(pen=pen)
+        edges = [0, *bkps]
+        for k in range(len(edges) - 2, 0, -1):  # latest change point first
+            before = u[edges[k - 1] : edges[k]].mean()
+            after = u[edges[k] : edges[k + 1]].mean()
+            if abs(after - before) >= spec.break_min_shift:
+                out[t] = lo + edges[k]
+                break
+    return out
+
+
+# ----------------------------------------------------------------------------- intervals
+
+
 @dataclass
 class _Scores:
-    """Per-origin conformal score sets for one series: sorted standardized errors and scales."""
+    """Per-origin conformal score sets for one series: sorted scores, their weights, the scale of
+    each horizon, and which past forecasts they came from (for captions)."""
 
-    sets: dict[int, np.ndarray]
+    sets: dict[int, list[np.ndarray]]  # one sorted set for all horizons, or one a horizon
+    weights: dict[int, list[np.ndarray | None]]
     scales: dict[int, np.ndarray]
+    basis: dict[int, tuple[int, int]]  # t -> (break index or -1, first origin whose errors are used)
 
 
-def _score_sets(y: np.ndarray, points: np.ndarray, *, spec: ModelSpec) -> _Scores:
+def _score_sets(
+    y: np.ndarray, points: np.ndarray, *, spec: ModelSpec, breaks: np.ndarray | None = None
+) -> _Scores:
+    """The conformity scores each origin t may use: past h-step errors, divided by sqrt(h).
+
+    `interval_scale="log"`: errors of log(1 + y), which do not depend on the level (an error
+    learned at 200,000 a month means the same factor at 10,000). `"sqrt_level"` (the rule before
+    issue 15): errors divided by sqrt(level at their origin). After a level shift at index c
+    (`breaks[t]`), errors of forecasts made before c for months from c on (the jump itself) are
+    left out, and once `break_min_scores` errors of forecasts made from c on exist, only those
+    are used: the intervals learn from the new regime.
+    """
     n, horizon = len(y), points.shape[1]
-    err = _errors(y, points)
-    level = np.full(n + 1, np.nan)
-    level[1:] = np.maximum(y, 1.0) ** spec.level_power  # level at origin t is y[t-1]
     root_h = np.sqrt(np.arange(1, horizon + 1))
-    std = err / level[:, None] / root_h[None, :]
-    sets: dict[int, np.ndarray] = {}
-    scales: dict[int, np.ndarray] = {}
+    if spec.interval_scale == "log":
+        level = local_volatility(y, window=spec.volatility_window, offset=spec.log_offset)
+        std = _log_errors(y, points, spec.log_offset) / level[:, None] / root_h[None, :]
+    else:
+        level = np.full(n + 1, np.nan)
+        level[1:] = np.maximum(y, 1.0) ** spec.level_power  # level at origin t is y[t-1]
+        std = _errors(y, points) / level[:, None] / root_h[None, :]
+    out = _Scores({}, {}, {}, {})
     for t in range(spec.first_origin + spec.calibration_origins, n + 1):
-        lo = max(0, t - spec.interval_window)
-        parts = [std[lo : t - h + 1, h - 1] for h in range(1, horizon + 1) if t - h + 1 > lo]
-        r = np.concatenate(parts) if parts else np.empty(0)
-        r = r[~np.isnan(r)]
-        if len(r) >= spec.calibration_origins:
-            sets[t] = np.sort(r)
-            scales[t] = level[t] * root_h
-    return _Scores(sets, scales)
+        lo = max(1, t - spec.interval_window)
+        origins, steps, scores = [], [], []
+        for step in range(1, horizon + 1):
+            if t - step + 1 > lo:
+                idx = np.arange(lo, t - step + 1)
+                origins.append(idx)
+                steps.append(np.full(len(idx), step))
+                scores.append(std[idx, step - 1])
+        if not scores:
+            continue
+        o, h, r = np.concatenate(origins), np.concatenate(steps), np.concatenate(scores)
+        ok = ~np.isnan(r)
+        o, h, r = o[ok], h[ok], r[ok]
+        c = int(breaks[t]) if breaks is not None else -1
+        first = lo
+        if c >= 0:
+            post = o - 1 >= c  # the forecast's last training month is at or after the break
+            crossing = ~post & (o + h - 1 >= c)
+            keep = post if post.sum() >= spec.break_min_scores else ~crossing
+            o, h, r = o[keep], h[keep], r[keep]
+            if post.sum() >= spec.break_min_scores:
+                first = c + 1
+        if len(r) < spec.calibration_origins:
+            continue
+        groups = (
+            [np.ones(len(r), dtype=bool)] if spec.pool_horizons else [h == k for k in range(1, horizon + 1)]
+        )
+        if not spec.pool_horizons and min(g.sum() for g in groups) < 3:
+            continue
+        out.sets[t], out.weights[t] = [], []
+        for g in groups:
+            order = np.argsort(r[g], kind="stable")
+            out.sets[t].append(r[g][order])
+            if spec.score_half_life > 0:
+                age = (t - 1) - (o[g] + h[g] - 1)  # months since the outcome was observed
+                out.weights[t].append((0.5 ** (age / spec.score_half_life))[order])
+            else:
+                out.weights[t].append(None)
+        out.scales[t] = level[t] * root_h
+        out.basis[t] = (c, int(o.min()) if len(o) else first)
+    return out
+
+
+def local_volatility(y: np.ndarray, *, window: int, offset: float = 1.0) -> np.ndarray:
+    """V[t] = robust spread of the month-to-month log changes in the `window` months up to t
+    (1.4826 x median absolute deviation, at least 0.01); all ones when `window` is 0.
+
+    Dividing log errors by the volatility at their origin, and multiplying the quantiles back by
+    today's, is normalised conformal prediction (Lei et al. 2018): the bands follow the series'
+    own current volatility, which differs between regimes and is higher for small counts.
+    """
+    n = len(y)
+    out = np.ones(n + 1)
+    if window <= 0:
+        return out
+    d = np.diff(np.log(offset + np.maximum(np.asarray(y, float), 0.0)))
+    out[:] = np.nan
+    for t in range(3, n + 1):
+        w = d[max(0, t - 1 - window) : t - 1]
+        out[t] = max(1.4826 * float(np.median(np.abs(w - np.median(w)))), 0.01)
+    return out
+
+
+def _quantiles(
+    r: np.ndarray, w: np.ndarray | None, probs: Sequence[float], *, finite_sample: bool = False
+) -> np.ndarray:
+    """Quantiles of sorted scores: numpy's linear rule, or the weighted empirical one.
+
+    `finite_sample`: split conformal's order statistics for n scores, the ceil((n + 1) p)-th
+    smallest above the median and the floor((n + 1) p)-th below it (clamped to the sample), so
+    that a small score set still covers (Vovk et al. 2005; Angelopoulos & Bates 2023).
+    """
+    if finite_sample and w is None:
+        n = len(r)
+        out = []
+        for p in probs:
+            k = math.ceil((n + 1) * p) if p >= 0.5 else math.floor((n + 1) * p)
+            out.append(r[min(max(k, 1), n) - 1])
+        return np.array(out)
+    if w is None:
+        return np.quantile(r, probs)
+    cum = np.cumsum(w)
+    cum /= cum[-1]
+    idx = np.searchsorted(cum, np.asarray(probs) - 1e-12)
+    return r[np.minimum(idx, len(r) - 1)]
+
+
+def _band(point: np.ndarray, q: float | np.ndarray, scale: np.ndarray, *, spec: ModelSpec) -> np.ndarray:
+    """One side of an interval: the score quantile q put back on the scale of the counts."""
+    if spec.interval_scale == "log":
+        c = spec.log_offset
+        return np.maximum(np.exp(np.minimum(np.log(c + np.maximum(point, 0.0)) + q * scale, 700.0)) - c, 0.0)
+    return np.maximum(point + q * scale, 0.0)
+
+
+@dataclass
+class GroupRun:
+    """Corridor's model on aligned series: points and intervals at every origin, the level shift
+    seen at each origin, and which past forecasts each interval learned from."""
+
+    points: list[np.ndarray]
+    intervals: list[dict[int, tuple[np.ndarray, np.ndarray]]]
+    breaks: list[np.ndarray]
+    basis: list[dict[int, tuple[int, int]]]
 
 
 def aci_intervals(
@@ -222,37 +402,62 @@ def aci_intervals(
     levels: Sequence[int],
     *,
     spec: ModelSpec = DEFAULT_SPEC,
+    breaks: Sequence[np.ndarray] | None = None,
+    basis: list[dict[int, tuple[int, int]]] | None = None,
 ) -> list[dict[int, tuple[np.ndarray, np.ndarray]]]:
-    """Adaptive conformal intervals for aligned series: out[i][level] = (LO, HI), each (n+1, H)."""
+    """Adaptive conformal intervals for aligned series: out[i][level] = (LO, HI), each (n+1, H).
+
+    `breaks` (from `level_breaks`, one array a series) re-window the scores after a level shift;
+    `basis`, if given, receives per series which past forecasts each origin's interval used.
+    """
     n = len(ys[0])
     horizon = points[0].shape[1]
-    scores = [_score_sets(y, p, spec=spec) for y, p in zip(ys, points, strict=True)]
+    scores = [
+        _score_sets(y, p, spec=spec, breaks=None if breaks is None else breaks[i])
+        for i, (y, p) in enumerate(zip(ys, points, strict=True))
+    ]
+    if basis is not None:
+        basis.extend(s.basis for s in scores)
     out = [
         {lv: (np.full((n + 1, horizon), np.nan), np.full((n + 1, horizon), np.nan)) for lv in levels}
         for _ in ys
     ]
-    alpha = {lv: 1 - lv / 100 for lv in levels}
+    groups = [list(range(len(ys)))] if spec.aci_pooled else [[i] for i in range(len(ys))]
+    fs = spec.finite_sample
+    alpha = [{lv: 1 - lv / 100 for lv in levels} for _ in ys]
     for t in range(1, n + 1):
         # Outcomes observed at month index t-1 judge the intervals issued h months before.
-        for lv in levels:
-            misses = []
-            for i, y in enumerate(ys):
-                lo_a, hi_a = out[i][lv]
-                for h in range(1, horizon + 1):
-                    o = t - h
-                    if o >= 1 and not np.isnan(lo_a[o, h - 1]):
-                        misses.append(not (lo_a[o, h - 1] <= y[t - 1] <= hi_a[o, h - 1]))
-            if misses:
-                alpha[lv] += spec.aci_gamma * ((1 - lv / 100) - float(np.mean(misses)))
+        for group in groups:
+            for lv in levels:
+                misses = []
+                for i in group:
+                    lo_a, hi_a = out[i][lv]
+                    for h in range(1, horizon + 1):
+                        o = t - h
+                        if o >= 1 and not np.isnan(lo_a[o, h - 1]):
+                            misses.append(not (lo_a[o, h - 1] <= ys[i][t - 1] <= hi_a[o, h - 1]))
+                if misses:
+                    step = spec.aci_gamma * ((1 - lv / 100) - float(np.mean(misses)))
+                    for i in group:
+                        alpha[i][lv] += step
         for i in range(len(ys)):
             if t not in scores[i].sets:
                 continue
-            r, scale, p = scores[i].sets[t], scores[i].scales[t], points[i][t]
+            sets, wts, scale, p = scores[i].sets[t], scores[i].weights[t], scores[i].scales[t], points[i][t]
             for lv in levels:
-                a = min(max(alpha[lv], 0.0), 1.0)
-                q_lo, q_hi = np.quantile(r, [a / 2, 1 - a / 2])
-                out[i][lv][0][t] = np.maximum(p + q_lo * scale, 0.0)
-                out[i][lv][1][t] = np.maximum(p + q_hi * scale, 0.0)
+                a = min(max(alpha[i][lv], 0.0), 1.0)
+                if len(sets) == 1:
+                    q_lo, q_hi = _quantiles(sets[0], wts[0], [a / 2, 1 - a / 2], finite_sample=fs)
+                else:
+                    q = np.array(
+                        [
+                            _quantiles(r, w, [a / 2, 1 - a / 2], finite_sample=fs)
+                            for r, w in zip(sets, wts, strict=True)
+                        ]
+                    )
+                    q_lo, q_hi = q[:, 0], q[:, 1]
+                out[i][lv][0][t] = _band(p, q_lo, scale, spec=spec)
+                out[i][lv][1][t] = _band(p, q_hi, scale, spec=spec)
     return out
 
 
@@ -261,18 +466,21 @@ def fallback_intervals(
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Plain split-conformal bands at the last origin from every past error (short series only)."""
     n, horizon = len(y), points.shape[1]
-    err = _errors(y, points)
-    level = np.full(n + 1, np.nan)
-    level[1:] = np.maximum(y, 1.0) ** spec.level_power
     root_h = np.sqrt(np.arange(1, horizon + 1))
-    r = (err / level[:, None] / root_h[None, :])[:n]
+    if spec.interval_scale == "log":
+        r = (_log_errors(y, points, spec.log_offset) / root_h[None, :])[:n]
+        scale = root_h
+    else:
+        level = np.full(n + 1, np.nan)
+        level[1:] = np.maximum(y, 1.0) ** spec.level_power
+        r = (_errors(y, points) / level[:, None] / root_h[None, :])[:n]
+        scale = max(y[-1], 1.0) ** spec.level_power * root_h
     r = r[~np.isnan(r)]
     out = {}
     for lv in levels:
         a = 1 - lv / 100
         q = np.quantile(r, [a / 2, 1 - a / 2]) if len(r) >= 3 else np.array([np.nan, np.nan])
-        scale = max(y[-1], 1.0) ** spec.level_power * root_h
-        out[lv] = (np.maximum(points[n] + q[0] * scale, 0.0), np.maximum(points[n] + q[1] * scale, 0.0))
+        out[lv] = (_band(points[n], q[0], scale, spec=spec), _band(points[n], q[1], scale, spec=spec))
     return out
 
 
@@ -280,9 +488,12 @@ def fallback_intervals(
 
 
 def _empirical(
-    y: np.ndarray, points: np.ndarray, levels: Sequence[int]
+    y: np.ndarray, points: np.ndarray, levels: Sequence[int], *, log: bool = False
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Intervals from quantiles of a model's own past h-step errors (all of them), clipped at zero.
+
+    `log=True`: errors of log(1 + y), put back as factors (issue 15's "empirical log-scale
+    interval" of naive), so that no band depends on the level its errors were made at.
 
     The errors known at origin t are those of earlier origins, a window that grows by one each
     step, so they are kept sorted as they arrive and the quantiles (numpy's default, linear
@@ -290,7 +501,7 @@ def _empirical(
     forecast's time.
     """
     n, horizon = len(y), points.shape[1]
-    err = _errors(y, points)
+    err = _log_errors(y, points) if log else _errors(y, points)
     out = {lv: (np.full((n + 1, horizon), np.nan), np.full((n + 1, horizon), np.nan)) for lv in levels}
     probs = [(lv, (1 - lv / 100) / 2, 1 - (1 - lv / 100) / 2) for lv in levels]
     for h in range(1, horizon + 1):
@@ -301,9 +512,15 @@ def _empirical(
                 bisect.insort(known, float(e))
             if len(known) < 3 or np.isnan(points[t, h - 1]):
                 continue
+            p = points[t, h - 1]
             for lv, lo_p, hi_p in probs:
-                out[lv][0][t, h - 1] = max(points[t, h - 1] + _quantile(known, lo_p), 0.0)
-                out[lv][1][t, h - 1] = max(points[t, h - 1] + _quantile(known, hi_p), 0.0)
+                if log:
+                    zp = math.log1p(max(p, 0.0))
+                    out[lv][0][t, h - 1] = max(math.expm1(zp + _quantile(known, lo_p)), 0.0)
+                    out[lv][1][t, h - 1] = max(math.expm1(zp + _quantile(known, hi_p)), 0.0)
+                else:
+                    out[lv][0][t, h - 1] = max(p + _quantile(known, lo_p), 0.0)
+                    out[lv][1][t, h - 1] = max(p + _quantile(known, hi_p), 0.0)
     return out
 
 
@@ -453,6 +670,25 @@ def month_of_year(months: Sequence[dt.date]) -> np.ndarray:
     return np.array([m.month - 1 for m in months], dtype=int)
 
 
+def run_group_detail(
+    ys: Sequence[np.ndarray],
+    months: Sequence[dt.date],
+    horizon: int,
+    levels: Sequence[int],
+    *,
+    spec: ModelSpec = DEFAULT_SPEC,
+) -> GroupRun:
+    """Corridor's model on aligned series: points at every origin, the level shifts seen, and ACI
+    intervals pooled over the series."""
+    moy = month_of_year(months)
+    arrays = [np.asarray(y, float) for y in ys]
+    pts = [rolling_points(y, moy, horizon, first=spec.first_origin, spec=spec) for y in arrays]
+    brk = [level_breaks(y, moy, spec=spec) for y in arrays]
+    basis: list[dict[int, tuple[int, int]]] = []
+    ivs = aci_intervals(arrays, pts, levels, spec=spec, breaks=brk, basis=basis)
+    return GroupRun(pts, ivs, brk, basis)
+
+
 def run_group(
     ys: Sequence[np.ndarray],
     months: Sequence[dt.date],
@@ -462,10 +698,8 @@ def run_group(
     spec: ModelSpec = DEFAULT_SPEC,
 ) -> tuple[list[np.ndarray], list[dict[int, tuple[np.ndarray, np.ndarray]]]]:
     """Corridor's model on aligned series: points at every origin and ACI intervals pooled over them."""
-    moy = month_of_year(months)
-    pts = [rolling_points(np.asarray(y, float), moy, horizon, first=spec.first_origin, spec=spec) for y in ys]
-    ivs = aci_intervals([np.asarray(y, float) for y in ys], pts, levels, spec=spec)
-    return pts, ivs
+    run = run_group_detail(ys, months, horizon, levels, spec=spec)
+    return run.points, run.intervals
 
 
 def add_months(month: dt.date, k: int) -> dt.date:
@@ -521,12 +755,14 @@ def score_rows(
                     float(winkler(np.array(actual), np.array(a), np.array(b), 1 - lv / 100)) / scale
                 )
                 row[f"cover_{lv}"] = bool(a <= actual <= b)
+                row[f"relwidth_{lv}"] = float(b - a) / max(float(actual), 1.0)
             rows.append(row)
     return pd.DataFrame(rows)
 
 
 def summarise(long: pd.DataFrame, levels: Sequence[int], *, order: Sequence[str] = ()) -> pd.DataFrame:
-    """Accuracy table, one row per model: mean MASE, ratio to naive, Winkler and coverage, negatives."""
+    """Accuracy table, one row per model: mean MASE, ratio to naive, Winkler, coverage beside the
+    mean relative width (hi - lo) / actual (sharpness; an actual of 0 counts as 1), negatives."""
     g = long.groupby("model", sort=False)
     table = pd.DataFrame({"mase": g["ase"].mean()})
     if "naive" in table.index:
@@ -537,6 +773,7 @@ def summarise(long: pd.DataFrame, levels: Sequence[int], *, order: Sequence[str]
             if "naive" in table.index:
                 table[f"winkler_{lv}_vs_naive"] = table[f"winkler_{lv}"] / table.loc["naive", f"winkler_{lv}"]
             table[f"coverage_{lv}"] = g[f"cover_{lv}"].mean()
+            table[f"relwidth_{lv}"] = g[f"relwidth_{lv}"].mean()
     table["negative_share"] = g["negative"].mean()
     table["forecasts"] = g.size()
     table = table.reset_index()
@@ -652,10 +889,10 @@ def backtest_series(
         start = time.perf_counter()
         for name, y in zip(names, ys, strict=True):
             scale = float(np.mean(np.abs(np.diff(y)))) or 1.0
-            if model in ("naive", "snaive"):
-                fn = naive_points if model == "naive" else snaive_points
+            if model in ("naive", "naive_log", "snaive"):
+                fn = snaive_points if model == "snaive" else naive_points
                 p = fn(y, horizon, first=1)
-                fc = ModelForecasts(p, _empirical(y, p, levels))
+                fc = ModelForecasts(p, _empirical(y, p, levels, log=model == "naive_log"))
             else:
                 p, iv = statsforecast_points(y, horizon, origins, levels, model=model)
                 fc = ModelForecasts(p, iv)
@@ -719,21 +956,21 @@ def reconcile_group(
         if used is not None:
             used[t] = how[0]
         for i in range(m):
-            shift = rec[:, i] - pts[i][t]
-            for lv in ivs[i]:
-                lo, hi = ivs[i][lv]
-                lo[t] = np.maximum(lo[t] + shift, 0.0)
-                hi[t] = np.maximum(hi[t] + shift, 0.0)
+            _move_bands(ivs[i], t, pts[i][t], rec[:, i])
             new_pts[i][t] = rec[:, i]
-        shift = rec.sum(axis=1) - total_pts[t]
-        for lv in total_ivs:
-            lo, hi = total_ivs[lv]
-            lo[t] = np.maximum(lo[t] + shift, 0.0)
-            hi[t] = np.maximum(hi[t] + shift, 0.0)
+        _move_bands(total_ivs, t, total_pts[t], rec.sum(axis=1))
         new_total[t] = rec.sum(axis=1)
     return new_pts, new_total
 
 
-def finite(x: float) -> float | None:
-    """A float, or None where it is NaN (for JSON)."""
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+def _move_bands(
+    ivs: dict[int, tuple[np.ndarray, np.ndarray]], t: int, old: np.ndarray, new: np.ndarray
+) -> None:
+    """Move origin t's bands with a reconciled point: by the same factor where the base point is
+    positive (a part moved down keeps its width relative to the point, and a lower bound above 0
+    stays above 0), else by the same amount."""
+    ratio = np.divide(new, old, out=np.ones_like(new, dtype=float), where=old > 0)
+    shift = np.where(old > 0, 0.0, new - old)
+    for lo, hi in ivs.values():
+        lo[t] = np.maximum(lo[t] * ratio + shift, 0.0)
+        hi[t] = np.maximum(hi[t] * ratio + shift, 0.0)

@@ -18,7 +18,7 @@ from corridor.flows import FlowsResult
 
 MODEL_NAME = (
     "Corridor seasonal random walk (weight learned from the series' past, log scale) "
-    "with adaptive conformal intervals"
+    "with adaptive conformal intervals that re-learn after a level shift"
 )
 CHART_SERIES = 8
 
@@ -42,13 +42,58 @@ class ForecastResult:
         return self.frame
 
     def metadata(self) -> dict[str, Any]:
-        """Provenance, method and the backtest table as plain data (for JSON/Parquet)."""
+        """Provenance, method, per-series interval meaning, level shifts and backtest calibration
+        and sharpness, the backtest table and `warnings`, as plain data (for JSON/Parquet)."""
+        from corridor.jsonio import plain, records
+
         out = dict(self.flows.metadata())
         out.update(self.meta)
         out["backtest"] = {
             "description": self.backtest.description,
-            "table": self.backtest.table.replace({np.nan: None}).to_dict(orient="records"),
+            "table": records(self.backtest.table),
         }
+        out["warnings"] = list(self.warnings())
+        return plain(out)
+
+    def warnings(self) -> list[str]:
+        """Plain sentences a reader should see beside the numbers (also printed on stderr)."""
+        out: list[str] = []
+        series = self.meta.get("series", [])
+        shifted = [s for s in series if s["break"]["detected"]]
+        for s in shifted[:5]:
+            out.append(_break_sentence(s))
+        if len(shifted) > 5:
+            out.append(f"Level shifts were also detected in {len(shifted) - 5} more series.")
+        main = _main_level(self.levels)
+        for s in series:
+            held = s["backtest"].get(f"coverage_{main}")
+            if held is not None and abs(held - main / 100) > 0.1:
+                name = "the series" if len(series) == 1 else s["label"]
+                out.append(
+                    f"In backtests the {main}% range of {name} held {held:.0%} of months, "
+                    f"not {main}%: read it as {'too narrow' if held < main / 100 else 'too wide'}."
+                )
+        zero = (
+            self.frame[self.frame[f"lo_{main}"] <= 0] if f"lo_{main}" in self.frame else self.frame.iloc[:0]
+        )
+        if len(zero):
+            out.append(
+                f"The {main}% lower bound is 0 in {len(zero)} of {len(self.frame)} forecast months: "
+                "those series have been near 0."
+            )
+        if self.meta.get("intervals", "").startswith("plain"):
+            out.append("Short series: the intervals come from few past forecasts and do not adapt.")
+        if len(self.levels) > 1:
+            lo, hi = min(self.levels), max(self.levels)
+            same = (self.frame[f"lo_{lo}"] == self.frame[f"lo_{hi}"]) & (
+                self.frame[f"hi_{lo}"] == self.frame[f"hi_{hi}"]
+            )
+            if same.any():
+                out.append(
+                    f"The {lo}% and {hi}% ranges coincide in {int(same.sum())} of {len(same)} forecast "
+                    "months: too few past forecasts (since the last level shift) to tell them apart, "
+                    "so both span the largest errors seen."
+                )
         return out
 
     def caption(self) -> str:
@@ -72,6 +117,9 @@ class ForecastResult:
                 text += f", by OLS at {how['backtest_ols_origins']} backtest origins"
         if self.meta.get("intervals", "").startswith("plain"):
             text += "; short series: intervals from few past forecasts, not adaptive"
+        text += ". " + self.meaning()
+        text += self._break_caption()
+        text += self._width_caption()
         line = self.backtest.line()
         if line:
             naive = self.backtest.table.set_index("model")
@@ -84,6 +132,50 @@ class ForecastResult:
         if self.flows.rounded:
             text += " Counts rounded to 10 in part of the period."
         return text
+
+    def meaning(self) -> str:
+        """What the main interval means, in plain words, with how often it held in backtests."""
+        main = _main_level(self.levels)
+        table = self.backtest.table.set_index("model") if "model" in self.backtest.table else None
+        held = None
+        if table is not None and "corridor" in table.index and f"coverage_{main}" in table:
+            held = table.loc["corridor", f"coverage_{main}"]
+        return _meaning_sentence(main, held, each=len(self.meta.get("series", [])) > 1)
+
+    def _break_caption(self) -> str:
+        series = self.meta.get("series", [])
+        shifted = [s for s in series if s["break"]["detected"]]
+        if not shifted:
+            return ""
+        if len(series) == 1:
+            return " " + _break_sentence(shifted[0])
+        latest = max(s["break"]["month"] for s in shifted)
+        return (
+            f" Level shifts detected in {len(shifted)} of {len(series)} series (latest {latest}); "
+            "their intervals learn from forecasts made since the shift."
+        )
+
+    def _width_caption(self) -> str:
+        main = _main_level(self.levels)
+        rel = self._relative_width(main)
+        if rel is None:
+            return ""
+        first, last = rel
+        return (
+            f" Relative width of the {main}% range, (high - low) / forecast: {first:.2f} next month, "
+            f"{last:.2f} in {len(self.frame['month'].unique())} months"
+        )
+
+    def _relative_width(self, level: int) -> tuple[float, float] | None:
+        """Mean (hi - lo) / point over series at the first and the last forecast month."""
+        frame = self.total if self.total is not None else self.frame
+        if f"lo_{level}" not in frame:
+            return None
+        rel = (frame[f"hi_{level}"] - frame[f"lo_{level}"]) / frame["point"].where(frame["point"] > 0)
+        by_month = rel.groupby(frame["month"]).mean()
+        if by_month.isna().all():
+            return None
+        return float(by_month.iloc[0]), float(by_month.iloc[-1])
 
     def summary(self) -> str:
         """The caption plus the backtest table as text."""
@@ -225,7 +317,8 @@ def build(
     n = len(months)
     ys = list(mat)
     started = time.perf_counter()  # Corridor's runs below serve the forecast and its backtest
-    pts, ivs = fc.run_group(ys, months, horizon, levels, spec=spec)
+    run = fc.run_group_detail(ys, months, horizon, levels, spec=spec)
+    pts, ivs = run.points, run.intervals
     short = n < spec.first_origin + spec.calibration_origins
     if short:  # too few past forecasts to calibrate adaptively: plain conformal from all of them
         for i, y in enumerate(ys):
@@ -239,7 +332,8 @@ def build(
     corridor_runs = (pts, ivs)
     if keys and len(ys) > 1:
         total_y = mat.sum(axis=0)
-        (t_pts,), (t_ivs,) = fc.run_group([total_y], months, horizon, levels, spec=spec)
+        t_run = fc.run_group_detail([total_y], months, horizon, levels, spec=spec)
+        (t_pts,), (t_ivs,) = t_run.points, t_run.intervals
         if short:
             for lv, (lo, hi) in fc.fallback_intervals(total_y, t_pts, levels, spec=spec).items():
                 t_ivs[lv][0][n], t_ivs[lv][1][n] = lo, hi
@@ -285,6 +379,32 @@ def build(
     bands = [f"{side}_{lv}" for lv in levels for side in ("lo", "hi")]
     out = pd.concat(rows, ignore_index=True)[[*keys, "month", "point", *bands]]
     history = full.tidy()
+    per_series = [
+        _series_meta(
+            name=name,
+            key=dict(zip(keys, lab, strict=True)),
+            y=y,
+            months=months,
+            breaks=run.breaks[i],
+            basis=run.basis[i],
+            backtest=backtest,
+            levels=levels,
+        )
+        for i, (name, lab, y) in enumerate(zip(names, labels, ys, strict=True))
+    ]
+    if total_frame is not None:
+        per_series.append(
+            _series_meta(
+                name="total",
+                key={},
+                y=total_y,
+                months=months,
+                breaks=t_run.breaks[0],
+                basis=t_run.basis[0],
+                backtest=backtest,
+                levels=levels,
+            )
+        )
     meta = {
         "model": MODEL_NAME,
         "model_settings": {k: getattr(spec, k) for k in spec.__dataclass_fields__},
@@ -296,6 +416,7 @@ def build(
         "intervals": "plain conformal from few past forecasts (short series)"
         if short
         else "adaptive conformal",
+        "series": per_series,
     }
     return ForecastResult(
         frame=out,
@@ -326,3 +447,93 @@ def _rows(
         data[f"lo_{lv}"] = np.round(np.minimum(lo, point), 1)
         data[f"hi_{lv}"] = np.round(np.maximum(hi, point), 1)
     return pd.DataFrame(data)
+
+
+def _main_level(levels: Sequence[int]) -> int:
+    """The level captions speak of: 80% when asked for, else the lowest."""
+    return 80 if 80 in levels else min(levels)
+
+
+def _out_of(level: int) -> tuple[int, int]:
+    """80 -> (8, 10), 95 -> (19, 20), 99 -> (99, 100): the plainest 'k in m' for a level."""
+    for m in (10, 20, 100):
+        if level * m % 100 == 0:
+            return level * m // 100, m
+    return level, 100
+
+
+def _meaning_sentence(level: int, held: float | None, *, each: bool = False) -> str:
+    """'8 in 10 months should fall in this range; in backtests it held 7 of 10.'"""
+    k, m = _out_of(level)
+    text = f"{k} in {m} months should fall in {'each' if each else 'this'} {level}% range"
+    if held is not None and np.isfinite(held):
+        text += f"; in backtests it held {round(float(held) * m):d} of {m}"
+    return text + "."
+
+
+def _break_sentence(s: dict[str, Any]) -> str:
+    """'A level shift was detected from 2025-02 (...); its intervals learn from ... since 2025-02.'"""
+    b = s["break"]
+    who = "" if s["label"] == "total" and not s["key"] else f" for {s['label']}"
+    shift = b.get("shift")
+    moved = ""
+    if shift is not None and np.isfinite(shift):
+        moved = f" (to {shift:.2f} times its level in the year before)"
+    text = f"A level shift{who} was detected from {b['month']}{moved}; "
+    if b["learning_from"] >= b["month"]:
+        return text + f"its intervals learn from forecasts made since {b['learning_from']}."
+    return text + (
+        f"until enough forecasts made since then are known, its intervals learn from forecasts made "
+        f"since {b['learning_from']}, leaving out those across the shift."
+    )
+
+
+def _series_meta(
+    *,
+    name: str,
+    key: dict[str, str],
+    y: np.ndarray,
+    months: list[dt.date],
+    breaks: np.ndarray,
+    basis: dict[int, tuple[int, int]],
+    backtest: fc.Backtest,
+    levels: Sequence[int],
+) -> dict[str, Any]:
+    """One series' interval meaning, backtest calibration and sharpness, and level shift."""
+    from corridor.reference.labels import label
+
+    n = len(y)
+    c = int(breaks[n])
+    first = basis.get(n, (c, max(1, n - fc.DEFAULT_SPEC.interval_window)))[1]
+    shift = None
+    if c >= 0:
+        before = y[max(0, c - 12) : c]
+        after = y[c : min(n, c + 12)]
+        if len(before) and before.mean() > 0:
+            shift = float(after.mean() / before.mean())
+    info: dict[str, Any] = {
+        "detected": c >= 0,
+        "month": f"{months[c]:%Y-%m}" if c >= 0 else None,
+        "learning_from": f"{months[max(first - 1, 0)]:%Y-%m}",
+        "shift": shift,
+        "method": "ruptures KernelCPD (linear kernel, PELT) on the seasonally adjusted log series",
+    }
+    long = backtest.long
+    rows = (
+        long[(long["model"] == "corridor") & (long["series"] == name)] if "series" in long else long.iloc[:0]
+    )
+    bt: dict[str, Any] = {"forecasts": len(rows)}
+    for lv in levels:
+        bt[f"coverage_{lv}"] = float(rows[f"cover_{lv}"].mean()) if len(rows) else None
+        bt[f"relative_width_{lv}"] = float(rows[f"relwidth_{lv}"].mean()) if len(rows) else None
+    main = _main_level(levels)
+    text = " / ".join(label(k, v) for k, v in key.items()) if key else "total"
+    meta = {
+        "label": text,
+        "key": key,
+        "interval_meaning": _meaning_sentence(main, bt.get(f"coverage_{main}")),
+        "backtest": bt,
+        "break": info,
+    }
+    meta["warnings"] = [_break_sentence(meta)] if c >= 0 else []
+    return meta

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from corridor.analysis.forecast import Backtest, BaselineName
@@ -76,12 +76,13 @@ class ForecastMixin:
     def forecast_suite(
         self,
         *,
-        suite: SuiteName,
+        suite: SuiteName | Literal["breaks"],
         baselines: Sequence[BaselineName] = ("naive", "snaive", "autoets"),
         level: str | Sequence[int] = (80, 95),
         progress: Any = None,
     ) -> tuple[SuiteData, Backtest]:
-        """Run a documented backtest suite ('recent' or 'long') of Corridor's model against baselines."""
+        """Run a documented backtest suite of Corridor's model against baselines: 'recent' (A),
+        'long' (B) or 'breaks' (C, after a level shift; naive baselines only)."""
         from corridor.analysis import forecast as fc
         from corridor.analysis import forecast_suites
 

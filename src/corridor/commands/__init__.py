@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import typer
 
-from corridor.commands import evaluate, forecast, indicators, reconcile, report, serve, simulate, track
+from corridor.commands import (
+    evaluate,
+    forecast,
+    indicators,
+    reconcile,
+    report,
+    series,
+    serve,
+    simulate,
+    track,
+)
 
-AREAS = (indicators, reconcile, forecast, evaluate, track, simulate, report, serve)
+AREAS = (indicators, reconcile, series, forecast, evaluate, track, simulate, report, serve)
 
 
 def register_all(app: typer.Typer) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 
-from corridor import output
+from corridor import jsonio, output
 from corridor.commands.common import (
     CitizenshipOpt,
     ComponentOpt,
@@ -45,7 +44,9 @@ SHORT = {
     "winkler_80": "W80",
     "winkler_80_vs_naive": "W80x",
     "coverage_80": "cov80",
+    "relwidth_80": "relw80",
     "coverage_95": "cov95",
+    "relwidth_95": "relw95",
     "negative_share": "neg",
     "seconds": "s",
 }
@@ -53,8 +54,12 @@ SHORT = {
 
 def _compact(table: pd.DataFrame) -> pd.DataFrame:
     """The columns that fit a terminal, with short names (W = Winkler score, cov = coverage)."""
+    from corridor.reference.labels import label
+
     cols = ["model", *[c for c in SHORT if c in table.columns]]
-    return _levels_columns(table[cols]).rename(columns=SHORT)
+    out = _levels_columns(table[cols]).rename(columns=SHORT)
+    out["model"] = out["model"].map(lambda m: label("method", m))
+    return out
 
 
 def _emit_backtest(bt: Any, *, fmt: str, title: str) -> None:
@@ -62,19 +67,18 @@ def _emit_backtest(bt: Any, *, fmt: str, title: str) -> None:
     table = _levels_columns(bt.table)
     horizons = _levels_columns(bt.horizons)
     if fmt == "table":
-        caption = f"{bt.description}. W80 = 80% Winkler score, cov = interval coverage, x = ratio to naive."
+        caption = (
+            f"{bt.description}. W80 = 80% Winkler score, cov = interval coverage, relw = mean relative "
+            "width (high - low) / actual, x = ratio to naive."
+        )
         output.render_table(_compact(bt.table), caption=caption, title=title)
         output.render_table(
             horizons, caption="Mean MASE by horizon (months ahead).", title=f"{title}: by horizon"
         )
     elif fmt == "json":
         typer.echo(
-            json.dumps(
-                {
-                    "description": bt.description,
-                    "table": output.records(table),
-                    "by_horizon": output.records(horizons),
-                },
+            jsonio.dumps(
+                {"description": bt.description, "table": table, "by_horizon": horizons},
                 indent=2,
             )
         )
@@ -106,7 +110,8 @@ def forecast(
         bool, typer.Option("--backtest", help="Print the backtest against naive, seasonal naive and AutoETS")
     ] = False,
     suite: Annotated[
-        str | None, typer.Option(help="With --backtest: run a documented suite, recent | long")
+        str | None,
+        typer.Option(help="With --backtest: run a documented suite, recent | long | breaks (Suite C)"),
     ] = None,
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also write the Vega-Lite chart spec (JSON) here.")
@@ -141,7 +146,7 @@ def forecast(
             level=level,
             backtest=backtest,
         )
-        emit_result(result, fmt=fmt, out=out, title="Forecast")
+        emit_result(result, fmt=fmt, out=out, title="Forecast")  # prints metadata.warnings on stderr
         if backtest:
             if fmt == "table":
                 _emit_backtest(result.backtest, fmt="table", title="Backtest")

@@ -59,7 +59,7 @@ def pathways(
         str | None, typer.Option(help="Built-in scenario name or a YAML file (default: baseline).")
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="First month, YYYY-MM (default: after the history).")
+        str | None, typer.Option(help="First month, YYYY-MM (default: after the last encounters loaded).")
     ] = None,
     until: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: 24 months).")] = None,
     encounters: Annotated[
@@ -91,15 +91,7 @@ def pathways(
         frame = result.tidy()
         if fmt == "table":
             err.print(result.summary(), highlight=False, markup=False)
-            keep = (
-                "usbp_release",
-                "ofo_parole",
-                "transfer_ice",
-                "t8_repatriation",
-                "detained",
-                "new_court_cases",
-            )
-            frame = frame[frame["series"].isin(keep)].drop(columns=["mean", "level"])
+            frame = result.table()
         emit_result(result, fmt=fmt, out=out, title="Simulated processing pathways", frame=frame)
         write_chart(result.chart(), chart, note=CHART_NOTE)
 
@@ -109,17 +101,21 @@ def backlog(
     judges_added: Annotated[
         int, typer.Option("--judges-added", help="Judges added from the first year.")
     ] = 0,
-    start: Annotated[int | None, typer.Option("--from", help="First fiscal year to simulate.")] = None,
+    start: Annotated[
+        int | None, typer.Option("--from", help="First fiscal year to simulate (after the calibration).")
+    ] = None,
     until: Annotated[int | None, typer.Option("--until", help="Last fiscal year to simulate.")] = None,
     receipts: Annotated[
-        str, typer.Option(help="New cases a year: a number, 'last' (last complete FY) or 'from pathways'.")
+        str,
+        typer.Option(help="New cases a year: a number, 'last' (the year before the run) or 'from pathways'."),
     ] = "last",
     goal: Annotated[
         str | None, typer.Option(help="'clear-by FY': added judges needed to clear the backlog by that year.")
     ] = None,
     definition: Annotated[str, typer.Option(help="EOIR series: eoir_2026 | eoir_2021")] = "eoir_2026",
     calibrate_until: Annotated[
-        int | None, typer.Option(help="Last fiscal year used for calibration.")
+        int | None,
+        typer.Option(help="Last fiscal year used for calibration (a complete year; default: the last one)."),
     ] = None,
     hires: Annotated[float, typer.Option(help="Judges hired a year after FY2023 (CRS R47637: 104).")] = 104.0,
     runs: RunsOpt = 1000,
@@ -153,7 +149,8 @@ def backlog(
             result,
             fmt=fmt,
             out=out,
-            title="Simulated immigration-court backlog",
+            title=f"Immigration-court pending cases, median and {result.level:.0%} interval",
+            frame=result.table() if fmt == "table" else None,
             caption=result.caption() + " Assumptions: --format json.",
         )
         write_chart(result.chart(), chart, note=CHART_NOTE)

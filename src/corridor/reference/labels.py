@@ -3,7 +3,8 @@
 Pages, charts, legends, captions, CSV headers (on request) and error messages take their labels
 from here, so the same id reads the same everywhere. Kinds: the encounter dimensions
 (`demographic`, `component`, `region`, `title`, `sector`, `citizenship`), `event` (the policy
-timeline), `method`, `field` (form and query parameters), `badge`, `series` and `indicator`.
+timeline), `method`, `field` (form and query parameters), `badge`, `series`, `outcome`
+(simulation outcomes and stocks) and `indicator`.
 A module that adds ids of a kind adds their labels to that kind's table below.
 """
 
@@ -38,6 +39,15 @@ METHODS: dict[str, Label] = {
     "autoets": Label("AutoETS", "Exponential smoothing, chosen automatically (statsforecast)."),
     "autoarima": Label("AutoARIMA", "ARIMA, chosen automatically (statsforecast)."),
     "ppml": Label("Poisson pseudo-maximum likelihood", "A gravity-style count model with fixed effects."),
+    # forecast backtest models (issue 15)
+    "corridor": Label(
+        "Corridor", "Last value plus the learned seasonal change; intervals from its own past errors."
+    ),
+    "naive_log": Label(
+        "Naive (log-scale intervals)", "Next month equals this month; intervals from past errors as factors."
+    ),
+    "snaive": Label("Seasonal naive", "Next month equals the same month last year."),
+    "autotheta": Label("AutoTheta", "The Theta method, chosen automatically (statsforecast)."),
 }
 
 # Form and query parameters, as pages show them.
@@ -74,6 +84,17 @@ FIELDS: dict[str, Label] = {
     "scenario": Label("Scenario"),
     "runs": Label("Simulation runs"),
     "seed": Label("Random seed"),
+    # Simulation options (`simulate_pathways`, `simulate_backlog`).
+    "judges_added": Label("Judges added", "Immigration judges added from the first simulated year."),
+    "clear_by": Label("Clear the backlog by (fiscal year)"),
+    "receipts": Label(
+        "New court cases a year", "A number, 'last' (the year before the run) or 'from-pathways'."
+    ),
+    "definition": Label("EOIR pending-case definition", "EOIR's 2026 table (default) or its 2021 table."),
+    "calibrate_from": Label("Calibrate from"),
+    "calibrate_until": Label("Calibrate until"),
+    "hires_per_year": Label("Judges hired a year", "After FY2023; CRS R47637 reports 104 hires in FY2022."),
+    "encounters": Label("Encounters after the data", "Actual history, or the last 12 months repeated."),
 }
 
 # The qualifiers shown as badges beside numbers; the glossary explains each.
@@ -88,7 +109,210 @@ BADGES: dict[str, Label] = {
 }
 
 # Operations and context series (`corridor series`); modules adding a series add its label here.
-SERIES: dict[str, Label] = {}
+# Keys: a series id (its title); "<series>.<measure>" or "measure.<name>" (a value column); and
+# "<dimension>.<code>" (a value of a dimension, in any series).
+SERIES: dict[str, Label] = {
+    # dimensions (columns) of series
+    "dim.origin_iso3": Label("Country of origin"),
+    "dim.asylum_iso3": Label("Country of asylum"),
+    "dim.destination_iso3": Label("Country of destination"),
+    "dim.recipient_iso3": Label("Recipient"),
+    "dim.donor_iso3": Label("Donor"),
+    "dim.iso3": Label("Country"),
+    "dim.country_iso3": Label("Country of the incident"),
+    "dim.measure": Label("Measure"),
+    "dim.fiscal_year": Label("Fiscal year"),
+    "dim.month": Label("Month"),
+    "dim.year": Label("Year"),
+    "dim.date": Label("Date"),
+    "dim.pull_date": Label("ICE edition (pull date)"),
+    "dim.period_start": Label("Half-month starting"),
+    "dim.data_fiscal_year": Label("Fiscal year of release"),
+    # transit along the route
+    "transit_monthly": Label(
+        "Transit along the route, monthly",
+        "Darién transits, people presented to and expelled by Mexico, arrivals in Honduras, "
+        "Guatemalans returned.",
+    ),
+    "transit_darien": Label(
+        "Irregular transits through the Darién, monthly", "Panama's Servicio Nacional de Migración."
+    ),
+    "transit_mexico_presented": Label(
+        "Migrants presented to Mexico's immigration institute, monthly",
+        "Foreigners presented to the INM for irregular status (UPM table 3.1.1).",
+    ),
+    "transit_mexico_expelled": Label(
+        "Expulsions from Mexico, monthly", "Deportations and assisted returns (UPM table 3.2.4)."
+    ),
+    "transit_honduras_arrivals": Label(
+        "Irregular arrivals in Honduras, monthly", "Honduras' Instituto Nacional de Migración."
+    ),
+    "transit_guatemala_returned": Label(
+        "Guatemalans returned from Mexico and the US, monthly", "Instituto Guatemalteco de Migración."
+    ),
+    "transit_annual": Label("Irregular transits through the Darién by nationality, 2010-2019"),
+    "series.darien": Label("Darién transits"),
+    "series.mexico_presented": Label("Presented to Mexico's INM"),
+    "series.mexico_expelled": Label("Expelled from Mexico"),
+    "series.honduras_arrivals": Label("Arrivals in Honduras"),
+    "series.guatemala_returned": Label("Guatemalans returned"),
+    "breakdown.nationality": Label("By nationality"),
+    "breakdown.demographic": Label("By sex and age group"),
+    "breakdown.sex_age": Label("By sex and age"),
+    "breakdown.nationality_type": Label("By nationality and type of return"),
+    "breakdown.sex_age_origin": Label("By sex, age and country returned from"),
+    "breakdown.total": Label("Total"),
+    # immigration courts
+    "court_caseload": Label(
+        "Immigration-court caseload: pending, new and completed cases",
+        "EOIR, under its 2021 and its 2026 definitions (never mixed).",
+    ),
+    "court_asylum_decisions": Label("Immigration-court asylum decisions by nationality", "EOIR."),
+    "definition.eoir_2021": Label("EOIR definition of April 2021"),
+    "definition.eoir_2026": Label("EOIR definition of 2026"),
+    "measure.pending": Label("Pending at year end"),
+    "measure.receipts": Label("New cases"),
+    "measure.completions": Label("Completions"),
+    "measure.grants": Label("Asylum granted"),
+    "measure.denials": Label("Asylum denied"),
+    "measure.admin_closure": Label("Administratively closed"),
+    # border outcomes and repatriations
+    "border_outcomes": Label(
+        "Outcomes of southwest border encounters, monthly",
+        "Book-outs by agency, family status and citizenship (DHS OHSS).",
+    ),
+    "border_outcomes_fy": Label("Outcomes of southwest border encounters, fiscal-year totals"),
+    "border_encounters": Label("Southwest border encounters by agency and family status, monthly (OHSS)"),
+    "dhs_repatriations": Label(
+        "DHS repatriations by type, monthly", "Removals, returns and Title 42 expulsions."
+    ),
+    "dhs_repatriations_fy": Label("DHS repatriations by type, fiscal-year totals"),
+    "type.total": Label("All repatriations"),
+    "type.title8_total": Label("Title 8 repatriations (total)"),
+    "type.title42_expulsions": Label("Title 42 expulsions"),
+    "type.removals": Label("Removals (total)"),
+    # credible fear
+    "credible_fear": Label("Credible fear screenings, monthly (OHSS)"),
+    "credible_fear_fy": Label("Credible fear screenings, fiscal-year totals (OHSS)"),
+    "credible_fear_nationality_fy": Label("Credible fear cases by nationality, FY2016-FY2021 (DHS OIS)"),
+    "fear_screenings_semimonthly": Label("Credible and reasonable fear receipts and decisions, half-monthly"),
+    "scope.southwest": Label("Southwest border"),
+    "scope.nationwide": Label("Nationwide"),
+    "stage.referred": Label("Referred"),
+    "stage.completed": Label("Completed"),
+    "result.positive": Label("Fear found"),
+    "result.negative": Label("Fear not found"),
+    "result.closed": Label("Closed"),
+    "measure.found": Label("Fear found"),
+    "measure.not_found": Label("Fear not found"),
+    # ICE enforcement and detention
+    "ice_enforcement": Label("ICE arrests, book-ins, book-outs and removals, monthly (OHSS)"),
+    "ice_enforcement_fy": Label("ICE arrests, book-ins, book-outs and removals, fiscal-year totals"),
+    "measure.ero_arrests": Label("ERO administrative arrests"),
+    "measure.book_ins": Label("Book-ins"),
+    "measure.book_outs": Label("Book-outs"),
+    "measure.removals_returns": Label("Removals and returns"),
+    "arresting_agency.ice": Label("Arrested by ICE"),
+    "arresting_agency.cbp": Label("Arrested by CBP"),
+    "arresting_agency.all": Label("All arresting agencies"),
+    "agency.cbp": Label("CBP"),
+    "agency.ice": Label("ICE"),
+    "agency.all": Label("All agencies"),
+    "detention_adp": Label("ICE detention: average daily population, monthly"),
+    "detention_stay_length": Label("ICE detention: average length of stay, monthly"),
+    "detention_book_ins": Label("ICE detention: initial book-ins, monthly"),
+    "detention_releases": Label("ICE detention: releases by reason, monthly"),
+    "detention_releases_annual": Label("ICE detention: releases by reason, fiscal-year totals"),
+    "detention_by_disposition": Label("People in ICE detention by processing disposition"),
+    "detention_fear_decision_days": Label("Days from a fear decision to release from ICE detention"),
+    "detention_removals": Label("ICE removals, fiscal year to date"),
+    "detention_headcount_daily": Label("ICE detention headcount, daily (UWCHR)"),
+    "detention_headcount_monthly": Label("ICE detention headcount, monthly mean (UWCHR)"),
+    "atd_participants": Label("Alternatives to Detention: participants by status and technology"),
+    "atd_by_aor": Label("Alternatives to Detention by ICE area of responsibility"),
+    "atd_court_appearances": Label("Alternatives to Detention: court hearing attendance"),
+    "measure.adp": Label("Average daily population"),
+    "measure.adp_fytd": Label("Average daily population, fiscal year to date"),
+    "measure.avg_stay_days": Label("Average length of stay"),
+    "measure.avg_stay_days_fytd": Label("Average length of stay, fiscal year to date"),
+    "measure.book_ins_fytd": Label("Book-ins, fiscal year to date"),
+    "measure.book_outs_fytd": Label("Book-outs, fiscal year to date"),
+    "measure.fsc_frc": Label("Family residential centers"),
+    "measure.adult": Label("Adult facilities"),
+    "measure.mean_detained": Label("Mean daily headcount"),
+    "atd_participants.value": Label("Average days in program or daily cost"),
+    # lawful pathways (DHS OHSS monthly tables)
+    "chnv_paroles": Label(
+        "CHNV paroles by nationality, monthly", "Cuba, Haiti, Nicaragua, Venezuela processes."
+    ),
+    "chnv_paroles_fy": Label("CHNV paroles by nationality, fiscal-year totals"),
+    "cbp_one_appointments": Label("CBP One appointments at southwest ports of entry, monthly"),
+    "cbp_one_appointments_fy": Label("CBP One appointments at southwest ports of entry, fiscal-year totals"),
+    # Border Patrol sector statistics
+    "usbp_sector_stats": Label("Border Patrol sector statistics, fiscal years"),
+    "usbp_sector_stats_monthly": Label("Border Patrol family and child apprehensions by sector, monthly"),
+    # refugees, displacement, migrant stocks, food security, missing migrants, aid
+    "refugee_population": Label("Refugees, asylum seekers and others of concern by origin and host (UNHCR)"),
+    "asylum_applications": Label("Asylum applications by origin and host country (UNHCR)"),
+    "asylum_decisions": Label("Asylum decisions by origin and host country (UNHCR)"),
+    "migrant_stocks": Label("International migrant stock by origin and destination (UN DESA)"),
+    "idp_new_displacements": Label("New internal displacements by cause (IDMC)"),
+    "idp_stocks": Label("People internally displaced at year end (IDMC)"),
+    "food_security": Label("People with insufficient food consumption (WFP HungerMap)"),
+    "missing_migrants": Label("Dead and missing migrants: incident records (IOM)"),
+    "missing_migrants_monthly": Label("Dead and missing migrants by route, monthly (IOM)"),
+    "oda_bilateral": Label("Net official development assistance from bilateral donors (OECD DAC2A)"),
+    "aiddata_commitments": Label("Aid commitments by donor and recipient (AidData)"),
+    "measure.asylum_seekers": Label("Asylum seekers"),
+    "measure.ooc": Label("Others of concern"),
+    "measure.oip": Label("Others in need of international protection"),
+    "measure.hst": Label("Host community"),
+    "measure.idps": Label("Internally displaced people"),
+    "measure.dead_missing": Label("Dead or missing"),
+}
+
+# Simulation outcomes, stocks and series (`corridor simulate pathways|backlog`), as results name them.
+OUTCOMES: dict[str, Label] = {
+    "t8_repatriation": Label("Title 8 repatriation", "Removed or returned from CBP custody under Title 8."),
+    "t42_expulsion": Label(
+        "Title 42 expulsion", "Expelled under the public-health order (Mar 2020 - May 2023)."
+    ),
+    "mpp": Label("Returned under MPP", "Sent to Mexico to wait for a US court hearing (Remain in Mexico)."),
+    "transfer_ice": Label("Transferred to ICE", "Handed to ICE custody for detention or removal."),
+    "transfer_hhs": Label("Child to HHS care", "An unaccompanied child transferred to HHS's refugee office."),
+    "usbp_release": Label("Released by Border Patrol", "Released into the US, usually with a court notice."),
+    "ofo_parole": Label("Paroled at a port", "Paroled into the US by officers at a port of entry."),
+    "other": Label("Other outcome", "Any other recorded outcome (e.g. prosecution, other agency)."),
+    "detained": Label(
+        "In ICE detention", "People held by ICE at the end of the month, incl. those awaiting screening."
+    ),
+    "awaiting_screening": Label(
+        "Awaiting a fear screening", "In detention, referred for a credible fear screening."
+    ),
+    "screenings": Label("Fear screenings done", "Credible fear screenings completed by USCIS in the month."),
+    "screened_positive": Label(
+        "Positive fear screenings", "Screenings that found a credible fear (a court case)."
+    ),
+    "removals": Label("Removals", "Removed after a negative screening or from ICE detention."),
+    "releases": Label("Releases into the US", "Every release: Border Patrol, ports, ICE, HHS sponsors."),
+    "new_court_cases": Label(
+        "New court cases", "Releases and MPP returns that become immigration-court cases."
+    ),
+    "in_hhs_care": Label(
+        "Children in HHS care", "Unaccompanied children in HHS care at the end of the month."
+    ),
+    "repatriated": Label("Repatriated (total so far)"),
+    "expelled": Label("Expelled (total so far)"),
+    "removed": Label("Removed (total so far)"),
+    "released": Label("Released (total so far)"),
+    "pending": Label(
+        "Pending court cases", "Cases on the immigration courts' docket at the end of the year."
+    ),
+    "completions": Label("Court completions", "Cases immigration judges completed in the year."),
+    "receipts": Label("New court cases (receipts)", "Cases that reached the immigration courts in the year."),
+    "per_judge": Label("Completions per judge", "Cases completed per immigration judge in the year."),
+    "judges": Label("Immigration judges", "Average number of immigration judges in the year."),
+}
 
 
 @functools.cache
@@ -115,6 +339,7 @@ def table(kind: str) -> dict[str, Label]:
         "field": FIELDS,
         "badge": BADGES,
         "series": SERIES,
+        "outcome": OUTCOMES,
         "column": COLUMNS,
         "choice": CHOICES,
         "term": TERMS,

@@ -14,7 +14,7 @@ import random
 import numpy as np
 
 from corridor.simulate.calibrate import NONUAC, PathwaysCalibration
-from corridor.simulate.pathways import HHS_STAY_DAYS, SERIES, Drivers
+from corridor.simulate.pathways import HHS_STAY_DAYS, SERIES, Drivers, detention_capacity
 from corridor.simulate.policy import days_in
 
 _CAPPED = ((0, 1), (1, 0), (2, 3))  # (position in conditional/caps, outcome column): t42, t8, ice
@@ -102,7 +102,7 @@ def _one_run(cal: PathwaysCalibration, drv: Drivers, rnd: random.Random) -> np.n
             removed = math.floor(exits * rnd.choice(list(reg.removal_share)))
             if exits:
                 yield detention.get(exits)
-            over = max(detention.level + queue.level - int(cal.detention_capacity), 0)
+            over = max(detention.level + queue.level - int(detention_capacity(cal, drv)), 0)
             cap_released = min(over, detention.level)
             if cap_released:
                 yield detention.get(cap_released)

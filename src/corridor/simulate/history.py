@@ -53,6 +53,7 @@ class History:
     detained: np.ndarray  # (T,) detained population (official ADP FY2019+, UWCHR before)
     caseload: pd.DataFrame = field(default_factory=pd.DataFrame)  # fiscal_year, definition, ...
     releases: list[str] = field(default_factory=list)
+    detained_after: dict[dt.date, float] = field(default_factory=dict)  # ICE ADP after `months` end
 
     def index(self, month: dt.date) -> int:
         """Position of `month` in the history."""
@@ -146,6 +147,7 @@ def load(con: duckdb.DuckDBPyConnection) -> History:
         ]
     )
     detained = _detained(con, present, pos, T)
+    detained_after = _detained_after(con, present, months[-1])
     caseload = (
         con.execute("SELECT * FROM court_caseload ORDER BY definition, fiscal_year").df()
         if "court_caseload" in present
@@ -172,6 +174,7 @@ def load(con: duckdb.DuckDBPyConnection) -> History:
         detained=detained,
         caseload=caseload,
         releases=releases,
+        detained_after=detained_after,
     )
 
 
@@ -198,6 +201,18 @@ def _detained(con: duckdb.DuckDBPyConnection, present: set[str], pos: dict, T: i
         adp = _series(a, pos, T, "adp", fill=np.nan)
         out = np.where(np.isnan(adp), out, adp)
     return out
+
+
+def _detained_after(con: duckdb.DuckDBPyConnection, present: set[str], last: dt.date) -> dict[dt.date, float]:
+    """ICE's monthly ADP after the outcome tables end: where a forward run's detention starts."""
+    if "detention_adp" not in present:
+        return {}
+    a = con.execute(
+        "SELECT month, adp FROM detention_adp WHERE is_latest AND agency='all' AND criminality='all' "
+        "AND month > ? AND adp IS NOT NULL ORDER BY month",
+        [last],
+    ).df()
+    return {pd.Timestamp(m).date(): float(v) for m, v in zip(a["month"], a["adp"], strict=True)}
 
 
 def month_span(start: dt.date, end: dt.date) -> list[dt.date]:

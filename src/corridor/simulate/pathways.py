@@ -22,8 +22,10 @@ import pandas as pd
 
 from corridor.errors import UsageError
 from corridor.reference.calendar import add_months
+from corridor.reference.labels import label
 from corridor.simulate.calibrate import NONUAC, PathwaysCalibration, _conditional
 from corridor.simulate.history import DEMOGRAPHICS, OUTCOMES, SOURCES, History
+from corridor.simulate.options import check_options, in_ten
 from corridor.simulate.policy import days_in, mpp_active, title42_share
 from corridor.simulate.scenario import BASELINE, GROUPS, Scenario
 
@@ -51,6 +53,22 @@ STATES = (
     "awaiting_screening",
 )
 HHS_STAY_DAYS = 30.0
+TABLE_SERIES = (
+    "usbp_release",
+    "ofo_parole",
+    "transfer_ice",
+    "t8_repatriation",
+    "detained",
+    "new_court_cases",
+)
+MAX_RUNS = 20_000
+MAX_RUN_MONTHS = 1_200_000  # runs x months: the samples take about 140 bytes each
+CALIBRATION_NOTE = (
+    "Outcome shares, capacities and stays are calibrated on the DHS OHSS monthly tables, whose "
+    "outcomes end in Aug 2024 (default window: every month from Oct 2013 to Aug 2024; --calibrate-from "
+    "and --calibrate-until narrow it). A forward run starts after the last month of encounters loaded "
+    "(CBP), with detention at ICE's average daily population of the month before."
+)
 
 
 @dataclass
@@ -65,6 +83,7 @@ class Drivers:
     interior: np.ndarray | None = None  # (T,) ICE-arrest book-ins; None: drawn from calibration
     detained_start: float | None = None
     source: str = "history"
+    detained_source: str = ""  # where the starting detention population comes from
 
 
 def drivers(
@@ -112,8 +131,7 @@ def drivers(
         ofo[t] = history.ofo_nonuac[i]
         if month <= last:
             interior[t] = history.book_ins_ice[i]
-    before = min(add_months(since, -1), last)
-    det = history.detained[history.index(before)] if before >= first else np.nan
+    det, det_source = _detained_before(history, add_months(since, -1))
     future = [m > last for m in months]
     if not any(future):
         source = "history"
@@ -133,7 +151,25 @@ def drivers(
         interior=None if np.isnan(interior).any() else interior,
         detained_start=None if not np.isfinite(det) else float(det),
         source=source,
+        detained_source=det_source,
     )
+
+
+def _detained_before(history: History, month: dt.date) -> tuple[float, str]:
+    """The detained population in `month`, or the latest month before it that has one."""
+    known = {m: float(v) for m, v in zip(history.months, history.detained, strict=True) if np.isfinite(v)}
+    known.update(history.detained_after)
+    earlier = [m for m in known if m <= month]
+    if not earlier:
+        return np.nan, ""
+    m = max(earlier)
+    where = "ICE average daily population" if m >= dt.date(2018, 10, 1) else "UWCHR FOIA headcount"
+    return known[m], f"{where}, {m:%Y-%m}"
+
+
+def detention_capacity(cal: PathwaysCalibration, drivers: Drivers) -> float:
+    """Beds: the calibration's highest month, or the population the run starts with if larger."""
+    return max(cal.detention_capacity, drivers.detained_start or 0.0)
 
 
 @dataclass
@@ -152,6 +188,8 @@ class PathwaysResult:
     seed: int
     level: float = 0.8
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    backtest: dict | None = None  # out-of-sample coverage of the major outcomes (api attaches it)
 
     def series(self, name: str) -> np.ndarray:
         """(runs, months) samples of one series."""
@@ -168,6 +206,7 @@ class PathwaysResult:
             {
                 "month": np.repeat(np.array(self.months, dtype=object), S),
                 "series": np.tile(np.array(SERIES, dtype=object), T),
+                "label": np.tile(np.array([label("outcome", s) for s in SERIES], dtype=object), T),
                 "median": q[1].reshape(-1),
                 "lower": q[0].reshape(-1),
                 "upper": q[2].reshape(-1),
@@ -175,6 +214,40 @@ class PathwaysResult:
                 "level": level,
             }
         )
+
+    def table(self, *, series: tuple[str, ...] = TABLE_SERIES) -> pd.DataFrame:
+        """The terminal table: month, outcome label, median and interval as whole numbers."""
+        frame = self.tidy()
+        frame = frame[frame["series"].isin(series)]
+        pct = f"{self.level:.0%}"
+        return pd.DataFrame(
+            {
+                "month": [f"{m:%Y-%m}" for m in frame["month"]],
+                "outcome": frame["label"].to_numpy(),
+                "median": np.rint(frame["median"].to_numpy()).astype(np.int64),
+                f"low {pct}": np.rint(frame["lower"].to_numpy()).astype(np.int64),
+                f"high {pct}": np.rint(frame["upper"].to_numpy()).astype(np.int64),
+            }
+        )
+
+    def interval_meaning(self) -> str:
+        """A plain sentence: what an interval covers and how it held out of sample."""
+        cal = self.calibration
+        text = (
+            f"Each month's {self.level:.0%} interval holds {in_ten(self.level)} simulated runs; "
+            "the runs differ in capacities, outcome shares and stays drawn from "
+            f"{cal.start:%Y-%m}..{cal.end:%Y-%m}, "
+            "not in the encounters, which are "
+            + ("actual" if self.drivers.source == "history" else "actual to the data's end and then assumed")
+            + "."
+        )
+        if self.backtest:
+            b = self.backtest
+            text += (
+                f" In the backtest ({b['window']}) the intervals of the major outcomes held {b['inside']} of "
+                f"{b['months']} outcome-months."
+            )
+        return text
 
     def metadata(self) -> dict:
         """Method, sample, uncertainty, scenario and sources, for every output format."""
@@ -185,9 +258,14 @@ class PathwaysResult:
             "runs": self.runs,
             "seed": self.seed,
             "interval": f"central {self.level:.0%} of runs",
+            "interval_meaning": self.interval_meaning(),
             "period": f"{self.months[0]:%Y-%m}..{self.months[-1]:%Y-%m}",
             "calibration_window": f"{cal.start:%Y-%m}..{cal.end:%Y-%m}",
+            "calibration_note": CALIBRATION_NOTE,
             "encounters": self.drivers.source,
+            "detention_start": self.drivers.detained_source or "the calibration's last month",
+            "backtest": self.backtest,
+            "warnings": list(self.warnings),
             "scenario": {
                 "name": self.scenario.name,
                 "title": self.scenario.title,
@@ -205,8 +283,9 @@ class PathwaysResult:
         return (
             f"{self.scenario.title}; {self.months[0]:%Y-%m}..{self.months[-1]:%Y-%m}; median and "
             f"{self.level:.0%} interval of {self.runs:,} runs (seed {self.seed}); calibrated "
-            f"{cal.start:%Y-%m}..{cal.end:%Y-%m}. Sources: DHS OHSS monthly tables (Aug 2024), ICE detention "
-            "statistics, UWCHR. Counts are events; OHSS inputs rounded to 10."
+            f"{cal.start:%Y-%m}..{cal.end:%Y-%m}; encounters: {self.drivers.source}. "
+            f"{self.interval_meaning()} Sources: DHS OHSS monthly tables (Aug 2024), CBP encounters, ICE "
+            "detention statistics, UWCHR. Counts are events; OHSS inputs rounded to 10."
         )
 
     def summary(self) -> str:
@@ -215,6 +294,7 @@ class PathwaysResult:
             f"Pathways simulation: {self.scenario.title}",
             f"{self.months[0]:%Y-%m}..{self.months[-1]:%Y-%m}, {self.runs:,} runs (seed {self.seed}), "
             f"calibrated on {self.calibration.start:%Y-%m}..{self.calibration.end:%Y-%m}",
+            f"Totals over the period, median ({self.level:.0%} interval):",
         ]
         lo_q, hi_q = (1 - self.level) / 2, 1 - (1 - self.level) / 2
         for name in (
@@ -227,10 +307,12 @@ class PathwaysResult:
         ):
             total = self.series(name).sum(axis=1)
             lo, mid, hi = np.quantile(total, [lo_q, 0.5, hi_q])
-            lines.append(f"  {name:<18} {mid:>12,.0f}  ({self.level:.0%}: {lo:,.0f} - {hi:,.0f})")
+            lines.append(f"  {label('outcome', name):<26} {mid:>10,.0f}  ({lo:,.0f} to {hi:,.0f})")
         det = self.series("detained")[:, -1]
         lo, mid, hi = np.quantile(det, [lo_q, 0.5, hi_q])
-        lines.append(f"  {'detained (last)':<18} {mid:>12,.0f}  ({self.level:.0%}: {lo:,.0f} - {hi:,.0f})")
+        name = f"{label('outcome', 'detained')}, {self.months[-1]:%Y-%m}"
+        lines.append(f"  {name:<26} {mid:>10,.0f}  ({lo:,.0f} to {hi:,.0f})")
+        lines += self.warnings
         return "\n".join(lines)
 
     def chart(
@@ -270,10 +352,14 @@ def simulate(
     level: float = 0.8,
 ) -> PathwaysResult:
     """Run the model `runs` times; the same seed gives identical results."""
-    if runs < 1:
-        raise UsageError(f"--runs must be at least 1, got {runs}")
-    if not 0 < level < 1:
-        raise UsageError(f"interval level must be between 0 and 1, got {level}")
+    check_options(runs=runs, seed=seed, level=level)
+    if not 1 <= runs <= MAX_RUNS:
+        raise UsageError(f"--runs must be between 1 and {MAX_RUNS:,}, got {runs}")
+    if runs * len(drivers.months) > MAX_RUN_MONTHS:
+        raise UsageError(
+            f"{runs:,} runs x {len(drivers.months)} months is more than {MAX_RUN_MONTHS:,} run-months; "
+            "use fewer runs or a shorter period"
+        )
     rng = np.random.default_rng(seed)
     cal = calibration
     R, T = runs, len(drivers.months)
@@ -292,6 +378,7 @@ def simulate(
         walk = np.exp(np.cumsum(steps, axis=1))
         walks[name] = (walk, q)
     detained0 = drivers.detained_start if drivers.detained_start is not None else cal.detained_end
+    beds = detention_capacity(cal, drivers)
     det = np.full(R, round(detained0), dtype=np.int64)
     queue = np.zeros(R, dtype=np.int64)
     hhs = np.zeros(R, dtype=np.int64)
@@ -364,7 +451,7 @@ def simulate(
         removal_share = reg.removal_share[rng.integers(0, len(reg.removal_share), R)]
         removed_ice = np.floor(exits * removal_share).astype(np.int64)
         det -= exits
-        capacity = _capacity(ov, "detention", cal.detention_capacity)
+        capacity = _capacity(ov, "detention", beds)
         over = np.maximum(det + queue - int(capacity), 0)
         cap_released = np.minimum(over, det)
         det -= cap_released
@@ -508,4 +595,13 @@ def _border(rng, cal, name, n, ofo_n, mpp_on, ov, walks, t, R):
     return flows, ice_by_group
 
 
-__all__ = ["DEMOGRAPHICS", "SERIES", "STATES", "Drivers", "PathwaysResult", "drivers", "simulate"]
+__all__ = [
+    "DEMOGRAPHICS",
+    "SERIES",
+    "STATES",
+    "Drivers",
+    "PathwaysResult",
+    "detention_capacity",
+    "drivers",
+    "simulate",
+]

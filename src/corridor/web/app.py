@@ -31,7 +31,7 @@ from corridor.web.params import describe_errors
 from corridor.web.render import page
 from corridor.web.security import Limits
 from corridor.web.state import CACHE_BYTES, WarehouseState
-from corridor.web.views import analysis, country, flows, overview, status
+from corridor.web.views import analysis, country, flows, overview, series, status
 
 log = logging.getLogger("corridor.web")
 
@@ -166,7 +166,7 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.make_router(obs_class))
-    for module in (overview, flows, country, analysis, status):
+    for module in (overview, flows, country, analysis, series, status):
         app.include_router(module.router)
     _handlers(app)
     app.add_middleware(Limits, timeout=timeout)

@@ -28,6 +28,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/evaluate", "Evaluate"),
     ("/tracker", "Tracker"),
     ("/simulate", "Simulate"),
+    ("/series", "Series"),
     ("/sources", "Sources"),
     ("/api", "API"),
 )

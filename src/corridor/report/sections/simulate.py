@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from corridor.errors import CorridorError
+from corridor.reference.labels import label
 from corridor.report.base import Section
 
 RUNS = 500
 SEED = 0
 SCENARIOS = (None, "family_expedited_removal", "double_screening_capacity", "family_surge")
+OUTCOMES = ("usbp_release", "t8_repatriation", "transfer_ice", "new_court_cases")
+GOAL_AFTER = 7  # the backlog goal: clear it within this many years of the first simulated one
 
 
 def build(obs: Any) -> Section:
+    """Pathways under each shipped scenario, then the backlog with the judges needed to clear it."""
     sec = Section("simulate", "Simulation: processing pathways and the court backlog")
     if not hasattr(obs, "simulate_pathways"):
         sec.unavailable("The simulations (issue 7) have not landed yet.")
@@ -24,31 +29,55 @@ def build(obs: Any) -> Section:
         sec.text(
             "What happens after a southwest border encounter, month by month, as a Monte Carlo "
             "stock-and-flow model calibrated on the OHSS outcome tables (which end in "
-            f"{base.calibration.end:%B %Y}). Encounters: {base.drivers.source}. Each scenario changes "
-            "the rules from its start month. Every number is a median with its 80% interval."
+            f"{base.calibration.end:%B %Y}). The run starts after the last month of encounters loaded; "
+            f"encounters: {base.drivers.source}. Each scenario changes the rules from its start month. "
+            f"Every number is a median with its {base.level:.0%} interval. {base.interval_meaning()}"
         )
-        sec.chart(base.chart(), alt="Simulated processing pathways with 80% intervals")
+        for warning in base.warnings:
+            sec.text(warning)
+        sec.chart(base.chart(), alt=f"Simulated processing pathways with {base.level:.0%} intervals")
+        pct = f"{base.level:.0%}"
+        lo_q, hi_q = (1 - base.level) / 2, 1 - (1 - base.level) / 2
         rows = []
         for name in SCENARIOS:
             res = base if name is None else obs.simulate_pathways(scenario=name, runs=RUNS, seed=SEED)
-            for series in ("usbp_release", "t8_repatriation", "transfer_ice", "new_court_cases"):
+            for series in OUTCOMES:
                 total = res.series(series).sum(axis=1)
-                lo, mid, hi = (round(float(v)) for v in pd.Series(total).quantile([0.1, 0.5, 0.9]))
+                lo, mid, hi = (round(float(v)) for v in np.quantile(total, [lo_q, 0.5, hi_q]))
                 rows.append(
                     {
                         "scenario": res.scenario.title,
-                        "outcome": series,
+                        "outcome": label("outcome", series),
                         "median": mid,
-                        "lower_80": lo,
-                        "upper_80": hi,
+                        f"low {pct}": lo,
+                        f"high {pct}": hi,
                     }
                 )
         sec.table(
             pd.DataFrame(rows), title="Totals over the simulated period, by scenario", caption=base.caption()
         )
-        backlog = obs.simulate_backlog(runs=RUNS, seed=SEED)
+        first = obs.simulate_backlog(runs=RUNS, seed=SEED)
+        goal_year = first.years[0] + GOAL_AFTER - 1
+        backlog = obs.simulate_backlog(runs=RUNS, seed=SEED, clear_by=goal_year)
+        sec.text(
+            "The immigration-court backlog, by fiscal year, as a Monte Carlo of EOIR's pending cases: "
+            "completions per judge-year follow a random walk calibrated outside the pandemic years. "
+            f"{backlog.interval_meaning()}"
+        )
+        if backlog.goal:
+            g = backlog.goal
+            sec.text(
+                f"To clear the backlog by the end of FY{g['clear_by']}: {g['median']:,.0f} more judges "
+                f"(median). {g['sentence']}"
+            )
+        for warning in backlog.warnings:
+            sec.text(warning)
         sec.chart(backlog.chart(), alt="Projected immigration-court pending cases")
-        sec.table(backlog.tidy(), title="Immigration-court pending cases", caption=backlog.caption())
+        sec.table(
+            backlog.table(),
+            title=f"Immigration-court pending cases, median and {backlog.level:.0%} interval",
+            caption=backlog.caption(),
+        )
     except (CorridorError, AttributeError) as exc:
         sec.unavailable(f"The simulations could not run on this warehouse: {exc}")
     return sec
