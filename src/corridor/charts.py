@@ -233,7 +233,8 @@ def series_chart(
     shown_marks: list[Mark] = []
     if events and x == "month":
         first, last = data[x].min(), data[x].max()
-        shown_marks = [m for m in events if first <= m.date.isoformat() <= last]
+        inside = [m for m in events if first <= m.date.isoformat() <= last]
+        shown_marks = [Mark(date=m.date, number=n, events=m.events) for n, m in enumerate(inside, start=1)]
         if shown_marks:
             rows = [{"date": m.date.isoformat(), "label": m.label, "events": m.text()} for m in shown_marks]
             layer.append(
@@ -360,7 +361,12 @@ def describe_series(data: pd.DataFrame, *, x: str, y: str, color: str | None, ti
 
 
 def _relabel_value(value: Any, keep: frozenset[str] = frozenset()) -> Any:
-    if isinstance(value, str) and value and " " not in value and value not in keep:
+    """An id in a chart's data -> its label (plain words such as 'pending' stay as they are)."""
+    if (
+        isinstance(value, str)
+        and (value in labels.SHORT_CODES or re.fullmatch(r"[a-z][a-z0-9]*(?:[._][a-z0-9]+)+", value))
+        and value not in keep
+    ):
         found = labels.lookup(value)
         if found:
             return found
@@ -415,10 +421,21 @@ def _walk_titles(node: Any, keep: frozenset[str] = frozenset()) -> Any:
 
 def for_people(spec: dict[str, Any] | None) -> dict[str, Any] | None:
     """Any chart spec with its ids shown as labels: category values, titles, axis and legend
-    titles (the data keep their meaning; only the words change). Legends go below the plot."""
+    titles (the data keep their meaning; only the words change). Rotated event labels become
+    numbered markers listed under the chart, long source lines are shortened to their source
+    and period, each axis keeps one title, and legends go below the plot."""
     if spec is None:
         return None
+    spec = _number_event_labels(spec)
     out = _walk_titles(spec, frozenset(_expression_literals(spec)))
+    _one_axis_title(out)
+    _legend_labels(out)
+    title = out.get("title")
+    if isinstance(title, dict):
+        sub = title.get("subtitle")
+        text = " ".join(sub) if isinstance(sub, list) else str(sub or "")
+        if len(text) > SUBTITLE_CHARS:
+            title["subtitle"] = _subtitle(short_caption(text))
     config = out.setdefault("config", {})
     legend = config.setdefault("legend", {})
     legend.setdefault("orient", "bottom")
@@ -426,12 +443,189 @@ def for_people(spec: dict[str, Any] | None) -> dict[str, Any] | None:
     legend.setdefault("columns", 3)
     legend.setdefault("labelLimit", 240)
     if "description" not in out:
-        title = out.get("title")
-        text = title.get("text") if isinstance(title, dict) else title
-        sub = title.get("subtitle") if isinstance(title, dict) else None
-        sub_text = " ".join(sub) if isinstance(sub, list) else (sub or "")
-        out["description"] = f"Chart: {text or 'untitled'}. {sub_text}".strip()
+        out["description"] = describe_any(out)
     return out
+
+
+SUBTITLE_CHARS = 330
+
+
+def short_caption(text: str) -> str:
+    """A long caption cut to what a chart must say: its first sentence, and its source."""
+    sentences = re.split(r"(?<=[.)])\s+(?=[A-Z])", text.strip())
+    keep = [sentences[0]]
+    keep += [t for t in sentences[1:] if t.startswith(("Source", "Sources", "Note: rounded"))][:2]
+    out = " ".join(keep)
+    if len(out) > 2 * SUBTITLE_CHARS:
+        out = out[: 2 * SUBTITLE_CHARS].rsplit(" ", 1)[0] + " …"
+    return out + " (Full source line below the chart.)"
+
+
+def _number_event_labels(spec: dict[str, Any]) -> dict[str, Any]:
+    """Rotated event labels (ids printed along a time axis) -> numbered markers, one per cluster."""
+    layers = spec.get("layer")
+    if not isinstance(layers, list):
+        return spec
+    out_layers, marks = [], []
+    for layer in layers:
+        mark = layer.get("mark") if isinstance(layer, dict) else None
+        enc = layer.get("encoding", {}) if isinstance(layer, dict) else {}
+        rows = (layer.get("data") or {}).get("values") if isinstance(layer, dict) else None
+        xf = (enc.get("x") or {}).get("field")
+        tf = (enc.get("text") or {}).get("field")
+        rotated = (
+            isinstance(mark, dict) and mark.get("type") == "text" and mark.get("angle") in (90, 270, -90)
+        )
+        if not (rotated and xf and tf and rows):
+            out_layers.append(layer)
+            continue
+        items = []
+        for row in rows:
+            stamp = pd.to_datetime(row.get(xf), errors="coerce")
+            if pd.isna(stamp):
+                continue
+            code = str(row.get(tf))
+            title = str(row.get("title") or labels.lookup(code) or labels.humanize(code))
+            items.append((stamp.date(), code, title))
+        marks = cluster(items)
+        out_layers.append(
+            {
+                "data": {
+                    "values": [{xf: m.date.isoformat(), "label": m.label, "events": m.text()} for m in marks]
+                },
+                "mark": {
+                    "type": "text",
+                    "align": "center",
+                    "baseline": "bottom",
+                    "dy": -2,
+                    "fontSize": 10,
+                    "fontWeight": "bold",
+                    "color": EVENT_COLOUR,
+                },
+                "encoding": {
+                    "x": {"field": xf, "type": "temporal"},
+                    "y": {"value": 0},
+                    "text": {"field": "label"},
+                    "tooltip": [{"field": "events", "title": "Policy changes"}],
+                },
+            }
+        )
+    if not marks:
+        return spec
+    listed = [{"number": m.number, "date": m.date.isoformat(), "text": m.text()} for m in marks]
+    return {**spec, "layer": out_layers, "usermeta": {**(spec.get("usermeta") or {}), "events": listed}}
+
+
+def _legend_labels(spec: dict[str, Any]) -> None:
+    """Legends whose scale lists ids (`did`, `synthetic_control`) print their labels instead."""
+    encodings = [spec.get("encoding")] + [
+        layer.get("encoding") for layer in spec.get("layer", []) or [] if isinstance(layer, dict)
+    ]
+    inner = spec.get("spec")
+    if isinstance(inner, dict):
+        encodings.append(inner.get("encoding"))
+        inner_layers = inner.get("layer", []) or []
+        encodings += [layer.get("encoding") for layer in inner_layers if isinstance(layer, dict)]
+    for enc in encodings:
+        if not isinstance(enc, dict):
+            continue
+        for channel in ("color", "strokeDash", "shape", "fill"):
+            node = enc.get(channel)
+            if not isinstance(node, dict) or node.get("legend", {}) is None:
+                continue
+            domain = (node.get("scale") or {}).get("domain")
+            if not isinstance(domain, list):
+                domain = sorted(_values_of(spec, str(node.get("field", ""))))
+            mapping = {v: labels.lookup(v) for v in domain if isinstance(v, str)}
+            mapping = {k: v for k, v in mapping.items() if v and v != k}
+            if not mapping:
+                continue
+            expr = "datum.label"
+            for code, text in mapping.items():
+                quoted = text.replace("\\", "\\\\").replace("'", "\\'")
+                expr = f"datum.label == '{code}' ? '{quoted}' : ({expr})"
+            legend = dict(node.get("legend") or {})
+            legend.setdefault("labelExpr", expr)
+            node["legend"] = legend
+
+
+def _values_of(spec: dict[str, Any], name: str) -> set[str]:
+    """Every string a field takes in a spec: from inline data, and from fold transforms."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("fold"), list):
+                found.update(str(v) for v in node["fold"])
+            values = node.get("values")
+            if isinstance(values, list):
+                found.update(
+                    str(r[name]) for r in values if isinstance(r, dict) and isinstance(r.get(name), str)
+                )
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    if name:
+        walk(spec)
+    return found
+
+
+def _one_axis_title(spec: dict[str, Any]) -> None:
+    """Layers share an axis: give every layer the first title found, so Vega prints one title."""
+    layers = [layer for layer in spec.get("layer", []) or [] if isinstance(layer, dict)]
+    for channel in ("x", "y"):
+        encodings = [
+            layer["encoding"][channel]
+            for layer in layers
+            if isinstance(layer.get("encoding", {}).get(channel), dict)
+            and "field" in layer["encoding"][channel]
+        ]
+        titles = [e.get("title") for e in encodings if "title" in e]
+        chosen = next((t for t in titles if t), titles[0] if titles else None)
+        if len(encodings) > 1 and titles:
+            for e in encodings:
+                e["title"] = chosen
+
+
+def describe_any(spec: dict[str, Any]) -> str:
+    """A text description of any spec: its title, what it plots over which period, its range and
+    its latest value, read from its data (or its title and source when the data say too little)."""
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    text = " ".join(text) if isinstance(text, list) else str(text or "Untitled chart")
+    frame = data_frame(spec)
+    encodings = [spec.get("encoding")] + [
+        layer.get("encoding") for layer in spec.get("layer", []) or [] if isinstance(layer, dict)
+    ]
+    for enc in encodings:
+        if not isinstance(enc, dict) or frame is None:
+            continue
+        x, y = enc.get("x") or {}, enc.get("y") or {}
+        xf, yf = x.get("field"), y.get("field")
+        if xf in frame and yf in frame and y.get("type") == "quantitative":
+            values = frame[[xf, yf]].copy()
+            values[yf] = pd.to_numeric(values[yf], errors="coerce")
+            values = values.dropna().sort_values(xf)
+            if values.empty:
+                break
+            name = str(y.get("title") or labels.column(yf))
+            low, high = values.loc[values[yf].idxmin()], values.loc[values[yf].idxmax()]
+            last = values.iloc[-1]
+            when = _when if x.get("type") == "temporal" else (lambda v, _x: str(v))
+            kind = "month" if x.get("type") == "temporal" else xf
+            return (
+                f"Chart: {text}. {name} from {when(values[xf].iloc[0], kind)} to {when(last[xf], kind)}; "
+                f"lowest {_number(low[yf])} ({when(low[xf], kind)}), highest {_number(high[yf])} "
+                f"({when(high[xf], kind)}); last value {_number(last[yf])} ({when(last[xf], kind)})."
+            )
+    return f"Chart: {text}."
+
+
+def _number(value: float) -> str:
+    return fmt.count(value) if abs(value) >= 100 else fmt.significant(value, 3)
 
 
 def data_frame(spec: dict[str, Any] | None) -> pd.DataFrame | None:

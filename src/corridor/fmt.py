@@ -111,6 +111,8 @@ def column_kind(name: str, values: Any = None) -> Kind:
         pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     ):
         return "other"
+    if name in YEARISH_NAMES and values is not None and _all_years(values):
+        return "year"
     if name == "p_value" or name.endswith("_p_value"):
         return "p"
     if name in CHANGE_NAMES:
@@ -124,6 +126,15 @@ def column_kind(name: str, values: Any = None) -> Kind:
     if values is not None and pd.api.types.is_integer_dtype(values):
         return "count"
     return "number"
+
+
+# Columns that hold years when their values are whole numbers between 1900 and 2100.
+YEARISH_NAMES = ("first", "last", "from", "to", "start", "end", "worst_in", "published_year")
+
+
+def _all_years(values: Any) -> bool:
+    numbers = [float(v) for v in values if v is not None and _finite(v)]
+    return bool(numbers) and all(v.is_integer() and 1900 <= v <= 2100 for v in numbers)
 
 
 def decimals_for(values: Any) -> int:

@@ -348,6 +348,8 @@ def table(kind: str) -> dict[str, Label]:
         return {**fixed[kind], **_REGISTERED.get(kind, {})}
     if kind == "event":
         return _events()
+    if kind == "dataset":
+        return _datasets()
     if kind == "by":
         return {k: COLUMNS[k] for k in BY_LABELS}
     return {**_vocab(kind), **_REGISTERED.get(kind, {})}
@@ -529,6 +531,14 @@ COLUMNS: dict[str, Label] = {
     "from": Label("From"),
     "to": Label("To"),
     "releases": Label("Releases"),
+    # reconciliation (where encounter tables disagree)
+    "reference": Label("Compared with"),
+    "first": Label("From"),
+    "last": Label("To"),
+    "periods": Label("Years compared"),
+    "beyond": Label("Years beyond rounding"),
+    "worst_pct": Label("Largest difference"),
+    "worst_in": Label("In fiscal year"),
 }
 
 # Form choices that are ids of their own: "<field>.<value>".
@@ -555,6 +565,12 @@ CHOICES: dict[str, Label] = {
     "transform.log": Label("Logarithm (a 10% change)"),
     "transform.log1p": Label("Logarithm of 1 + value"),
     "transform.level": Label("Level (one unit)"),
+    # kinds of policy in the timeline
+    "kind.restriction": Label("Restriction"),
+    "kind.pathway": Label("Lawful pathway"),
+    "kind.parole_end": Label("Parole ended"),
+    "kind.enforcement": Label("Enforcement"),
+    "kind.processing": Label("Processing change"),
 }
 
 # Glossary: the qualifiers beside numbers and the words the pages use; /glossary explains each.
@@ -648,6 +664,21 @@ BY_LABELS = (
 
 _REGISTERED: dict[str, dict[str, Label]] = {}
 
+# Countries people compare most often keep fixed, distinct colours (others: by hash, above).
+_FIXED_COLOURS["citizenship"] = {
+    "GTM": "#4e79a7",
+    "HND": "#f28e2b",
+    "SLV": "#59a14f",
+    "MEX": "#e15759",
+    "VEN": "#b07aa1",
+    "CUB": "#76b7b2",
+    "HTI": "#edc948",
+    "NIC": "#9c755f",
+    "COL": "#ff9da7",
+    "ECU": "#bab0ac",
+    "OTHER": "#7f7f7f",
+}
+
 
 def register(kind: str, entries: dict[str, str] | dict[str, Label]) -> None:
     """Add ids known only at run time (the warehouse's indicator catalogue, frameworks)."""
@@ -681,7 +712,25 @@ def column(name: str) -> str:
 _ID_PATTERN = re.compile(r"(?<![\w./-])([a-z][a-z0-9]*(?:[._][a-z0-9]+)+)(?![\w/-])")
 _FLAG_PATTERN = re.compile(r"--([a-z][a-z0-9-]*)(?:\s+(\S+))?")
 SHORT_CODES = ("uac", "usbp", "ofo", "fe", "snaive", "ppml", "autoets", "autoarima", "autotheta")
-_KINDS_FOR_TEXT = ("event", "indicator", "outcome", "demographic", "sector", "method", "title", "series")
+_KINDS_FOR_TEXT = (
+    "event",
+    "indicator",
+    "outcome",
+    "demographic",
+    "sector",
+    "method",
+    "title",
+    "series",
+    "dataset",
+)
+
+
+@functools.cache
+def _datasets() -> dict[str, Label]:
+    """Dataset ids -> the titles their source modules give them."""
+    from corridor.sources import SOURCES
+
+    return {key: Label(str(getattr(src, "title", key))) for key, src in SOURCES.items()}
 
 
 def lookup(code: str) -> str | None:
@@ -692,6 +741,9 @@ def lookup(code: str) -> str | None:
             return entry.text
     if code in CHOICES:
         return CHOICES[code].text
+    for prefix in ("kind", "method"):
+        if f"{prefix}.{code}" in CHOICES:
+            return CHOICES[f"{prefix}.{code}"].text
     return None
 
 
