@@ -428,6 +428,7 @@ def for_people(spec: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     spec = _number_event_labels(spec)
     out = _walk_titles(spec, frozenset(_expression_literals(spec)))
+    _quiet_decorations(out)
     _one_axis_title(out)
     _legend_labels(out)
     title = out.get("title")
@@ -516,6 +517,22 @@ def _number_event_labels(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "layer": out_layers, "usermeta": {**(spec.get("usermeta") or {}), "events": listed}}
 
 
+def _quiet_decorations(node: Any) -> None:
+    """Rules and text labels are decoration for screen readers (the chart's description and data
+    table say what they mark): they get no ARIA role of their own."""
+    if isinstance(node, dict):
+        mark = node.get("mark")
+        if isinstance(mark, str) and mark in ("rule", "text"):
+            node["mark"] = {"type": mark, "aria": False}
+        elif isinstance(mark, dict) and mark.get("type") in ("rule", "text"):
+            mark.setdefault("aria", False)
+        for value in node.values():
+            _quiet_decorations(value)
+    elif isinstance(node, list):
+        for value in node:
+            _quiet_decorations(value)
+
+
 def _legend_labels(spec: dict[str, Any]) -> None:
     """Legends whose scale lists ids (`did`, `synthetic_control`) print their labels instead."""
     encodings = [spec.get("encoding")] + [
@@ -600,6 +617,11 @@ def describe_any(spec: dict[str, Any]) -> str:
     encodings = [spec.get("encoding")] + [
         layer.get("encoding") for layer in spec.get("layer", []) or [] if isinstance(layer, dict)
     ]
+    inner = spec.get("spec")
+    if isinstance(inner, dict):  # a faceted chart: the encodings of each panel
+        encodings += [inner.get("encoding")] + [
+            layer.get("encoding") for layer in inner.get("layer", []) or [] if isinstance(layer, dict)
+        ]
     for enc in encodings:
         if not isinstance(enc, dict) or frame is None:
             continue
@@ -621,6 +643,17 @@ def describe_any(spec: dict[str, Any]) -> str:
                 f"lowest {_number(low[yf])} ({when(low[xf], kind)}), highest {_number(high[yf])} "
                 f"({when(high[xf], kind)}); last value {_number(last[yf])} ({when(last[xf], kind)})."
             )
+    for enc in encodings:  # a timeline: marks along a time axis, without values to range over
+        xf = ((enc or {}).get("x") or {}).get("field") if isinstance(enc, dict) else None
+        if frame is not None and xf in frame and (enc.get("x") or {}).get("type") == "temporal":
+            dates = pd.to_datetime(frame[xf], errors="coerce").dropna().sort_values()
+            if len(dates):
+                yf = (enc.get("y") or {}).get("field")
+                rows = f" in {frame[yf].nunique()} rows" if yf in frame else ""
+                return (
+                    f"Chart: {text}. {len(dates)} marks{rows} from {dates.iloc[0]:%b %Y} to "
+                    f"{dates.iloc[-1]:%b %Y}; the data table lists each."
+                )
     return f"Chart: {text}."
 
 

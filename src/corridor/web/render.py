@@ -10,6 +10,7 @@ import pandas as pd
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from corridor import charts, fmt, jsonio
 from corridor.reference import labels
@@ -60,6 +61,8 @@ def readable(value: str, column: str) -> str:
             if f"method.{value}" in labels.CHOICES
             else labels.label("method", value)
         )
+    if f"{column}.{value}" in labels.CHOICES:
+        return labels.CHOICES[f"{column}.{value}"].text
     if column in ("dataset", "source") and value in labels.table("dataset"):
         return labels.label("dataset", value)
     if column == "grain":
@@ -213,6 +216,17 @@ def _glossary_anchor(badge: str) -> str:
     )
 
 
+def code_ids(text: Any) -> Markup:
+    """Text for the API page: every id in it set as code (ids are what programs send)."""
+    escaped = str(escape(str(text or "")))
+    ids = sorted(labels.raw_ids(), key=len, reverse=True)
+    if not ids:
+        return Markup(escaped)
+    pattern = re.compile(r"(?<![\w./#-])(" + "|".join(re.escape(i) for i in ids) + r")(?![\w/-])")
+    return Markup(pattern.sub(r"<code>\1</code>", escaped))
+
+
+TEMPLATES.env.filters["code_ids"] = code_ids
 TEMPLATES.env.globals.update(
     chart_parts=chart_parts,
     column=labels.column,

@@ -258,8 +258,9 @@ function viewFromCsv(text) {
   // The flows view a downloaded CSV came from: a "view" link in its header, else its columns.
   const { comments, rows } = parseCsv(text);
   for (const c of comments) {
-    const found = c.match(/\/flows\?([^\s]*)/);
-    if (found) return found[1];
+    // The header says which question the file answers: "# query: region=...&by=..." or a link.
+    const asked = c.match(/^query:\s*(\S*)$/) || c.match(/\/flows\?([^\s]*)/);
+    if (asked) return asked[1];
   }
   if (rows.length < 1) return null;
   const [header, ...data] = rows;

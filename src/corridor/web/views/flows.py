@@ -283,6 +283,7 @@ def _render(request: Request, template: str) -> HTMLResponse:
         context["available"] = version.cached(
             ("flows-options", params_.key()), lambda: availability(obs, params_)
         )
+        context["shared"] = shared_reasons(context["available"])
         context["coverage_table"] = table(version.cached(("flows-coverage",), lambda: coverage(obs)))
         if not error:
             try:
