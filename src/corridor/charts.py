@@ -206,6 +206,17 @@ def series_chart(
     if mark == "line":
         main["point"] = bool(x != "month")
     layer: list[dict[str, Any]] = [{"mark": main, "encoding": enc}]
+    if partial and mark == "line":
+        # A partial year must not read as a fall: the line stops at the last full year and the
+        # partial value is a hollow, labelled point.
+        layer[0]["transform"] = [{"filter": "!datum.partial"}]
+        layer.append(
+            {
+                "transform": [{"filter": "datum.partial"}],
+                "mark": {"type": "point", "filled": False, "size": 50, "tooltip": True},
+                "encoding": {k: v for k, v in enc.items() if k != "opacity"},
+            }
+        )
     if partial and x in data:
         totals = data.groupby(x, sort=True)[y].sum(min_count=1)
         rows = [

@@ -704,6 +704,9 @@ def column(name: str) -> str:
     entry = COLUMNS.get(name)
     if entry:
         return entry.text
+    known = lookup(name) if re.fullmatch(r"[a-z][a-z0-9_.]*", name) else None
+    if known:  # a column named by a vocabulary id (a pivoted table: `family_units`, `uac`)
+        return known
     text = name.replace("_", " ").replace(".", " ")
     return text[:1].upper() + text[1:]
 
@@ -783,3 +786,53 @@ def raw_ids() -> set[str]:
     ids |= {code for kind in ("indicator", "outcome") for code in table(kind)}
     ids |= {key.split(".", 1)[1] for key in CHOICES}
     return {i for i in ids if i in SHORT_CODES or re.search(r"[_.0-9]", i)}
+
+
+# Columns whose values are vocabulary ids, shown by their labels.
+CATEGORY_COLUMNS = ("citizenship", "demographic", "sector", "region", "component", "title")
+
+
+def display(value: str, column: str) -> str:
+    """A table cell's text for people: vocabulary ids as labels (by the column they sit in),
+    ids inside sentences replaced; everything else unchanged."""
+    if column in CATEGORY_COLUMNS:
+        if column == "citizenship" and value == "OTHER":
+            return "Other countries"
+        return label(column, value)
+    if column in ("method", "model"):
+        return choice("method", value) if f"method.{value}" in CHOICES else label("method", value)
+    if f"{column}.{value}" in CHOICES:
+        return CHOICES[f"{column}.{value}"].text
+    if column in ("dataset", "source") and value in table("dataset"):
+        return label("dataset", value)
+    if column == "grain":
+        return column_label(value)
+    if column in ("regions", "citizenships"):
+        if value == "all":
+            return "All regions" if column == "regions" else "All nationalities"
+        kind = "region" if column == "regions" else "citizenship"
+        return ", ".join(label(kind, v.strip()) for v in value.split(",") if v.strip())
+    found = lookup(value) if " " not in value else None
+    return found or humanize(value)
+
+
+column_label = column
+
+
+def register_catalog(frame: object) -> None:
+    """Indicator names from a warehouse's `indicator_catalog` (a frame with `indicator`, `name`,
+    `unit`), so surfaces never show indicator ids."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame) or not {"indicator", "name"} <= set(frame.columns):
+        return
+    register(
+        "indicator",
+        {
+            str(code): Label(str(name), str(unit or ""))
+            for code, name, unit in zip(
+                frame["indicator"], frame["name"], frame.get("unit", [""] * len(frame)), strict=True
+            )
+            if isinstance(name, str)
+        },
+    )

@@ -37,8 +37,6 @@ NAV: tuple[tuple[str, str], ...] = (
 
 WIDE = 40  # text columns with values longer than this wrap
 LONG = 100  # longer cell texts are cut on pages (the full text is in the cell's tooltip, CSV and JSON)
-# Columns whose values are vocabulary ids shown by their labels (the code stays in the tooltip).
-CATEGORY_COLUMNS = ("citizenship", "demographic", "sector", "region", "component", "title")
 # Id columns left out of a page's table when a label column says the same for people.
 ID_COLUMNS = {"indicator": ("label", "name"), "iso3": ("country",), "id": ("title",)}
 STATUS_COLUMNS = ("band", "status", "direction")
@@ -50,32 +48,8 @@ def is_year(column: str) -> bool:
 
 
 def readable(value: str, column: str) -> str:
-    """A text cell for people: vocabulary ids as labels, ids inside sentences replaced."""
-    if column in CATEGORY_COLUMNS:
-        if column == "citizenship" and value == "OTHER":
-            return "Other countries"
-        return labels.label(column, value)
-    if column in ("method", "model"):
-        return (
-            labels.choice("method", value)
-            if f"method.{value}" in labels.CHOICES
-            else labels.label("method", value)
-        )
-    if f"{column}.{value}" in labels.CHOICES:
-        return labels.CHOICES[f"{column}.{value}"].text
-    if column in ("dataset", "source") and value in labels.table("dataset"):
-        return labels.label("dataset", value)
-    if column == "grain":
-        return labels.column(value)
-    if column in ("regions", "citizenships") and value not in ("all", ""):
-        kind = "region" if column == "regions" else "citizenship"
-        return ", ".join(labels.label(kind, v.strip()) for v in value.split(","))
-    if column == "regions" and value == "all":
-        return "All regions"
-    if column == "citizenships" and value == "all":
-        return "All nationalities"
-    found = labels.lookup(value) if " " not in value else None
-    return found or labels.humanize(value)
+    """A text cell for people (see `labels.display`)."""
+    return labels.display(value, column)
 
 
 def cell(value: Any, column: str) -> str:

@@ -29,17 +29,7 @@ def register_labels(obs: Observatory) -> bool:
         catalog = method() if callable(method) else None
     except Exception:  # labels are a nicety: a failing catalogue must not break a page
         return False
-    frame = getattr(catalog, "tidy", lambda: catalog)() if catalog is not None else None
-    if frame is None or "indicator" not in getattr(frame, "columns", ()):
-        return False
-    labels.register(
-        "indicator",
-        {
-            str(r.indicator): labels.Label(str(r.name), str(getattr(r, "unit", "") or ""))
-            for r in frame.itertuples()
-            if isinstance(r.name, str)
-        },
-    )
+    labels.register_catalog(getattr(catalog, "tidy", lambda: catalog)())
     return True
 
 
