@@ -3,16 +3,47 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 MIRROR ?= ../shared/data
 OUT ?= out
+# uv installs the locked versions; its own version is pinned so every machine resolves alike.
+UV_VERSION ?= 0.13.9
+# The lock is resolved for the platform the suite runs on (CI: Linux x86_64, Python 3.11).
+LOCK_FLAGS := --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+	--custom-compile-command "make lock"
+PYTEST = CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(1) -m pytest -q
+# Tests run in one worker process per core; a module's tests stay in one worker (module fixtures).
+XDIST := -n auto --dist loadfile
 
-.PHONY: setup browser demo test lint bench clean
+.PHONY: setup lock lock-check lock-upgrade browser demo test test-all test-lowest lint types deadcode \
+	docs-help screenshots bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install --python $(PY) --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --python $(PY) --quiet -r requirements.lock
+	$(VENV)/bin/uv pip install --python $(PY) --quiet --no-deps -e .
 	touch $@
 
+# Install exactly the versions in requirements.lock (and Corridor itself, editable).
 setup: $(VENV)/.installed
+
+# Regenerate requirements.lock after changing dependencies in pyproject.toml (keeps every other
+# pin as it is); `make lock-upgrade` moves every package to its newest allowed version.
+lock:
+	@test -x $(VENV)/bin/uv || { python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet uv==$(UV_VERSION); }
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) --quiet -o requirements.lock
+	@echo "requirements.lock updated; run 'make setup' to install it."
+
+# CI: fail when requirements.lock does not match pyproject.toml (someone forgot `make lock`).
+lock-check:
+	@test -x $(VENV)/bin/uv || { python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet uv==$(UV_VERSION); }
+	@mkdir -p $(OUT)
+	@cp requirements.lock $(OUT)/requirements.lock.check
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) --quiet -o $(OUT)/requirements.lock.check
+	@diff -u requirements.lock $(OUT)/requirements.lock.check || \
+		{ echo "requirements.lock is out of date with pyproject.toml: run 'make lock' and commit it"; exit 1; }
+
+lock-upgrade:
+	@test -x $(VENV)/bin/uv || { python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet uv==$(UV_VERSION); }
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade --quiet -o requirements.lock
 
 # Browser tests drive Debian's chromium (never a downloaded browser build).
 browser:
@@ -25,14 +56,46 @@ demo: setup
 	$(VENV)/bin/corridor flows --region southwest --by fiscal_year
 	$(VENV)/bin/corridor report --out $(OUT)
 	@echo "Open $(OUT)/index.html in a browser (it works offline)."
+	@echo "Then run corridor yourself: '. $(VENV)/bin/activate', then e.g. 'corridor status'."
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 
-# The whole test suite: lint, then every test on the real data in $(MIRROR).
+# Type checks and dead code (issue 18): to join `lint` once they report 0 findings.
+types: setup
+	$(VENV)/bin/mypy src
+
+deadcode: setup
+	$(VENV)/bin/vulture
+
+# The fast suite: lint, then every test not marked `slow`, in parallel, on the real data in
+# $(MIRROR). Run `make test-all` (adds the slow statistical and end-to-end tests) before
+# resolving an issue.
 test: lint browser
-	CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(PY) -m pytest -q
+	$(call PYTEST,$(PY)) $(XDIST) -m "not slow"
+
+test-all: lint browser
+	$(call PYTEST,$(PY)) $(XDIST)
+
+# The fast suite on the lowest versions pyproject.toml allows (direct dependencies at their lower
+# bounds, the rest at their newest), in a separate venv: checks that the lower bounds are honest.
+LOWEST ?= .venv-lowest
+test-lowest: browser
+	rm -rf $(LOWEST)
+	python3 -m venv $(LOWEST)
+	$(LOWEST)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(LOWEST)/bin/uv pip install --python $(LOWEST)/bin/python --quiet --resolution lowest-direct -e '.[dev]'
+	$(LOWEST)/bin/uv pip freeze --python $(LOWEST)/bin/python > $(LOWEST)/versions.txt
+	$(call PYTEST,$(LOWEST)/bin/python) $(XDIST) -m "not slow"
+
+# docs/cli.md: every verb's --help, regenerated (tests/test_docs.py fails when it is stale).
+docs-help: setup
+	$(PY) -m tests.test_docs --write-cli docs/cli.md
+
+# Refresh the dashboard screenshots in docs/screenshots/ (tests write theirs under out/).
+screenshots: setup browser
+	CORRIDOR_SCREENSHOTS=$(abspath docs/screenshots) $(call PYTEST,$(PY)) tests/test_web_browser.py
 
 # Benchmarks print each timing beside a baseline measured in the same run; see bench/RESULTS.md.
 bench: setup
@@ -44,4 +107,4 @@ bench: setup
 	$(PY) bench/web_load.py
 
 clean:
-	rm -rf $(VENV) corridor.duckdb .corridor-cache $(OUT)
+	rm -rf $(VENV) $(LOWEST) corridor.duckdb .corridor-cache $(OUT)

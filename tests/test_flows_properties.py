@@ -110,8 +110,12 @@ def test_groups_add_up_to_the_total_or_say_why(obs, r: dict) -> None:
     if dim in ("region", "component"):
         base = {**base, dim: None if dim == "region" else "all"}
     grouped = _answer(obs, **base, by=[*time, dim])
-    total = _answer(obs, **base, by=time)
-    if grouped is None or total is None or grouped.tidy().empty:
+    if grouped is None or grouped.tidy().empty:
+        return
+    # The total over the same months as the grouped answer (the same question without the split).
+    start, end = grouped.period
+    total = _answer(obs, **{**base, "since": f"{start:%Y-%m}", "until": f"{end:%Y-%m}"}, by=time)
+    if total is None:
         return
     g = grouped.tidy()
     t = total.tidy()

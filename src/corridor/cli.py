@@ -39,9 +39,32 @@ app = typer.Typer(
     name="corridor",
     help="Corridor: an open observatory for migration flows, their root causes, and what works.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"corridor {version('corridor')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            typer.echo("corridor (not installed: run `make setup`)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the installed version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Corridor: an open observatory for migration flows, their root causes, and what works."""
 
 
 @app.command()

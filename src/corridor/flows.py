@@ -117,8 +117,18 @@ class FlowsRequest:
         until: dt.date | None = None,
     ) -> FlowsRequest:
         """A request from a validated Selection plus grouping and period."""
-        filters = {k: (tuple(v) if isinstance(v, list) else v) for k, v in selection.kwargs().items()}
-        return cls(**filters, by=tuple(by), since=since, until=until)
+        return cls(
+            region=selection.region,
+            component=selection.component,
+            citizenship=selection.citizenship,
+            demographic=selection.demographic,
+            sector=selection.sector,
+            title=selection.title,
+            state=selection.state,
+            by=tuple(by),
+            since=since,
+            until=until,
+        )
 
     @property
     def selection(self) -> params.Selection:
@@ -146,15 +156,6 @@ class FlowsRequest:
             raise UsageError("group by at most one of month, fiscal_year, calendar_year")
         if self.since and self.until and self.since > self.until:
             raise UsageError(f"the first month {self.since:%Y-%m} is after the last month {self.until:%Y-%m}")
-        if sel.region and sel.sector:
-            elsewhere = [s for s in sel.sector if SECTORS[s][1] != sel.region]
-            if elsewhere:
-                where = SECTORS[elsewhere[0]][1]
-                raise NoCubeError(
-                    f"{SECTORS[elsewhere[0]][0]} is a sector of the {REGIONS[where].lower()}, "
-                    f"not of the {REGIONS[sel.region].lower()}",
-                    suggestion={"region": where},
-                )
         return FlowsRequest.of(sel, by=self.by, since=self.since, until=self.until)
 
     @property
@@ -192,6 +193,9 @@ class Cube:
     domains: dict[str, frozenset[str]]
     # (dim, component or "", value) -> first month the cube publishes that category ("" = any component)
     value_since: dict[tuple[str, str, str], dt.date] = field(default_factory=dict)
+    # sector -> the regions the cube files it under (publishers differ: Livermore is coastal in
+    # CBP's historical table, northern in OHSS's)
+    sector_regions: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def latest(self) -> dt.date:
@@ -434,6 +438,14 @@ def load_cubes(con: duckdb.DuckDBPyConnection) -> list[Cube]:
                 value_since[(d, str(c), str(v))] = m
                 key = (d, "", str(v))
                 value_since[key] = min(m, value_since.get(key, m))
+        sector_regions: dict[str, set[str]] = {}
+        if "sector" in dims_t:
+            region = '"region"' if "region" in dims_t else "?"
+            args = [] if "region" in dims_t else [json.loads(fixed).get("region", "nationwide")]
+            for r, sector in con.execute(
+                f'SELECT DISTINCT {region}, "sector" FROM "{table}" WHERE is_current', args
+            ).fetchall():
+                sector_regions.setdefault(str(sector), set()).add(str(r))
         cubes.append(
             Cube(
                 id=cid,
@@ -448,6 +460,7 @@ def load_cubes(con: duckdb.DuckDBPyConnection) -> list[Cube]:
                 coverage=tuple((s, e, r) for c, s, e, r in cov if c == cid),
                 domains=domains,
                 value_since=value_since,
+                sector_regions={k: frozenset(v) for k, v in sector_regions.items()},
             )
         )
     return [c for c in cubes if c.coverage]
@@ -471,7 +484,7 @@ def _structure(cube: Cube, req: FlowsRequest, cls: _Class) -> str | None:
     elif "region" not in cube.dims and cube.fixed.get("region") != "nationwide":
         # A regional cube still answers a nationwide request restricted to its own sectors.
         sectors = cls.get("sector")
-        if not (sectors and all(SECTORS[s][1] == cube.fixed.get("region") for s in sectors)):
+        if not (sectors and all(s in cube.sector_regions for s in sectors)):
             return f"covers region {cube.fixed.get('region')} only"
     for dim, values in cls.values:
         if dim not in cube.dims:
@@ -479,6 +492,10 @@ def _structure(cube: Cube, req: FlowsRequest, cls: _Class) -> str | None:
         absent = [v for v in values if cube.publishes(dim, v, cls.component) is None]
         if absent:
             return f"no {dim} {', '.join(absent)}"
+        if dim == "sector" and cls.region is not None:
+            elsewhere = [v for v in values if cls.region not in cube.sector_regions.get(v, ())]
+            if elsewhere:
+                return f"files sector {', '.join(elsewhere)} under another region"
     for key in req.group_keys:
         if key in ("region", "component"):
             continue
@@ -599,10 +616,19 @@ def _classes(cubes: Sequence[Cube], req: FlowsRequest) -> list[_Class]:
                 bare = _Class(region=region, component=component, values=(), grouped=frozenset(grouped))
                 able = [c for c in cubes if _structure(c, req, bare) is None]
                 found = {v for c in able for v in c.domains.get(dim, ()) if c.publishes(dim, v, component)}
+                if dim == "sector" and region is not None:  # sectors the tables file under the region
+                    found = {v for v in found if any(region in c.sector_regions.get(v, ()) for c in able)}
             values = filt or tuple(sorted(found))
 
-            def signature(v: str, dim: str = dim, component: str = component) -> tuple[Any, ...]:
-                return (v == RESIDUAL, *(c.publishes(dim, v, component) for c in cubes))
+            def signature(
+                v: str, dim: str = dim, component: str = component, region: str | None = region
+            ) -> tuple[Any, ...]:
+                where = (
+                    tuple(region in c.sector_regions.get(v, ()) for c in cubes)
+                    if dim == "sector" and region is not None
+                    else ()
+                )
+                return (v == RESIDUAL, *where, *(c.publishes(dim, v, component) for c in cubes))
 
             by_sig: dict[tuple[Any, ...], list[str]] = {}
             for v in values:
@@ -713,7 +739,7 @@ def _period_label(key: str | None, period: Any) -> str:
         return f"{period}"
     if key == "month":
         return _ym(period)
-    return "the period"
+    return "in all"
 
 
 def query(
@@ -987,6 +1013,10 @@ def _relaxations(cubes: Sequence[Cube], req: FlowsRequest) -> list[tuple[dict[st
     out: list[tuple[dict[str, Any], FlowsRequest]] = []
     if req.region is None:
         out.append(({"region": "southwest"}, replace(req, region="southwest")))
+    else:
+        for region in ("southwest", "northern", "coastal"):
+            if region != req.region:
+                out.append(({"region": region}, replace(req, region=region)))
     for comp in ("usbp", "all", "ofo"):
         if comp != req.component:
             out.append(({"component": comp}, replace(req, component=comp)))
@@ -995,7 +1025,8 @@ def _relaxations(cubes: Sequence[Cube], req: FlowsRequest) -> list[tuple[dict[st
         out.append(({"since": None, "until": None}, wide))
     for dim in LIST_FILTERS:
         if getattr(req, dim):
-            out.append(({dim: None}, replace(req, **{dim: ()})))
+            nearby: FlowsRequest = replace(req, **{dim: ()})  # type: ignore[arg-type]
+            out.append(({dim: None}, nearby))
     for key in req.group_keys:
         out.append(({"drop_by": key}, replace(req, by=tuple(k for k in req.by if k != key))))
     if req.time_key in ("month", "calendar_year"):
@@ -1096,6 +1127,13 @@ def _cause(cubes: Sequence[Cube], req: FlowsRequest, cls: _Class, reasons: dict[
     comp_name = {"usbp": "Border Patrol", "ofo": "ports of entry", "all": "all encounters"}[req.component]
     region_name = REGIONS[req.region or "nationwide"].lower()
     dims = [d for d, _ in cls.values] + [k for k in req.group_keys if k not in cls.get(k)]
+    # A sector filed under another region in every table that has it.
+    if req.region is not None:
+        for v in cls.get("sector"):
+            regions = set().union(*(c.sector_regions.get(v, frozenset()) for c in cubes)) - {"nationwide"}
+            if regions and req.region not in regions:
+                shown = " or ".join(REGIONS[r].lower() for r in sorted(regions))
+                return f"{SECTORS[v][0]} is a sector of the {shown}, not of the {REGIONS[req.region].lower()}"
     # A dimension (filter or grouping) that no table of this component and region has.
     for dim in dict.fromkeys(dims):
         if dim in SCALAR_DIMS:
@@ -1202,9 +1240,7 @@ def options(cubes: Sequence[Cube], req: FlowsRequest) -> dict[str, dict[str, str
 
     out["demographic"] = {d: why(replace(req, demographic=(d,))) for d in DEMOGRAPHICS}
     out["title"] = {t: why(replace(req, title=(t,))) for t in TITLES}
-    out["sector"] = {
-        s: why(replace(req, sector=(s,))) for s in _SECTORS if not req.region or _SECTORS[s][1] == req.region
-    }
+    out["sector"] = {s: why(replace(req, sector=(s,))) for s in _SECTORS}
     out["by"] = {
         k: (
             None

@@ -37,9 +37,9 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise _Refused("aliases (*name) are not accepted; write the value out", event.start_mark.line + 1)
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if getattr(event, "anchor", None):
             raise _Refused("anchors (&name) are not accepted; write the value out", event.start_mark.line + 1)
         self._depth += 1

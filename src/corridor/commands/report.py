@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from corridor import progress
 from corridor.commands.common import DbOpt, observatory
 
 
@@ -23,8 +24,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write a self-contained HTML report (works offline from a file:// URL)."""
         from corridor.report import build_report
+        from corridor.report.builder import SECTIONS
 
-        with observatory(db) as obs:
+        # Every section runs its analysis (forecasts, evaluations, simulations): tens of seconds.
+        with observatory(db) as obs, progress.bar(f"Building the report ({len(SECTIONS)} sections)"):
             path = build_report(obs, out)
         Console().print(
             f"Report written to {path} ({path.stat().st_size / 1e6:.1f} MB); open it in a browser."
