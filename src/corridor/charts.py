@@ -406,7 +406,7 @@ def _expression_literals(node: Any) -> set[str]:
 def _walk_titles(node: Any, keep: frozenset[str] = frozenset()) -> Any:
     """Titles and axis titles anywhere in a spec, with ids replaced by labels."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key in ("title", "subtitle", "text") and isinstance(value, str):
                 out[key] = labels.humanize(value) if key != "text" or "field" not in node else value
@@ -565,11 +565,11 @@ def _legend_labels(spec: dict[str, Any]) -> None:
             if not isinstance(domain, list):
                 domain = sorted(_values_of(spec, str(node.get("field", ""))))
             mapping = {v: labels.lookup(v) for v in domain if isinstance(v, str)}
-            mapping = {k: v for k, v in mapping.items() if v and v != k}
-            if not mapping:
+            named = {k: v for k, v in mapping.items() if v and v != k}
+            if not named:
                 continue
             expr = "datum.label"
-            for code, text in mapping.items():
+            for code, text in named.items():
                 quoted = text.replace("\\", "\\\\").replace("'", "\\'")
                 expr = f"datum.label == '{code}' ? '{quoted}' : ({expr})"
             legend = dict(node.get("legend") or {})
@@ -637,7 +637,7 @@ def describe_any(spec: dict[str, Any]) -> str:
         if not isinstance(enc, dict) or frame is None:
             continue
         x, y = enc.get("x") or {}, enc.get("y") or {}
-        xf, yf = x.get("field"), y.get("field")
+        xf, yf = str(x.get("field") or ""), str(y.get("field") or "")
         if xf in frame and yf in frame and y.get("type") == "quantitative":
             values = frame[[xf, yf]].copy()
             values[yf] = pd.to_numeric(values[yf], errors="coerce")
@@ -647,19 +647,25 @@ def describe_any(spec: dict[str, Any]) -> str:
             name = str(y.get("title") or labels.column(yf))
             low, high = values.loc[values[yf].idxmin()], values.loc[values[yf].idxmax()]
             last = values.iloc[-1]
-            when = _when if x.get("type") == "temporal" else (lambda v, _x: str(v))
-            kind = "month" if x.get("type") == "temporal" else xf
+            temporal = x.get("type") == "temporal"
+
+            def when(value: Any, temporal: bool = temporal, key: str = xf) -> str:
+                return _when(value, "month") if temporal else _when(value, key)
+
             return (
-                f"Chart: {text}. {name} from {when(values[xf].iloc[0], kind)} to {when(last[xf], kind)}; "
-                f"lowest {_number(low[yf])} ({when(low[xf], kind)}), highest {_number(high[yf])} "
-                f"({when(high[xf], kind)}); last value {_number(last[yf])} ({when(last[xf], kind)})."
+                f"Chart: {text}. {name} from {when(values[xf].iloc[0])} to {when(last[xf])}; "
+                f"lowest {_number(low[yf])} ({when(low[xf])}), highest {_number(high[yf])} "
+                f"({when(high[xf])}); last value {_number(last[yf])} ({when(last[xf])})."
             )
     for enc in encodings:  # a timeline: marks along a time axis, without values to range over
-        xf = ((enc or {}).get("x") or {}).get("field") if isinstance(enc, dict) else None
-        if frame is not None and xf in frame and (enc.get("x") or {}).get("type") == "temporal":
+        if not isinstance(enc, dict) or frame is None:
+            continue
+        x = enc.get("x") or {}
+        xf = str(x.get("field") or "")
+        if xf in frame and x.get("type") == "temporal":
             dates = pd.to_datetime(frame[xf], errors="coerce").dropna().sort_values()
             if len(dates):
-                yf = (enc.get("y") or {}).get("field")
+                yf = str((enc.get("y") or {}).get("field") or "")
                 rows = f" in {frame[yf].nunique()} rows" if yf in frame else ""
                 return (
                     f"Chart: {text}. {len(dates)} marks{rows} from {dates.iloc[0]:%b %Y} to "

@@ -74,7 +74,7 @@ def ranking(obs: Observatory) -> dict[str, Any]:
 def series(obs: Observatory, iso3: str) -> list[dict[str, Any]]:
     """The encounter series a country has: all encounters by FY, and Border Patrol by month."""
     out: list[dict[str, Any]] = []
-    asks = (
+    asks: tuple[tuple[str, dict[str, Any], str], ...] = (
         ("all encounters by fiscal year", {"by": "fiscal_year"}, "bar"),
         ("Border Patrol encounters by month", {"component": "usbp", "by": "month"}, "line"),
     )

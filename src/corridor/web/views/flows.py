@@ -67,7 +67,7 @@ def chart_for(result: FlowsResult) -> tuple[list[dict[str, Any]], str]:
         return [], "No chart for three categories at once; the table has every row."
     mark = "line" if time == "month" else "bar"
     if len(others) == 2:
-        color, panel = others
+        stack, panel = others
         totals = frame.groupby(panel)["encounters"].sum().sort_values(ascending=False)
         specs = []
         for value in totals.index[:MAX_PANELS]:
@@ -76,7 +76,7 @@ def chart_for(result: FlowsResult) -> tuple[list[dict[str, Any]], str]:
             specs.append(
                 charts.series_chart(
                     part,
-                    color=color,
+                    color=stack,
                     title=f"{name}: encounters by {labels.column(time).lower()}",
                     caption=caption,
                     mark=mark,

@@ -243,8 +243,7 @@ def forecast(result: Any) -> Card | None:
             f"In backtests its errors were {ratio:.2f} times those of the naive forecast "
             f"('same as last month'): {better} naive."
         )
-    coverage = _finite(ours.get("coverage_80")) and float(ours["coverage_80"]) if ours else None
-    low_cover = bool(coverage) and coverage < 0.7
+    low_cover = ours is not None and _finite(ours.get("coverage_80")) and float(ours["coverage_80"]) < 0.7
     return {
         "id": "forecast",
         "kicker": "What to expect next",
