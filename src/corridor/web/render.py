@@ -40,6 +40,8 @@ LONG = 100  # longer cell texts are cut on pages (the full text is in the cell's
 # Id columns left out of a page's table when a label column says the same for people.
 ID_COLUMNS = {"indicator": ("label", "name"), "iso3": ("country",), "id": ("title",)}
 STATUS_COLUMNS = ("band", "status", "direction")
+# Values a result's details repeat from the page's headings (its id, name or title).
+HEADING_KEYS = ("iso3", "name", "title", "framework")
 
 
 def is_year(column: str) -> bool:
@@ -110,7 +112,10 @@ def details(data: dict[str, Any], frame: pd.DataFrame | None) -> dict[str, list[
     A record list with the same rows and columns as the result's own table is left out.
     """
     facts, tables = [], []
+    captions = {k.removesuffix("_caption"): v for k, v in data.items() if k.endswith("_caption")}
     for key, value in data.items():
+        if key.endswith("_caption") or key in HEADING_KEYS:
+            continue
         name = labels.column(key)
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             sub = pd.DataFrame(value)
@@ -120,7 +125,8 @@ def details(data: dict[str, Any], frame: pd.DataFrame | None) -> dict[str, list[
                 and len(sub) == len(frame)
             ):
                 continue
-            tables.append({"label": name, "table": table(sub)})
+            caption = labels.humanize(str(captions.get(key, "")))
+            tables.append({"label": name, "table": table(sub), "caption": caption})
         elif isinstance(value, list | tuple):
             if value:
                 facts.append({"label": name, "list": [cell(v, key) for v in value]})

@@ -240,9 +240,7 @@ def drivers_chart(result: Any) -> dict[str, Any] | None:
         return None
     data = frame.dropna(subset=["effect_pct"]).copy()
     data["name"] = [
-        f"{labels.label('indicator', str(d))} ({p})"
-        if isinstance(p, str)
-        else labels.label("indicator", str(d))
+        f"{verdicts.short_name(str(d))}, {p}" if isinstance(p, str) else verdicts.short_name(str(d))
         for d, p in zip(data["driver"], data.get("per", [None] * len(data)), strict=True)
     ]
     data["effect"] = [fmt.pct(v / 100) for v in data["effect_pct"]]
@@ -260,9 +258,10 @@ def drivers_chart(result: Any) -> dict[str, Any] | None:
         "How much encounters change with each driver (95% intervals)",
         "Change in encounters a year later for the stated change in the driver, holding each country's "
         "and each year's level constant; symmetric-log scale. " + caption,
-        height=max(160, 42 * len(data)),
+        height=max(180, 52 * len(data)),
     )
-    y = {"field": "name", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 220}}
+    # Each driver's name sits above its interval (no axis labels): the plot keeps the width.
+    y = {"field": "name", "type": "nominal", "sort": None, "title": None, "axis": None}
     x_scale = {"type": "symlog", "constant": 1}
     spec["data"] = {
         "values": jsonable_rows(
@@ -312,7 +311,11 @@ def drivers_chart(result: Any) -> dict[str, Any] | None:
             },
         },
         {
-            "mark": {"type": "text", "dy": -10, "fontSize": 10, "color": "#333"},
+            "mark": {"type": "text", "align": "left", "dy": -13, "fontSize": 11, "fontWeight": "bold"},
+            "encoding": {"y": y, "x": {"value": 0}, "text": {"field": "name"}},
+        },
+        {
+            "mark": {"type": "text", "dy": 13, "fontSize": 10, "color": "#333"},
             "encoding": {
                 "y": y,
                 "x": {"field": "effect_pct", "type": "quantitative", "scale": x_scale, "title": None},
@@ -369,7 +372,7 @@ TRACK_COLUMNS = (
 
 
 # The drivers table leads with each driver's effect on encounters; coefficients follow.
-DRIVER_COLUMNS = ("driver", "per", "effect_pct", "effect_pct_lo", "effect_pct_hi", "p_value", "effect_pct_sd")
+DRIVER_COLUMNS = ("driver", "effect_pct", "effect_pct_lo", "effect_pct_hi", "per", "p_value", "effect_pct_sd")
 
 
 def effects_first(frame: pd.DataFrame) -> pd.DataFrame:
