@@ -675,7 +675,8 @@ def describe_any(spec: dict[str, Any]) -> str:
 
 
 def _number(value: float) -> str:
-    return fmt.count(value) if abs(value) >= 100 else fmt.significant(value, 3)
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return fmt.count(value) if whole else fmt.significant(value, 3)
 
 
 def data_frame(spec: dict[str, Any] | None) -> pd.DataFrame | None:

@@ -744,9 +744,10 @@ def lookup(code: str) -> str | None:
             return entry.text
     if code in CHOICES:
         return CHOICES[code].text
-    for key, entry in CHOICES.items():  # a choice of any field (`definition.eoir_2026`)
-        if key.split(".", 1)[1] == code:
-            return entry.text
+    if re.search(r"[_.0-9]", code):  # an id-like choice of any field (`definition.eoir_2026`)
+        for key, entry in CHOICES.items():
+            if key.split(".", 1)[1] == code:
+                return entry.text
     if code in COLUMNS and "_" in code:  # a column or breakdown named inside a sentence
         return COLUMNS[code].text.lower()
     return None

@@ -38,7 +38,7 @@ NAV: tuple[tuple[str, str], ...] = (
 WIDE = 40  # text columns with values longer than this wrap
 LONG = 100  # longer cell texts are cut on pages (the full text is in the cell's tooltip, CSV and JSON)
 # Id columns left out of a page's table when a label column says the same for people.
-ID_COLUMNS = {"indicator": ("label", "name"), "iso3": ("country",), "id": ("title",)}
+ID_COLUMNS = {"indicator": ("label", "name"), "iso3": ("country",), "id": ("title",), "series": ("label",)}
 STATUS_COLUMNS = ("band", "status", "direction")
 # Values a result's details repeat from the page's headings (its id, name or title).
 HEADING_KEYS = ("iso3", "name", "title", "framework")
@@ -91,6 +91,8 @@ def table(frame: pd.DataFrame | None, *, limit: int = PAGE_ROWS) -> dict[str, An
             out.append(readable(text, c) if isinstance(v, str) else text)
         rows.append(out)
     wide = [any(len(r[i]) > WIDE for r in rows) for i in range(len(columns))]
+    date = re.compile(r"\d{4}-\d{2}(-\d{2})?|–")
+    dates = [bool(rows) and all(date.fullmatch(r[i]) for r in rows) for i in range(len(columns))]
     cut = [
         [(t[: LONG - 20].rsplit(" ", 1)[0] + " …", t) if len(t) > LONG else (t, "") for t in r] for r in rows
     ]
@@ -103,6 +105,7 @@ def table(frame: pd.DataFrame | None, *, limit: int = PAGE_ROWS) -> dict[str, An
         "total": len(frame),
         "limit": limit,
         "status": [c in STATUS_COLUMNS for c in columns],
+        "dates": dates,
     }
 
 

@@ -29,8 +29,9 @@
       ...spec,
       title: {
         ...title,
-        text: wrapWords(text || "", Math.max(20, Math.floor(pixels / 7.6))),
-        subtitle: sub ? wrapWords(sub, Math.max(30, Math.floor(pixels / 5.4))) : title.subtitle,
+        anchor: pixels < 560 ? "start" : title.anchor,
+        text: wrapWords(text || "", Math.max(20, Math.floor(pixels / 8.2))),
+        subtitle: sub ? wrapWords(sub, Math.max(30, Math.floor(pixels / 6.2))) : title.subtitle,
       },
     };
   }

@@ -351,8 +351,8 @@ def _compute(
         chart = indicators_chart(shown.frame, shown.caption)
     elif verb.name == "track" and shown.frame is not None:
         shown.frame = status_first(shown.frame)
-    if verb.name == "drivers" and shown.frame is not None:
-        shown.frame = effects_first(shown.frame)
+    if shown.frame is not None and verb.name in LEADING_COLUMNS:
+        shown.frame = leading(shown.frame, LEADING_COLUMNS[verb.name])
     return shown, verdicts.card(verb.name, result), chart
 
 
@@ -371,15 +371,20 @@ TRACK_COLUMNS = (
 )
 
 
-# The drivers table leads with each driver's effect on encounters; coefficients follow.
-DRIVER_COLUMNS = ("driver", "effect_pct", "effect_pct_lo", "effect_pct_hi", "per", "p_value", "effect_pct_sd")
+# Tables lead with what a reader came for (the effect, the policy), the rest follows.
+LEADING_COLUMNS: dict[str, tuple[str, ...]] = {
+    "drivers": ("driver", "effect_pct", "effect_pct_lo", "effect_pct_hi", "per", "p_value", "effect_pct_sd"),
+    "evaluate": ("method", "effect_rel", "effect_rel_lo", "effect_rel_hi", "p_value", "effect_abs"),
+    "events": ("title", "effective", "start_month", "citizenships", "regions"),
+}
+LEFT_OUT = ("interpretation",)  # sentences that repeat the row's numbers (in the CSV)
 
 
-def effects_first(frame: pd.DataFrame) -> pd.DataFrame:
-    """A drivers table with the effects first and the model's coefficients after them."""
-    first = [c for c in DRIVER_COLUMNS if c in frame.columns]
-    rest = [c for c in frame.columns if c not in first and c != "interpretation"]
-    return frame[first + rest]
+def leading(frame: pd.DataFrame, first: tuple[str, ...]) -> pd.DataFrame:
+    """The frame with `first` columns first, in that order, and every other column after."""
+    head = [c for c in first if c in frame.columns]
+    rest = [c for c in frame.columns if c not in head and c not in LEFT_OUT]
+    return frame[head + rest]
 
 
 def status_first(frame: pd.DataFrame) -> pd.DataFrame:
