@@ -27,7 +27,7 @@ from corridor.reference.sectors import SECTORS
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
 from corridor.web import verbs
 from corridor.web.api import PREFIX, vocabularies
-from corridor.web.render import block, named, page
+from corridor.web.render import block, named, page, table
 from corridor.web.results import show
 from corridor.web.views import verdicts
 from corridor.web.views.common import leased, query_lists
@@ -353,7 +353,47 @@ def _compute(
         shown.frame = status_first(shown.frame)
     if shown.frame is not None and verb.name in LEADING_COLUMNS:
         shown.frame = leading(shown.frame, LEADING_COLUMNS[verb.name])
-    return shown, verdicts.card(verb.name, result), chart
+    return shown, verdicts.card(verb.name, result), chart, panels(verb.name, result)
+
+
+def panels(verb: str, result: Any) -> list[dict[str, Any]]:
+    """Tables a result shows beside its own, never folded away: a forecast's backtest against
+    naive baselines, with what its ranges mean, how often they held and how wide they are."""
+    if verb != "forecast":
+        return []
+    backtest = getattr(result, "backtest", None)
+    frame = getattr(backtest, "table", None)
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return []
+    keep = [c for c in BACKTEST_COLUMNS if c in frame.columns]
+    meaning = result.meaning() if callable(getattr(result, "meaning", None)) else ""
+    note = (
+        "Error (MASE) below 1 against naive means better than 'same as last month'. For each range: "
+        "the share of past outcomes inside it (calibration: 80% should hold about 80%) and its width "
+        "relative to the forecast (sharpness: narrower is more useful, if it still holds)."
+    )
+    return [
+        {
+            "title": "How it did in backtests, against naive baselines",
+            "id": "forecast-backtest",
+            "table": table(frame[keep]),
+            "caption": labels.humanize(str(getattr(backtest, "description", "") or "")),
+            "note": " ".join(t for t in (labels.humanize(meaning), note) if t),
+        }
+    ]
+
+
+BACKTEST_COLUMNS = (
+    "model",
+    "mase",
+    "mase_vs_naive",
+    "coverage_80",
+    "relwidth_80",
+    "coverage_95",
+    "relwidth_95",
+    "winkler_80_vs_naive",
+    "forecasts",
+)
 
 
 # The tracker's table leads with each indicator's status (issue 16); long texts stay in the CSV.
@@ -444,7 +484,7 @@ def _section(
         return section
     try:
         kwargs = verbs.coerce(params_, normalise(values, lists))
-        shown, card, chart = version.cached(
+        shown, card, chart, extra = version.cached(
             ("page-verb", *verbs.cache_key(verb, kwargs)), lambda: _compute(obs, verb, kwargs)
         )
     except verbs.INPUT_ERRORS as exc:
@@ -465,6 +505,7 @@ def _section(
     csv = f"{PREFIX}/{verb.name}.csv" + (f"?{query}" if query else "") if shown.frame is not None else None
     result = block(shown, title=verb.title, ident=verb.name, csv=csv)
     result["verdict"] = card
+    result["panels"] = extra
     result["api"] = f"{PREFIX}/{verb.name}" + (f"?{query}" if query else "")
     if chart is not None:
         result["chart"] = named(chart)
@@ -523,6 +564,11 @@ def _render(request: Request, spec: AnalysisPage) -> HTMLResponse:
         vocab = version.cached(("vocab-dict",), lambda: vocabularies(obs.cubes))
         lists = version.cached(("listings",), lambda: listings(obs))
         sections = [_section(request, version, obs, name, raw, lists) for name in spec.verbs]
+        extras = []
+        if spec.slug == "tracker":
+            relief = version.cached(("page", "partners-relief"), lambda: partners_relief(obs))
+            if relief is not None:
+                extras.append(relief)
     for s in sections:
         if s["available"]:
             s["fields"] = _widgets(s, lists)
@@ -532,10 +578,41 @@ def _render(request: Request, spec: AnalysisPage) -> HTMLResponse:
         "title": spec.title,
         "page_spec": spec,
         "sections": sections,
+        "extras": extras,
         "country_names": sorted(countries.values()),
         "indicator_names": sorted(lists["catalog"].values()),
     }
     return page(request, "analysis.html", context, status_code=status)
+
+
+def partners_relief(obs: Any) -> dict[str, Any] | None:
+    """The partners' relief panel of the tracker page (issue 16): bilateral aid to the Northern
+    Triangle from the strategy's partners and other donors, each donor's change judged like the
+    tracker's indicators; None when this version has no partners' relief."""
+    method = getattr(obs, "partners_relief", None)
+    if not callable(method):
+        return None
+    try:
+        relief = method()
+    except UsageError as exc:
+        return {"title": "Partners' relief", "id": "partners", "error": message(exc)}
+    frame = relief.table() if callable(getattr(relief, "table", None)) else relief.tidy()
+    if isinstance(frame, pd.DataFrame) and "status" in frame.columns:
+        frame = frame[["status", *[c for c in frame.columns if c != "status"]]]
+    warnings = relief.warnings() if callable(getattr(relief, "warnings", None)) else []
+    return {
+        "title": "Partners' relief",
+        "id": "partners",
+        "intro": (
+            "The Root Causes strategy names partners beside the United States. Bilateral aid they "
+            "reported to the OECD for Guatemala, Honduras and El Salvador, each donor's change since "
+            "2021 judged against its own earlier variation (the tracker's rule)."
+        ),
+        "chart": named(relief.chart()) if callable(getattr(relief, "chart", None)) else None,
+        "table": table(frame) if isinstance(frame, pd.DataFrame) else None,
+        "caption": labels.humanize(relief.caption()),
+        "warnings": [labels.humanize(str(w)) for w in warnings],
+    }
 
 
 def _route(spec: AnalysisPage) -> None:
