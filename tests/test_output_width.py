@@ -54,7 +54,9 @@ def test_simulate_backlog_at_80_columns_prints_whole_counts(warehouse: Path) -> 
     assert "…" not in text
     assert max(len(line) for line in text.splitlines()) <= 80
     data = json.loads(_invoke(["simulate", "backlog", "--format", "json", "--db", str(warehouse)], 200))
-    for row in data["data"]:
+    pending = [row for row in data["data"] if row["series"] == "pending"]
+    assert len(pending) == 10  # FY2026-FY2035
+    for row in pending:
         for column in ("median", "lower", "upper"):
             # Whole numbers with thousands separators, computed here from the JSON value.
             whole = f"{round(row[column]):,}"

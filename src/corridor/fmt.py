@@ -66,7 +66,6 @@ COUNT_NAMES = (
     "median",
     "lower",
     "upper",
-    "mean",
     "point",
     "effect_abs",
     "effect_abs_lo",
@@ -147,7 +146,9 @@ def decimals_for(values: Any) -> int:
     if not finite:
         return 0
     typical = float(np.median(finite))
-    return int(np.clip(2 - math.floor(math.log10(typical)), 0, 4))
+    places = int(np.clip(2 - math.floor(math.log10(typical)), 0, 4))
+    fractional = any(not float(v).is_integer() for v in finite)
+    return max(places, 1) if fractional and typical < 1000 else places
 
 
 def _finite(value: Any) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,7 +28,7 @@ from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
 from corridor.web import verbs
 from corridor.web.api import PREFIX, vocabularies
 from corridor.web.render import block, named, page, table
-from corridor.web.results import show
+from corridor.web.results import MAX_CACHED_ROWS, show
 from corridor.web.views import verdicts
 from corridor.web.views.common import leased, query_lists
 
@@ -232,10 +232,10 @@ def message(exc: Exception) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def drivers_chart(result: Any) -> dict[str, Any] | None:
+def drivers_chart(shown: Any) -> dict[str, Any] | None:
     """Each driver's effect on encounters with its 95% interval, sorted and labelled, on a
     symmetric-log scale so one large effect does not flatten the others."""
-    frame = result.tidy() if callable(getattr(result, "tidy", None)) else None
+    frame = shown.frame
     if frame is None or "effect_pct" not in frame:
         return None
     data = frame.dropna(subset=["effect_pct"]).copy()
@@ -253,7 +253,7 @@ def drivers_chart(result: Any) -> dict[str, Any] | None:
         for lo, hi in zip(data["effect_pct_lo"], data["effect_pct_hi"], strict=True)
     ]
     data = data.sort_values("effect_pct", ascending=False)
-    caption = labels.humanize(result.caption()) if callable(getattr(result, "caption", None)) else ""
+    caption = labels.humanize(shown.caption)
     spec = charts.base(
         "How much encounters change with each driver (95% intervals)",
         "Change in encounters a year later for the stated change in the driver, holding each country's "
@@ -338,35 +338,43 @@ def jsonable_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records(frame)
 
 
-def _compute(
-    obs: Any, verb: verbs.Verb, kwargs: dict[str, Any]
-) -> tuple[Any, dict[str, Any] | None, dict[str, Any] | None]:
-    """Run a verb once: what the page shows, its verdict card, and a chart of the page's own."""
-    result = verbs.call(obs, verb, kwargs)
-    shown = show(result, note=verb.note)
+def _compute(obs: Any, verb: verbs.Verb, kwargs: dict[str, Any]) -> Any:
+    """Run a verb once, as the API does: the page and the JSON and CSV endpoints share this
+    answer (the same per-version cache key)."""
+    return show(verbs.call(obs, verb, kwargs), note=verb.note)
+
+
+def dressed(
+    verb: verbs.Verb, shown: Any
+) -> tuple[Any, dict[str, Any] | None, dict[str, Any] | None, list[Any]]:
+    """What the page adds to a verb's answer: its table reordered for people (a copy: the cached
+    answer also serves the CSV), its verdict card, a chart of the page's own, and side panels."""
     chart = None
     if verb.name == "drivers":
-        chart = drivers_chart(result)
+        chart = drivers_chart(shown)
     elif verb.name == "indicators":
         chart = indicators_chart(shown.frame, shown.caption)
-    elif verb.name == "track" and shown.frame is not None:
-        shown.frame = status_first(shown.frame)
-    if shown.frame is not None and verb.name in LEADING_COLUMNS:
-        shown.frame = leading(shown.frame, LEADING_COLUMNS[verb.name])
-    return shown, verdicts.card(verb.name, result), chart, panels(verb.name, result)
+    frame = shown.frame
+    if frame is not None and verb.name == "track":
+        frame = status_first(frame)
+    if frame is not None and verb.name in LEADING_COLUMNS:
+        frame = leading(frame, LEADING_COLUMNS[verb.name])
+    return replace(shown, frame=frame), verdicts.card(verb.name, shown), chart, panels(verb.name, shown)
 
 
-def panels(verb: str, result: Any) -> list[dict[str, Any]]:
+def panels(verb: str, shown: Any) -> list[dict[str, Any]]:
     """Tables a result shows beside its own, never folded away: a forecast's backtest against
     naive baselines, with what its ranges mean, how often they held and how wide they are."""
     if verb != "forecast":
         return []
-    backtest = getattr(result, "backtest", None)
-    frame = getattr(backtest, "table", None)
-    if not isinstance(frame, pd.DataFrame) or frame.empty:
+    backtest = shown.metadata.get("backtest") or {}
+    rows = backtest.get("table") if isinstance(backtest, dict) else None
+    if not rows:
         return []
+    frame = pd.DataFrame(rows)
     keep = [c for c in BACKTEST_COLUMNS if c in frame.columns]
-    meaning = result.meaning() if callable(getattr(result, "meaning", None)) else ""
+    series = shown.metadata.get("series") or []
+    meaning = series[0].get("interval_meaning", "") if series and isinstance(series[0], dict) else ""
     note = (
         "Error (MASE) below 1 against naive means better than 'same as last month'. For each range: "
         "the share of past outcomes inside it (calibration: 80% should hold about 80%) and its width "
@@ -377,8 +385,8 @@ def panels(verb: str, result: Any) -> list[dict[str, Any]]:
             "title": "How it did in backtests, against naive baselines",
             "id": "forecast-backtest",
             "table": table(frame[keep]),
-            "caption": labels.humanize(str(getattr(backtest, "description", "") or "")),
-            "note": " ".join(t for t in (labels.humanize(meaning), note) if t),
+            "caption": labels.humanize(str(backtest.get("description") or "")),
+            "note": " ".join(t for t in (labels.humanize(str(meaning)), note) if t),
         }
     ]
 
@@ -484,8 +492,13 @@ def _section(
         return section
     try:
         kwargs = verbs.coerce(params_, normalise(values, lists))
+        answer = version.cached(
+            verbs.cache_key(verb, kwargs),
+            lambda: _compute(obs, verb, kwargs),
+            keep=lambda s: s.rows <= MAX_CACHED_ROWS,
+        )
         shown, card, chart, extra = version.cached(
-            ("page-verb", *verbs.cache_key(verb, kwargs)), lambda: _compute(obs, verb, kwargs)
+            ("page-verb", *verbs.cache_key(verb, kwargs)), lambda: dressed(verb, answer)
         )
     except verbs.INPUT_ERRORS as exc:
         section.update(error={"message": message(exc), "alternative": _reset(request, verb)}, status=422)

@@ -1,10 +1,11 @@
 """Verdict cards: the plain-language result that leads every analysis page (evaluate, forecast,
 drivers, simulate), with its interval and a note on how far to trust it.
 
-Each function reads one result object (its `metadata()`, `tidy()` and documented attributes) and
-returns a card: `headline` (one sentence), `interval`, `reliability`, `facts` (label, value),
-a `tone` (`none`, or `mid` when the result should be read with care) and a `kicker`. A result
-without what a card needs gets None, and the page shows its table as before.
+Each function reads what a page shows of a result (`web.results.Shown`: its metadata, its tidy
+frame and its `to_dict()` details, the same answer the API caches and serves) and returns a
+card: `headline` (one sentence), `interval`, `reliability`, `facts` (label, value), a `tone`
+(`none`, or `mid` when the result should be read with care) and a `kicker`. A result without
+what a card needs gets None, and the page shows its table as before.
 """
 
 from __future__ import annotations
@@ -30,15 +31,13 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def _meta(result: Any) -> dict[str, Any]:
-    method = getattr(result, "metadata", None)
-    meta = method() if callable(method) else {}
+def _meta(shown: Any) -> dict[str, Any]:
+    meta = getattr(shown, "metadata", None)
     return meta if isinstance(meta, dict) else {}
 
 
-def _frame(result: Any) -> pd.DataFrame:
-    method = getattr(result, "tidy", None)
-    frame = method() if callable(method) else None
+def _frame(shown: Any) -> pd.DataFrame:
+    frame = getattr(shown, "frame", None)
     return frame if isinstance(frame, pd.DataFrame) else pd.DataFrame()
 
 
@@ -49,7 +48,7 @@ def _approx(value: float) -> str:
     if abs(value) >= 1e6:
         return f"{value / 1e6:.3g} million"
     if abs(value) >= 1000:
-        return fmt.count(float(fmt.significant(value, 3).replace(",", "")))
+        return fmt.count(round(float(value), 2 - math.floor(math.log10(abs(float(value))))))
     return fmt.count(value)
 
 
@@ -319,33 +318,42 @@ def drivers(result: Any) -> Card | None:
 
 
 def pathways(result: Any) -> Card | None:
-    """New court cases over the simulated period, with the 80% range of the runs' totals."""
+    """New court cases each month of the run (medians with their 80% ranges), and where the other
+    major outcomes end."""
     meta = _meta(result)
-    series = getattr(result, "series", None)
-    if not callable(series):
+    frame = _frame(result)
+    if frame.empty or not {"series", "median", "lower", "upper", "month"} <= set(frame.columns):
         return None
-    try:
-        runs = np.asarray(series("new_court_cases"), dtype=float)
-    except Exception:  # a result without that outcome: no card
+    cases = frame[frame["series"] == "new_court_cases"].sort_values("month")
+    if cases.empty:
         return None
-    if runs.ndim != 2 or runs.size == 0:
-        return None
-    totals = runs.sum(axis=1)
-    lo, mid, hi = (float(v) for v in np.quantile(totals, [0.1, 0.5, 0.9]))
-    period = str(meta.get("period") or "").replace("..", " to ")
+    first, last = cases.iloc[0], cases.iloc[-1]
+
+    def when(value: Any) -> str:
+        return pd.Timestamp(value).strftime("%b %Y")
+
     scenario = (meta.get("scenario") or {}).get("title") or "the baseline"
     facts = []
     for outcome in ("t8_repatriation", "transfer_ice", "usbp_release", "ofo_parole"):
-        try:
-            total = np.asarray(series(outcome), dtype=float).sum(axis=1)
-        except Exception:
-            continue
-        facts.append((labels.label("outcome", outcome), f"about {_approx(float(np.median(total)))}"))
+        rows = frame[frame["series"] == outcome].sort_values("month")
+        if len(rows):
+            facts.append(
+                (
+                    f"{labels.label('outcome', outcome)}, {when(rows.iloc[-1]['month'])}",
+                    _approx(rows.iloc[-1]["median"]),
+                )
+            )
     return {
         "id": "simulate_pathways",
         "kicker": f"What if: {labels.humanize(str(scenario))}",
-        "headline": f"About {_approx(mid)} new immigration-court cases over {period} (median of the runs).",
-        "interval": f"80% of runs give {fmt.count(lo)} to {fmt.count(hi)}.",
+        "headline": (
+            f"New immigration-court cases: about {_approx(first['median'])} in {when(first['month'])}, "
+            f"about {_approx(last['median'])} a month by {when(last['month'])} (medians of the runs)."
+        ),
+        "interval": (
+            f"{when(last['month'])}: 80% of runs give {fmt.count(last['lower'])} to "
+            f"{fmt.count(last['upper'])}."
+        ),
         "reliability": labels.humanize(str(meta.get("interval_meaning") or "")),
         "facts": facts,
         "tone": "none",
@@ -397,7 +405,7 @@ def backlog(result: Any) -> Card | None:
 
 def track(result: Any) -> Card | None:
     """The strategy's overall band, how many indicators improved, and each pillar's band."""
-    data = result.to_dict() if callable(getattr(result, "to_dict", None)) else {}
+    data = getattr(result, "details", None) or {}
     frame = _frame(result)
     if not data or "status" not in frame:
         return None
