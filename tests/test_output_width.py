@@ -117,3 +117,12 @@ def test_one_precision_a_column() -> None:
     assert [f["coverage_80"](v) for v in frame["coverage_80"]] == ["59.0%", "47.2%", "80.0%"]
     assert fmt.cell(2019.0, "year") == "2019"
     assert fmt.cell(float("nan"), "count") == "–"
+
+
+def test_profile_and_track_at_80_columns_keep_their_ids_whole(warehouse: Path) -> None:
+    profile = _invoke(["profile", "GTM", "--db", str(warehouse)], 80)
+    assert "…" not in profile and not re.search(r"\b(19|20)\d\d\.0\b", profile)
+    assert re.search(r"\bwdi\.gdp_pc_ppp\b", profile)
+    track = _invoke(["track", "root-causes-2021", "--db", str(warehouse)], 80)
+    assert "…" not in track
+    assert max(len(line) for line in track.splitlines() if not line.startswith(("U.S.", "Goal"))) <= 80

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from corridor import fmt, jsonio
 from corridor.errors import UsageError
@@ -106,6 +107,34 @@ def render_table(
     console.print(table)
     console.print(caption, style="dim", highlight=False, markup=False)
     return text
+
+
+def print_table(table: Table, console: Console) -> None:
+    """Print a Rich table built elsewhere with every value whole: as it is when it fits the
+    console, else without vertical rules, with prose wrapped, or one record per row (as
+    `render_table` decides for frames)."""
+    if _width(table) <= console.width:
+        console.print(table)
+        return
+    headers = [Text.from_markup(str(c.header)).plain for c in table.columns]
+    columns = [
+        [c.plain if isinstance(c, Text) else Text.from_markup(str(c)).plain for c in col.cells]
+        for col in table.columns
+    ]
+    cells = [list(row) for row in zip(*columns, strict=True)]
+    title = Text.from_markup(str(table.title)).plain if table.title else ""
+    layout = choose_layout(headers, cells, width=console.width)
+    if layout == "records":
+        console.print(
+            records_text(headers, cells, width=console.width, title=title),
+            end="",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    numeric = [c.justify == "right" for c in table.columns]
+    console.print(_rich_table(headers, cells, numeric, layout=layout, title=title))
 
 
 def text_cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:

@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
             change = (
                 "–"
                 if r.change_5y is None or r.change_5y != r.change_5y
-                else f"{r.change_5y:+,.2f} since {r.since_year}"
+                else f"{r.change_5y:+,.2f} since {int(r.since_year)}"
             )
             table.add_row(
                 r.indicator,
@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
                 change,
                 r.direction,
             )
-        console.print(table)
+        output.print_table(table, console)
         console.print(
             "Sources: "
             + "; ".join(f"{s.indicator}: {s.name} ({s.source})" for s in prof.sources.itertuples()),

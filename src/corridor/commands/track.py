@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
                 change,
                 f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]",
             )
-        console.print(table)
+        output.print_table(table, console)
         pillars = Table(title="Pillars")
         for col in ("pillar", "title", "score", "band", "not measurable"):
             pillars.add_column(col)
@@ -96,5 +96,5 @@ def register(app: typer.Typer) -> None:
             pillars.add_row(
                 str(p.pillar), p.title, score, f"[{BAND_STYLE[p.band]}]{p.band}[/]", p.no_data or ""
             )
-        console.print(pillars)
+        output.print_table(pillars, console)
         console.print(result.caption(), style="dim", highlight=False)
