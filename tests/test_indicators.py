@@ -136,7 +136,7 @@ def test_profile_hnd(obs, data: Path) -> None:
     prof = obs.profile("HND")
     table = prof.indicators.set_index("indicator")
     assert table.loc["wdi.homicide_rate", "latest"] == pytest.approx(31.4, abs=0.05)
-    assert int(table.loc["wdi.homicide_rate", "year"]) == 2023
+    assert int(table.loc["wdi.homicide_rate", "latest_year"]) == 2023
     enc = prof.encounters.set_index("fiscal_year")
     # Nationwide (all regions) total, so at least the southwest figure.
     assert enc.loc[2021, "total"] >= 319_324

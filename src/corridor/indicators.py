@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from corridor.errors import UsageError
 from corridor.reference.countries import country_name
 
 Freq = Literal["fiscal_year", "calendar_year"]
-# Indicator ids whose `year` is a US fiscal year rather than a calendar year.
+# Indicator ids whose `year` is a US fiscal year rather than a calendar year (and any id ending
+# in `_fy`, as ARCHITECTURE.md says: H-2 visas, refugee admissions, LPRs, paroles).
 FISCAL_YEAR_PREFIXES = ("aid.us_",)
 
 # Root-cause indicators shown in country profiles, in reading order, with the direction that
-# counts as an improvement (+1 higher is better, -1 lower is better).
+# counts as an improvement (+1 higher is better, -1 lower is better, 0 context).
 ROOT_CAUSES: tuple[tuple[str, int], ...] = (
     ("wdi.gdp_pc_ppp", +1),
     ("wdi.poverty_300", -1),
@@ -45,11 +45,13 @@ ROOT_CAUSES: tuple[tuple[str, int], ...] = (
     ("fsi.total", -1),
     ("emdat.affected", -1),
     ("aid.us_disbursed", 0),
+    ("rsf.rank", -1),
+    ("eclac.femicides", -1),
 )
 
 
 def is_fiscal(indicator: str) -> bool:
-    return indicator.startswith(FISCAL_YEAR_PREFIXES)
+    return indicator.startswith(FISCAL_YEAR_PREFIXES) or indicator.endswith("_fy")
 
 
 def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> list[str]:
@@ -339,10 +341,12 @@ def panel(
 
 # --- country profile -------------------------------------------------------------------------
 
+PROFILE_BASELINE = 2020  # the strategies' pre-strategy baseline for annual indicators
+
 
 @dataclass
 class Profile:
-    """One country: root-cause indicators (latest, trend) and US encounters by FY and demographic."""
+    """One country: root-cause indicators scored by the tracker's rule, and US encounters."""
 
     iso3: str
     name: str
@@ -350,9 +354,30 @@ class Profile:
     encounters: pd.DataFrame
     encounters_caption: str
     sources: pd.DataFrame
+    warnings_: list[str] = field(default_factory=list)
 
     def tidy(self) -> pd.DataFrame:
         return self.indicators
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "iso3": self.iso3,
+            "name": self.name,
+            "baseline": PROFILE_BASELINE,
+            "rule": "the strategy tracker's rule (corridor.strategy.scoring): a change is clear when it "
+            "exceeds 1.96 times its noise (published standard errors, or the series' own variation)",
+            "encounters_caption": self.encounters_caption,
+            "sources": self.sources.to_dict(orient="records"),
+            "warnings": list(self.warnings_),
+        }
+
+    def caption(self) -> str:
+        return (
+            f"{self.name}: each root-cause indicator from {PROFILE_BASELINE} (or the nearest earlier year "
+            "within three) to its latest year, judged by the strategy tracker's rule. Sources: "
+            + "; ".join(f"{r.name} ({r.source})" for r in self.sources.itertuples())
+            + "."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         from corridor.jsonio import records
@@ -364,84 +389,143 @@ class Profile:
             "encounters": records(self.encounters),
             "encounters_caption": self.encounters_caption,
             "sources": records(self.sources),
+            "metadata": self.metadata(),
         }
 
     def summary(self) -> str:
         return f"{self.name} ({self.iso3}): {len(self.indicators)} indicators; {self.encounters_caption}"
 
 
-def _trend(years: np.ndarray, values: np.ndarray) -> tuple[float | None, int | None]:
-    """Change over (up to) the last five observed years and the start year it is measured from."""
-    if len(values) < 2:
-        return None, None
-    last_year = years[-1]
-    window = years >= last_year - 5
-    if window.sum() < 2:
-        return None, None
-    start = int(years[window][0])
-    return float(values[-1] - values[window][0]), start
+def profile_specs(iso3: str, known: set[str]) -> list[Any]:
+    """The tracker specs a profile scores: one per root cause, for one country, from the baseline."""
+    from corridor.strategy.framework import IndicatorSpec
+
+    specs = []
+    for ind, sign in ROOT_CAUSES:
+        if ind not in known:
+            continue
+        direction = {1: "higher", -1: "lower", 0: "context"}[sign]
+        specs.append(
+            IndicatorSpec(
+                id=ind.replace(".", "_"),
+                label=ind,
+                kind="indicators",
+                query={"indicator": ind, "country": [iso3]},
+                direction=direction,
+                baseline=PROFILE_BASELINE,
+                rationale="country profile",
+                path=f"profile.{ind}",
+            )
+        )
+    return specs
+
+
+def _known_country(code: str) -> bool:
+    import pycountry
+
+    from corridor.reference.countries import EXTRA_ENTITIES
+
+    return bool(pycountry.countries.get(alpha_3=code)) or code in EXTRA_ENTITIES
 
 
 def profile(obs: Any, iso3: str) -> Profile:
-    """Latest value and 5-year change of each root-cause indicator, plus US encounters."""
+    """Each root-cause indicator from the baseline to its latest year, scored by the tracker's rule."""
+    from corridor.strategy.tracker import score_indicator
+
     code = iso3.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise UsageError(f"{iso3!r} is not an ISO3 country code")
-    ids = [i for i, _ in ROOT_CAUSES]
+    if not re.fullmatch(r"[A-Z]{3}", code) or not _known_country(code):
+        raise UsageError(f"{iso3!r} is not a known ISO 3166 alpha-3 country code (e.g. GTM, HND, SLV)")
     known = known_ids(obs.con)
-    ids = [i for i in ids if i in known]
-    values = obs.con.execute(
-        "SELECT indicator, year, value, unit FROM indicators WHERE iso3 = ? AND NOT is_aggregate "
-        "AND value IS NOT NULL AND indicator IN (SELECT unnest(?::VARCHAR[])) ORDER BY indicator, year",
-        [code, ids],
-    ).df()
-    direction = dict(ROOT_CAUSES)
+    specs = profile_specs(code, known)
+    units = dict(cached_catalog(obs.con)[["indicator", "unit"]].itertuples(index=False, name=None))
+    names = dict(cached_catalog(obs.con)[["indicator", "name"]].itertuples(index=False, name=None))
     rows = []
-    for ind in ids:
-        part = values[values["indicator"] == ind]
-        if part.empty:
-            rows.append(
-                {
-                    "indicator": ind,
-                    "latest": None,
-                    "year": None,
-                    "unit": None,
-                    "change_5y": None,
-                    "since_year": None,
-                    "direction": "no data",
-                }
+    for spec in specs:
+        ind = spec.query["indicator"]
+        try:
+            result = score_indicator(obs, spec)
+            sc = result.score
+        except UsageError:  # the baseline lies outside this country's data
+            from corridor.strategy.scoring import IndicatorScore
+
+            sc = IndicatorScore(
+                None, None, None, None, None, None, None, "no data", "no observation near the baseline"
             )
-            continue
-        change, since = _trend(part["year"].to_numpy(), part["value"].to_numpy())
-        sign = direction[ind]
-        verdict = "–"
-        if change is not None and sign != 0 and change != 0:
-            verdict = "better" if change * sign > 0 else "worse"
         rows.append(
             {
                 "indicator": ind,
-                "latest": float(part["value"].iloc[-1]),
-                "year": int(part["year"].iloc[-1]),
-                "unit": part["unit"].iloc[-1],
-                "change_5y": change,
-                "since_year": since,
-                "direction": verdict,
+                "name": names.get(ind, ind),
+                "status": sc.status,
+                "baseline_year": sc.baseline_year,
+                "baseline": sc.baseline,
+                "latest_year": sc.latest_year,
+                "latest": sc.latest,
+                "change": sc.change,
+                "unit": units.get(ind),
+                "threshold": sc.threshold,
+                "method": sc.method,
             }
         )
     table = pd.DataFrame(rows)
     try:
         enc = obs.flows(citizenship=code, by=["fiscal_year", "demographic"])
         encounters = enc.tidy().pivot(index="fiscal_year", columns="demographic", values="encounters")
-        encounters = encounters.fillna(0).astype("int64")
-        encounters["total"] = encounters.sum(axis=1)
+        encounters["total"] = encounters.sum(axis=1, min_count=1)
         encounters = encounters.reset_index()
         caption = enc.caption()
     except UsageError as exc:
         encounters = pd.DataFrame(columns=["fiscal_year", "total"])
         caption = f"No CBP encounter series for {code}: {exc}".split("Available cubes")[0]
+    if (table.empty or table["latest"].isna().all()) and encounters.empty:
+        raise UsageError(f"no indicators or encounters are loaded for {country_name(code)} ({code})")
     sources = obs.con.execute(
         "SELECT indicator, name, source, url FROM indicator_catalog "
         "WHERE indicator IN (SELECT unnest(?::VARCHAR[])) ORDER BY indicator",
-        [ids],
+        [[s.query["indicator"] for s in specs]],
     ).df()
-    return Profile(code, country_name(code), table, encounters, caption, sources)
+    warnings = []
+    missing = table[table["status"] == "no data"]["name"].tolist() if len(table) else []
+    if missing:
+        warnings.append(f"No value near {PROFILE_BASELINE} or after it for: {'; '.join(missing)}.")
+    return Profile(code, country_name(code), table, encounters, caption, sources, warnings)
+
+
+# --- derived: femicide rate ------------------------------------------------------------------
+
+FEMALE_POPULATION = ("wdi.population_female", "SP.POP.TOTL.FE.IN")  # id Corridor would give it, WB code
+
+
+def femicide_rate(
+    con: duckdb.DuckDBPyConnection, *, country: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Femicides per 100,000 women, derived by Corridor from ECLAC counts and World Bank female
+    population where both exist for a country-year (labelled `derived`; ECLAC publishes its own
+    rates, not loaded here). Raises UsageError when the female population is not loaded."""
+    known = known_ids(con)
+    pop_id, wb_code = FEMALE_POPULATION
+    if "eclac.femicides" not in known:
+        raise UsageError("femicide counts (eclac.femicides) are not loaded; run `corridor sync`")
+    if pop_id not in known:
+        raise UsageError(
+            f"World Bank female population ({wb_code}) is not loaded, so a femicide rate per 100,000 "
+            "women cannot be derived; the counts are in eclac.femicides"
+        )
+    codes = expand_countries(_codes(country)) if country else []
+    where = "AND f.iso3 IN (SELECT unnest(?::VARCHAR[]))" if codes else ""
+    frame = con.execute(
+        f"""
+        SELECT f.iso3, f.year, f.value AS femicides, p.value AS women,
+               f.value / p.value * 100000 AS rate_per_100k_women
+        FROM indicators f JOIN indicators p
+          ON p.iso3 = f.iso3 AND p.year = f.year AND p.indicator = ? AND p.value > 0
+        WHERE f.indicator = 'eclac.femicides' AND NOT f.is_aggregate AND f.value IS NOT NULL {where}
+        ORDER BY f.iso3, f.year
+        """,
+        [pop_id, *([codes] if codes else [])],
+    ).df()
+    frame["derived"] = True
+    frame.attrs["caption"] = (
+        "Femicides per 100,000 women, derived by Corridor: ECLAC CEPALSTAT 2780 counts divided by World "
+        f"Bank female population ({wb_code}). Derived, not published as such; national definitions differ."
+    )
+    return frame

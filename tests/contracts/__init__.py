@@ -1,6 +1,7 @@
 """The source contract: what every registered dataset must satisfy, declared per dataset.
 
-Each domain file (`encounters.py`, `root_causes.py`, `context.py`, `operations.py`) lists
+Each domain file (`encounters.py`, `root_causes.py`, `context.py`, `operations.py`,
+`pathways.py`) lists
 `Contract`s. `tests/test_sources_contract.py` runs the same checks on each one:
 - the dataset syncs from the real mirror files;
 - each `Check` compares a figure computed independently from the raw file (plain pandas, not
@@ -54,6 +55,12 @@ class Contract:
 
 
 def all_contracts() -> list[Contract]:
-    from tests.contracts import context, encounters, operations, root_causes
+    from tests.contracts import context, encounters, operations, pathways, root_causes
 
-    return [*encounters.CONTRACTS, *root_causes.CONTRACTS, *context.CONTRACTS, *operations.CONTRACTS]
+    return [
+        *encounters.CONTRACTS,
+        *root_causes.CONTRACTS,
+        *context.CONTRACTS,
+        *operations.CONTRACTS,
+        *pathways.CONTRACTS,
+    ]

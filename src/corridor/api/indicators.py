@@ -66,5 +66,9 @@ class IndicatorsMixin:
         )
 
     def profile(self, iso3: str) -> ind.Profile:
-        """One country's root-cause indicators and US encounters."""
+        """One country's root causes since 2020, judged by the strategy tracker's rule, and US encounters."""
         return ind.profile(self, iso3)
+
+    def femicide_rate(self, *, country: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Femicides per 100,000 women, derived from ECLAC counts and World Bank female population."""
+        return ind.femicide_rate(self.con, country=country)  # type: ignore[attr-defined]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor import output
+from corridor import jsonio, output
 from corridor.commands.common import (
     ComponentOpt,
     DbOpt,
@@ -100,48 +99,50 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",
         out: OutOpt = None,
     ) -> None:
-        """A country profile: root-cause indicators (latest, 5-year change) and US encounters."""
+        """A country profile: root causes since 2020 judged by the tracker's rule, and US encounters."""
+        if fmt not in ("table", "json"):
+            fail(CorridorError(f"--format {fmt!r}: profile prints as table or json"))
         with observatory(db) as obs:
             prof = obs.profile(iso3)
         if fmt == "json":
-            text = json.dumps(prof.to_dict(), indent=2)
+            text = jsonio.dumps(prof.to_dict(), indent=2)
             if out:
                 out.write_text(text)
             else:
                 typer.echo(text)
             return
-        if fmt != "table":
-            fail(CorridorError(f"--format {fmt!r}: profile prints as table or json"))
+        from corridor.commands.track import STATUS_STYLE
+
         console = Console()
-        table = Table(title=f"{prof.name} ({prof.iso3}): root causes")
-        for col in ("indicator", "latest", "year", "unit", "5-year change", "direction"):
-            table.add_column(col, justify="right" if col in ("latest", "5-year change") else "left")
+        table = Table(title=f"{prof.name} ({prof.iso3}): root causes, judged by the strategy tracker's rule")
+        for col in ("indicator", "status", "baseline → latest", "change", "unit"):
+            table.add_column(col, justify="right" if col in ("baseline → latest", "change") else "left")
         for r in prof.indicators.itertuples():
-            latest = "–" if r.latest is None or r.latest != r.latest else f"{r.latest:,.2f}"
-            change = (
-                "–"
-                if r.change_5y is None or r.change_5y != r.change_5y
-                else f"{r.change_5y:+,.2f} since {int(r.since_year)}"
-            )
             table.add_row(
-                r.indicator,
-                latest,
-                "–" if r.year is None or r.year != r.year else str(int(r.year)),
+                r.name,
+                f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]",
+                _span(r),
+                "–" if r.change is None or r.change != r.change else f"{r.change:+,.2f}",
                 str(r.unit or "–"),
-                change,
-                r.direction,
             )
         output.print_table(table, console)
-        console.print(
-            "Sources: "
-            + "; ".join(f"{s.indicator}: {s.name} ({s.source})" for s in prof.sources.itertuples()),
-            style="dim",
-            highlight=False,
-            markup=False,
-        )
+        console.print(prof.caption(), style="dim", highlight=False, markup=False)
         output.render_table(
             prof.encounters,
             caption=prof.encounters_caption,
             title=f"US encounters of {prof.name} citizens, by fiscal year",
             console=console,
         )
+        output.print_warnings(prof.metadata(), Console(stderr=True, soft_wrap=True))
+
+
+def _span(r: object) -> str:
+    """'baseline (year) → latest (year)' for a profile row."""
+
+    def one(value: object, year: object) -> str:
+        if value is None or value != value:
+            return "–"
+        when = "" if year is None or year != year else f" ({int(year)})"  # type: ignore[call-overload]
+        return f"{value:,.2f}{when}"
+
+    return f"{one(r.baseline, r.baseline_year)} → {one(r.latest, r.latest_year)}"  # type: ignore[attr-defined]

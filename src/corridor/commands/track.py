@@ -1,24 +1,66 @@
-"""CLI verb: track a strategy as a results framework."""
+"""CLI verb: track a strategy as a results framework (and the partners' relief beside it)."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor import output
+from corridor import jsonio, output
 from corridor.commands.common import DbOpt, FormatOpt, OutOpt, observatory
 
-
-def _num(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
-
-
 BAND_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", "grey": "dim"}
-STATUS_STYLE = {"improving": "green", "worsening": "red", "no clear change": "yellow", "no data": "dim"}
+STATUS_STYLE = {
+    "improving": "green",
+    "worsening": "red",
+    "no clear change": "yellow",
+    "too little history": "dim",
+    "no data": "dim",
+    "context": "dim",
+    "clear rise": "green",
+    "clear fall": "red",
+}
+
+
+def _num(value: Any, scale: str = "level") -> str:
+    if value is None or value != value:
+        return "–"
+    whole = abs(value) >= 1000 or (scale == "count" and float(value).is_integer())
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
+
+
+def _year(value: Any) -> str:
+    return "" if value is None or value != value else f" ({int(value)})"
+
+
+def _span(r: Any) -> str:
+    """'baseline (year) → latest (year)', with '–' for what is missing."""
+    unit = "%" if r.scale == "share" and "%" in str(r.unit) else ""
+
+    def one(value: Any, year: Any) -> str:
+        if value is None or value != value:
+            return "–"
+        return f"{_num(value, r.scale)}{unit}{_year(year)}"
+
+    return f"{one(r.baseline, r.baseline_year)} → {one(r.latest, r.latest_year)}"
+
+
+def _change(r: Any) -> str:
+    if r.change is None or r.change != r.change:
+        return "–"
+    if r.scale == "share":
+        return f"{r.change:+,.2f} points"
+    pct = "" if r.change_pct is None or r.change_pct != r.change_pct else f" ({r.change_pct:+.0f}%)"
+    return ("+" if r.change > 0 else "") + _num(r.change, r.scale) + pct
+
+
+def _warn(lines: list[str]) -> None:
+    """The result's warnings on stderr, as every verb prints them."""
+    output.print_warnings({"warnings": lines}, Console(stderr=True, soft_wrap=True))
 
 
 def register(app: typer.Typer) -> None:
@@ -32,69 +74,104 @@ def register(app: typer.Typer) -> None:
                 help="A shipped framework id (root-causes-2021, collaborative-migration-2021) or a YAML file"
             ),
         ] = "root-causes-2021",
+        partners: Annotated[
+            bool, typer.Option("--partners", help="Show only the partners' relief (bilateral aid) table")
+        ] = False,
         db: DbOpt = None,
         fmt: FormatOpt = "table",
         out: OutOpt = None,
     ) -> None:
         """Score a strategy's indicators from the warehouse and roll them up to pillars."""
         with observatory(db) as obs:
-            result = obs.track(framework)
+            if partners:
+                relief = obs.partners_relief()
+                _emit_partners(relief, fmt=fmt, out=out)
+                return
+            shipped = framework in obs.frameworks()
+            result = obs.track(framework) if shipped else obs.track_file(path=Path(framework))  # type: ignore[arg-type]
         if fmt == "json":
-            text = json.dumps(result.to_dict(), indent=2, default=str)
+            text = jsonio.dumps(result.to_dict(), indent=2)
             (out.write_text(text) if out else typer.echo(text))
             return
-        if fmt != "table":
-            output.emit(result.tidy(), fmt=fmt, out=out, metadata=result.to_dict(), caption=result.caption())
+        if fmt != "table":  # output.emit prints metadata.warnings on stderr
+            output.emit(result.tidy(), fmt=fmt, out=out, metadata=result.metadata(), caption=result.caption())
             return
-        console = Console()
-        fw = result.framework
-        head = "n/a" if result.score is None else f"{result.score:.2f}"
-        style = BAND_STYLE[result.band]
-        console.print(f"[bold]{fw.title}[/bold] ({fw.published})  overall: [{style}]{head} {result.band}[/]")
-        console.print(f"Goal: {fw.goal}", highlight=False)
-        table = Table(show_lines=False)
-        for col in ("pillar", "indicator", "baseline", "latest", "change", "status"):
-            table.add_column(col, justify="right" if col in ("baseline", "latest", "change") else "left")
-        frame = result.tidy()
-        for r in frame.itertuples():
-            base = (
-                "–"
-                if r.baseline is None or r.baseline != r.baseline
-                else f"{_num(r.baseline)} ({int(r.baseline_year)})"
-            )
-            latest = (
-                "–"
-                if r.latest is None or r.latest != r.latest
-                else f"{_num(r.latest)} ({int(r.latest_year)})"
-            )
-            if r.change is None or r.change != r.change:
-                change = "–"
-            else:
-                change = (
-                    ("+" if r.change > 0 else "")
-                    + _num(r.change)
-                    + (
-                        ""
-                        if r.change_pct is None or r.change_pct != r.change_pct
-                        else f" ({r.change_pct:+.0f}%)"
-                    )
-                )
+        _table(result)
+
+    def _emit_partners(relief: Any, *, fmt: str, out: Path | None) -> None:
+        if fmt == "json":
+            text = jsonio.dumps(relief.to_dict(), indent=2)
+            (out.write_text(text) if out else typer.echo(text))
+            return
+        if fmt != "table":  # output.emit prints metadata.warnings on stderr
+            output.emit(relief.tidy(), fmt=fmt, out=out, metadata=relief.metadata(), caption=relief.caption())
+            return
+        _partners_table(relief, Console())
+        _warn(relief.warnings())
+
+
+def _table(result: Any) -> None:
+    console = Console()
+    fw = result.framework
+    head = "n/a" if result.score is None else f"{result.score:.2f}"
+    style = BAND_STYLE[result.band]
+    console.print(f"[bold]{fw.title}[/bold] ({fw.published})  overall: [{style}]{head} {result.band}[/]")
+    console.print(f"Goal: {fw.goal}", highlight=False)
+    frame = result.tidy()
+    pillars = {p.id: p for p in result.pillars}
+    for pillar, part in frame.groupby("pillar", sort=False):
+        p = pillars.get(str(pillar))
+        title = "Goal" if pillar == "goal" else f"{pillar}. {p.title if p else ''}"
+        if p is not None:
+            score = "–" if p.score is None else f"{p.score:.2f}"
+            title += f"  [{BAND_STYLE[p.band]}]{score} {p.band}[/]"
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for col in ("indicator", "status", "baseline → latest", "change", "source"):
+            table.add_column(col, justify="right" if col in ("baseline → latest", "change") else "left")
+        for r in part.itertuples():
             table.add_row(
-                str(r.pillar),
-                r.label,
-                base,
-                latest,
-                change,
+                r.indicator,
                 f"[{STATUS_STYLE.get(r.status, '')}]{r.status}[/]",
+                _span(r),
+                _change(r),
+                r.source,
             )
         output.print_table(table, console)
-        pillars = Table(title="Pillars")
-        for col in ("pillar", "title", "score", "band", "not measurable"):
-            pillars.add_column(col)
-        for p in result.pillars_frame().itertuples():
-            score = "–" if p.score is None or p.score != p.score else f"{p.score:.2f}"
-            pillars.add_row(
-                str(p.pillar), p.title, score, f"[{BAND_STYLE[p.band]}]{p.band}[/]", p.no_data or ""
-            )
-        output.print_table(pillars, console)
-        console.print(result.caption(), style="dim", highlight=False)
+    gaps = Table(title="Where a pillar or line has no measure, and why", title_justify="left")
+    gaps.add_column("pillar")
+    gaps.add_column("title")
+    gaps.add_column("score")
+    gaps.add_column("gaps")
+    for p in result.pillars_frame().itertuples():
+        score = "–" if p.score is None or p.score != p.score else f"{p.score:.2f}"
+        gaps.add_row(str(p.pillar), p.title, f"[{BAND_STYLE[p.band]}]{score} {p.band}[/]", p.no_data or "")
+    output.print_table(gaps, console)
+    if result.partners is not None:
+        _partners_table(result.partners, console)
+    console.print(result.caption(), style="dim", highlight=False)
+    _warn(result.warnings())
+
+
+def _partners_table(relief: Any, console: Console) -> None:
+    table = Table(
+        title=f"Partners' relief: net bilateral aid to {', '.join(relief.recipients)}", title_justify="left"
+    )
+    frame: pd.DataFrame = relief.table()
+    for col in frame.columns:
+        table.add_column(str(col), justify="left" if col in ("donor", "status") else "right")
+    for row in frame.itertuples(index=False):
+        cells = []
+        for col, value in zip(frame.columns, row, strict=True):
+            if col == "status":
+                cells.append(f"[{STATUS_STYLE.get(value, '')}]{value}[/]")
+            elif col == "donor":
+                cells.append(str(value))
+            elif col == "clear beyond ±":
+                cells.append("–" if value is None or value != value else f"±{value:,.1f}")
+            elif col == "change":
+                cells.append("–" if value is None or value != value else f"{value:+,.1f}")
+            else:
+                cells.append("–" if value is None or value != value else f"{value:,.1f}")
+        table.add_row(*cells)
+    output.print_table(table, console)
+    console.print(relief.caption(), style="dim", highlight=False)

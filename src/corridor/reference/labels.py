@@ -269,6 +269,27 @@ SERIES: dict[str, Label] = {
     "measure.hst": Label("Host community"),
     "measure.idps": Label("Internally displaced people"),
     "measure.dead_missing": Label("Dead or missing"),
+    # Lawful pathways, femicides and press freedom (sources niv_visas, refugee_admissions, lpr,
+    # femicides, press_freedom; the CHNV and CBP One tables of ohss_pathways are labelled above).
+    "temporary_work_visas": Label(
+        "H-2A and H-2B work visas issued", "US State Department visas issued by nationality and fiscal year."
+    ),
+    "refugee_admissions_monthly": Label(
+        "Refugees admitted, by month", "State Department PRM admissions by country of chargeability."
+    ),
+    "refugee_admissions_fy": Label(
+        "Refugees admitted, by fiscal year", "State Department PRM fiscal-year totals by country."
+    ),
+    "refugee_arrivals_fy": Label(
+        "Refugee arrivals (OHSS yearbook)", "DHS yearbook arrivals by nationality, rounded to 10."
+    ),
+    "lpr_by_birth_fy": Label(
+        "New permanent residents, by country of birth", "DHS yearbook green cards granted, rounded to 10."
+    ),
+    "femicides": Label(
+        "Femicides", "Women killed for gender reasons, as each national law defines it (ECLAC)."
+    ),
+    "press_freedom": Label("Press freedom (RSF)", "World Press Freedom Index score and rank by country."),
 }
 
 # Simulation outcomes, stocks and series (`corridor simulate pathways|backlog`), as results name them.

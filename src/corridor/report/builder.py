@@ -21,6 +21,7 @@ SECTIONS = (
     "evaluate",
     "simulate",
     "tracker",
+    "partners",
     "sources",
 )
 

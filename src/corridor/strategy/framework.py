@@ -13,9 +13,10 @@ from corridor.errors import UsageError
 
 Direction = Literal["higher", "lower", "context"]
 DIRECTIONS = ("higher", "lower", "context")
+SCALES = ("count", "amount", "share", "level")
 QUERY_KINDS = ("indicators", "flows")
 FLOWS_KEYS = {"region", "component", "citizenship", "demographic", "sector", "title", "state"}
-INDICATOR_KEYS = {"indicator", "country", "combine"}
+INDICATOR_KEYS = {"indicator", "country", "combine", "since"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class IndicatorSpec:
     share_of: dict[str, Any] | None = None
     evaluation: dict[str, Any] | None = None
     path: str = ""
+    scale: str | None = None  # count | amount | share | level; inferred from the unit when absent
+    opened: str | None = None  # YYYY-MM-DD a pathway began, when after the baseline
+    noise: dict[str, Any] | None = None  # {indicator, since}: borrow that index's cross-country variation
+    benchmark: dict[str, Any] | None = None  # {label, source, values: {year: value}}
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class Framework:
     pillars: tuple[Pillar, ...]
     file: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    partners: bool = False  # show partners' relief (bilateral aid to the scope) beside the scores
 
 
 class _Reader:
@@ -103,6 +110,8 @@ def _indicator(r: _Reader, raw: Any, path: str) -> IndicatorSpec:
         raise r.fail(f"{path}.query.indicators.indicator", "is required")
     if kind == "indicators" and spec.get("combine", "mean") not in ("mean", "sum"):
         raise r.fail(f"{path}.query.indicators.combine", "must be mean or sum")
+    if kind == "indicators" and not isinstance(spec.get("since", 0), int):
+        raise r.fail(f"{path}.query.indicators.since", "must be a year (the first year of the series used)")
     if kind == "flows" and "share_of" in spec:
         share_of = spec.pop("share_of")
         if not isinstance(share_of, dict) or set(share_of) - FLOWS_KEYS:
@@ -117,6 +126,24 @@ def _indicator(r: _Reader, raw: Any, path: str) -> IndicatorSpec:
     weight = float(r.get(raw, "weight", path, (int, float), 1))
     if weight < 0:
         raise r.fail(f"{path}.weight", "must not be negative")
+    scale = r.get(raw, "scale", path, str, None)
+    if scale is not None and scale not in SCALES:
+        raise r.fail(f"{path}.scale", f"{scale!r} is not one of {', '.join(SCALES)}")
+    opened = r.get(raw, "opened", path, str, None)
+    if opened is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", opened):
+        raise r.fail(f"{path}.opened", f"{opened!r} is not a date YYYY-MM-DD")
+    noise = r.get(raw, "noise", path, dict, None)
+    if noise is not None and (set(noise) - {"indicator", "since"} or "indicator" not in noise):
+        raise r.fail(
+            f"{path}.noise", "expected {indicator, since}: the index whose cross-country variation to use"
+        )
+    benchmark = r.get(raw, "benchmark", path, dict, None)
+    if benchmark is not None:
+        for key in ("label", "source", "values"):
+            r.get(benchmark, key, f"{path}.benchmark", (str, dict) if key == "values" else str)
+        for year, value in benchmark["values"].items():
+            if not isinstance(year, int) or not isinstance(value, int | float):
+                raise r.fail(f"{path}.benchmark.values", f"expected year: number, found {year!r}: {value!r}")
     return IndicatorSpec(
         id=ident,
         label=r.get(raw, "label", path, str),
@@ -130,6 +157,11 @@ def _indicator(r: _Reader, raw: Any, path: str) -> IndicatorSpec:
         share_of=share_of,
         evaluation=r.get(raw, "evaluation", path, dict, None),
         path=path,
+        scale=scale,
+        opened=opened,
+        noise=noise,
+        benchmark=benchmark,
+        note=r.get(raw, "note", path, str, ""),
     )
 
 
@@ -177,6 +209,7 @@ def parse_framework(data: Any, file: str) -> Framework:
         pillars=tuple(pillars),
         file=file,
         notes=tuple(r.get(data, "notes", "", list, [])),
+        partners=bool(r.get(data, "partners", "", bool, False)),
     )
 
 

@@ -1,0 +1,124 @@
+"""Lawful permanent residents (green cards) by country of birth, FY2014-FY2023: DHS OHSS
+*Yearbook of Immigration Statistics 2023*, Table 3.
+
+Rounded to 10 by OHSS (flagged `rounded`); the `Total` row appears twice (REGION and COUNTRY
+blocks) and the two must agree; the countries must sum to the total within rounding. `D`, `X` and
+`-` cells stay missing with their code, never 0. Counts are people who obtained LPR status in the
+fiscal year (new arrivals and adjustments of status).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from corridor.sources._context_common import (
+    IndicatorDef,
+    catalog_frame,
+    country_code,
+    indicator_rows,
+    is_aggregate,
+)
+from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table, with_totals
+from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+
+ID = "lpr"
+URL = "https://ohss.dhs.gov/topics/immigration/yearbook/2023"
+YEARS = tuple(range(2014, 2024))
+TITLE = (
+    "PERSONS OBTAINING LAWFUL PERMANENT RESIDENT STATUS BY REGION AND COUNTRY OF BIRTH: "
+    "FISCAL YEARS 2014 TO 2023"
+)
+# OHSS country-of-birth labels that `to_iso3` does not know.
+BIRTH_COUNTRIES = {
+    "Curacao": "CUW",
+    "Korea, North": "PRK",
+    "Macau": "MAC",
+    "Netherlands Antilles (former)": "ANT",
+    "Saint Martin (French)": "MAF",
+    "Sint Maarten": "SXM",
+    "Congo, Democratic Republic": "COD",
+    "Congo, Republic": "COG",
+    "All other countries": "OTHER",
+    "Unknown": "UNK",
+}
+
+LPR = TableSpec(
+    name="lpr_by_birth_fy",
+    description=(
+        "Persons obtaining lawful permanent resident status per fiscal year by country of birth, "
+        "DHS OHSS Yearbook 2023 Table 3, FY2014-FY2023. Rounded to 10 by OHSS (`rounded`); `code` "
+        "keeps D/X/- where OHSS withheld a count (value NULL, never 0). OTHER = countries with fewer "
+        "than 10 in every year; iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
+    ),
+)
+INDICATORS = TableSpec(
+    name="ind_lpr", description="Lawful permanent residents by birth", append_to="indicators"
+)
+CATALOG = TableSpec(
+    name="cat_lpr", description="Lawful permanent residents by birth", append_to="indicator_catalog"
+)
+LPR_FY = IndicatorDef(
+    id="ohss.lpr_by_birth_fy",
+    name="Persons obtaining lawful permanent resident status, by country of birth (fiscal year)",
+    description="New lawful permanent residents (green cards: arrivals and adjustments of status) born "
+    "in the country, per US federal fiscal year (year = FY). DHS OHSS Yearbook 2023, Table 3; rounded "
+    "to 10 by OHSS.",
+    unit="persons, rounded to 10",
+    url=URL,
+    licence="US government work, public domain (17 U.S.C. 105)",
+)
+
+
+class LprSource:
+    """OHSS yearbook Table 3: new lawful permanent residents by country of birth."""
+
+    id = ID
+    title = "Lawful permanent residents by country of birth (DHS OHSS yearbook, FY2014-FY2023)"
+    files = (
+        FileSpec(
+            key="table3",
+            mirror_path="pathways/2024_0906_ohss_yearbook_lawful_permanent_residents_fy2023_0.xlsx",
+            url=URL,
+            publisher=OHSS_YEARBOOK_PUBLISHER,
+            published="2024-09-06",
+        ),
+    )
+
+    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
+        path, release = paths["table3"], releases["table3"]
+        wb = open_workbook(path)
+        table = read_yearbook_table(
+            path,
+            "Table 3",
+            title=TITLE,
+            label="Region and country of birth",
+            years=YEARS,
+            mapper=lambda s: country_code(s, BIRTH_COUNTRIES),
+            workbook=wb,
+        )
+        f = table.frame
+        frame = pd.DataFrame(
+            {
+                "fiscal_year": f["year"].astype("int32"),
+                "country_of_birth": f["label"].astype("str"),
+                "iso3": f["iso3"].astype("str"),
+                "persons": f["value"],
+                "code": f["code"].astype("str"),
+                "rounded": True,
+            }
+        )
+        frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
+        frame = with_totals(frame, table.totals, label="country_of_birth", value="persons")
+        frame["release_id"] = release
+        known = frame[frame["persons"].notna() & ~frame["is_aggregate"]]
+        indicators = indicator_rows(
+            LPR_FY, known["iso3"], known["fiscal_year"], known["persons"].astype("float64"), ID, release
+        )
+        return Parsed(
+            frames={LPR.name: frame, INDICATORS.name: indicators, CATALOG.name: catalog_frame((LPR_FY,), ID)},
+            tables=[LPR, INDICATORS, CATALOG],
+            rows={"table3": int(f["row"].nunique())},
+            periods={"table3": (f"FY{YEARS[0]}", f"FY{YEARS[-1]}")},
+        )
