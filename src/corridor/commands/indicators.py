@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 "–" if r.change is None or r.change != r.change else f"{r.change:+,.2f}",
                 str(r.unit or "–"),
             )
-        console.print(table)
+        output.print_table(table, console)
         console.print(prof.caption(), style="dim", highlight=False, markup=False)
         output.render_table(
             prof.encounters,

@@ -136,7 +136,7 @@ def _table(result: Any) -> None:
                 _change(r),
                 r.source,
             )
-        console.print(table)
+        output.print_table(table, console)
     gaps = Table(title="Where a pillar or line has no measure, and why", title_justify="left")
     gaps.add_column("pillar")
     gaps.add_column("title")
@@ -145,7 +145,7 @@ def _table(result: Any) -> None:
     for p in result.pillars_frame().itertuples():
         score = "–" if p.score is None or p.score != p.score else f"{p.score:.2f}"
         gaps.add_row(str(p.pillar), p.title, f"[{BAND_STYLE[p.band]}]{score} {p.band}[/]", p.no_data or "")
-    console.print(gaps)
+    output.print_table(gaps, console)
     if result.partners is not None:
         _partners_table(result.partners, console)
     console.print(result.caption(), style="dim", highlight=False)
@@ -173,5 +173,5 @@ def _partners_table(relief: Any, console: Console) -> None:
             else:
                 cells.append("–" if value is None or value != value else f"{value:,.1f}")
         table.add_row(*cells)
-    console.print(table)
+    output.print_table(table, console)
     console.print(relief.caption(), style="dim", highlight=False)

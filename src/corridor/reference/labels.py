@@ -11,6 +11,7 @@ A module that adds ids of a kind adds their labels to that kind's table below.
 from __future__ import annotations
 
 import functools
+import re
 from typing import NamedTuple
 
 
@@ -354,12 +355,25 @@ def _vocab(kind: str) -> dict[str, Label]:
 
 def table(kind: str) -> dict[str, Label]:
     """Every id of `kind` with its Label (citizenships and indicators are looked up one by one)."""
-    fixed = {"method": METHODS, "field": FIELDS, "badge": BADGES, "series": SERIES, "outcome": OUTCOMES}
+    fixed = {
+        "method": METHODS,
+        "field": FIELDS,
+        "badge": BADGES,
+        "series": SERIES,
+        "outcome": OUTCOMES,
+        "column": COLUMNS,
+        "choice": CHOICES,
+        "term": TERMS,
+    }
     if kind in fixed:
-        return fixed[kind]
+        return {**fixed[kind], **_REGISTERED.get(kind, {})}
     if kind == "event":
         return _events()
-    return _vocab(kind)
+    if kind == "dataset":
+        return _datasets()
+    if kind == "by":
+        return {k: COLUMNS[k] for k in BY_LABELS}
+    return {**_vocab(kind), **_REGISTERED.get(kind, {})}
 
 
 def label(kind: str, code: str) -> str:
@@ -399,3 +413,451 @@ def colour(kind: str, code: str) -> str:
     if code in fixed:
         return fixed[code]
     return PALETTE[sum(code.encode()) % len(PALETTE)]
+
+
+# --- Dashboard, report and terminal vocabulary (issue 17) ----------------------------------------
+# Column headers, form choices, glossary terms, ids registered at run time (the warehouse's
+# indicator catalogue), and `humanize`, which rewrites ids and CLI flags inside sentences.
+
+# Table columns as pages and reports head them (CSV and JSON keep the ids).
+COLUMNS: dict[str, Label] = {
+    "month": Label("Month"),
+    "fiscal_year": Label("Fiscal year", "October of the year before to September."),
+    "calendar_year": Label("Calendar year"),
+    "year": Label("Year"),
+    "region": Label("Border region"),
+    "component": Label("Who encountered them"),
+    "citizenship": Label("Citizenship"),
+    "demographic": Label("Group"),
+    "sector": Label("Border Patrol sector"),
+    "title": Label("Title"),
+    "state": Label("US state"),
+    "encounters": Label("Encounters", "Events, not unique people."),
+    "country": Label("Country"),
+    "iso3": Label("Code"),
+    "indicator": Label("Indicator"),
+    "value": Label("Value"),
+    "unit": Label("Unit"),
+    "source": Label("Source"),
+    "name": Label("Name"),
+    "description": Label("Description"),
+    "countries": Label("Countries"),
+    "first_year": Label("First year"),
+    "last_year": Label("Last year"),
+    "url": Label("Link"),
+    "licence": Label("Licence"),
+    # forecasts
+    "point": Label("Forecast"),
+    "lo_80": Label("80% range, low"),
+    "hi_80": Label("80% range, high"),
+    "lo_95": Label("95% range, low"),
+    "hi_95": Label("95% range, high"),
+    "model": Label("Model"),
+    "mase": Label("Error (MASE)", "Mean absolute error scaled by the series' typical monthly change."),
+    "mase_vs_naive": Label("Error against naive", "Below 1: better than 'same as last month'."),
+    "winkler_80": Label("80% range score (Winkler)", "Width plus penalties for misses; lower is better."),
+    "winkler_80_vs_naive": Label("80% range score against naive"),
+    "winkler_95": Label("95% range score (Winkler)"),
+    "winkler_95_vs_naive": Label("95% range score against naive"),
+    "coverage_80": Label("80% range: share of outcomes inside"),
+    "coverage_95": Label("95% range: share of outcomes inside"),
+    "relwidth_80": Label("80% range width, relative to the forecast"),
+    "relwidth_95": Label("95% range width, relative to the forecast"),
+    "relative_width_80": Label("80% range width, relative to the forecast"),
+    "negative_share": Label("Share of negative forecasts"),
+    "forecasts": Label("Forecasts scored"),
+    "horizon": Label("Months ahead"),
+    # evaluations
+    "method": Label("Method"),
+    "treated": Label("Treated"),
+    "start": Label("First month"),
+    "post_months": Label("Months after"),
+    "effect_abs": Label("Effect a month"),
+    "effect_abs_lo": Label("Effect a month, low"),
+    "effect_abs_hi": Label("Effect a month, high"),
+    "effect_rel": Label("Effect (%)"),
+    "effect_rel_lo": Label("Effect (%), low"),
+    "effect_rel_hi": Label("Effect (%), high"),
+    "effect_cum": Label("Effect, all months"),
+    "p_value": Label("p-value", "How often placebo runs show an effect as large."),
+    "p_kind": Label("Placebo test"),
+    "n_placebos": Label("Placebos"),
+    "pre_rmspe": Label("Pre-period error a month"),
+    "pre_mape": Label("Pre-period error (%)"),
+    "n_donors": Label("Comparison units"),
+    "library": Label("Library"),
+    "interval": Label("Interval"),
+    # drivers
+    "driver": Label("Driver"),
+    "transform": Label("Enters as"),
+    "lag": Label("Lag (years)"),
+    "estimate": Label("Coefficient"),
+    "se": Label("Standard error"),
+    "ci_lo": Label("95% low"),
+    "ci_hi": Label("95% high"),
+    "effect_pct": Label("Effect on encounters"),
+    "effect_pct_lo": Label("Effect, low"),
+    "effect_pct_hi": Label("Effect, high"),
+    "per": Label("Per"),
+    "within_sd": Label("Typical change (1 SD within countries)"),
+    "effect_pct_sd": Label("Effect of a typical change"),
+    "interpretation": Label("Reading"),
+    # simulations
+    "series": Label("Outcome"),
+    "median": Label("Median"),
+    "lower": Label("Low"),
+    "upper": Label("High"),
+    "mean": Label("Mean"),
+    "level": Label("Interval level"),
+    # policy timeline
+    "id": Label("Id"),
+    "effective": Label("In force from"),
+    "announced": Label("Announced"),
+    "start_month": Label("First treated month"),
+    "citizenships": Label("Nationalities"),
+    "regions": Label("Regions"),
+    "publisher": Label("Publisher"),
+    # tracker and profiles
+    "pillar": Label("Pillar"),
+    "label": Label("Indicator"),
+    "direction": Label("Better when"),
+    "baseline_year": Label("Baseline year"),
+    "baseline": Label("Baseline"),
+    "latest_year": Label("Latest year"),
+    "latest": Label("Latest"),
+    "change": Label("Change"),
+    "change_pct": Label("Change (%)"),
+    "change_5y": Label("5-year change"),
+    "since_year": Label("Since"),
+    "status": Label("Status"),
+    "score": Label("Score"),
+    "target": Label("Target"),
+    "target_year": Label("Target year"),
+    "evaluation": Label("Evaluation"),
+    "weight": Label("Weight"),
+    "pillar_title": Label("Pillar"),
+    "band": Label("Band"),
+    # releases and cubes
+    "dataset": Label("Dataset"),
+    "file_name": Label("File"),
+    "rows": Label("Rows"),
+    "period_start": Label("From"),
+    "period_end": Label("To"),
+    "sha256": Label("SHA-256 (start)"),
+    "bytes": Label("Bytes"),
+    "loaded_at": Label("Loaded"),
+    "published": Label("Published"),
+    "cube": Label("Table"),
+    "grain": Label("Grain"),
+    "dims": Label("Dimensions"),
+    "fixed": Label("Fixed to"),
+    "rounded": Label("Rounded"),
+    "from": Label("From"),
+    "to": Label("To"),
+    "releases": Label("Releases"),
+    # reconciliation (where encounter tables disagree)
+    "reference": Label("Compared with"),
+    "first": Label("From"),
+    "last": Label("To"),
+    "periods": Label("Years compared"),
+    "beyond": Label("Years beyond rounding"),
+    "worst_pct": Label("Largest difference"),
+    "worst_in": Label("In fiscal year"),
+}
+
+# Form choices that are ids of their own: "<field>.<value>".
+CHOICES: dict[str, Label] = {
+    "fe.origin_year": Label("Each country and each year"),
+    "fe.origin": Label("Each country"),
+    "fe.year": Label("Each year"),
+    "fe.none": Label("None"),
+    "freq.fiscal_year": Label("Fiscal year"),
+    "freq.calendar_year": Label("Calendar year"),
+    "method.all": Label("All four methods"),
+    "method.its": Label("Interrupted time series"),
+    "method.synthetic_control": Label("Synthetic control"),
+    "method.did": Label("Difference-in-differences"),
+    "method.structural": Label("Structural time series"),
+    "encounters.history": Label("Published history only"),
+    "encounters.seasonal-naive": Label("History, then last year's months repeated"),
+    "receipts.last": Label("Last year's new cases, held"),
+    "receipts.from-pathways": Label("From the pathways simulation"),
+    "definition.eoir_2026": Label("EOIR definition of 2026"),
+    "definition.eoir_2021": Label("EOIR definition of April 2021"),
+    "outcome.encounters": Label("Encounters"),
+    "by.citizenship": Label("Citizenship"),
+    "transform.log": Label("Logarithm (a 10% change)"),
+    "transform.log1p": Label("Logarithm of 1 + value"),
+    "transform.level": Label("Level (one unit)"),
+    # kinds of policy in the timeline
+    "kind.restriction": Label("Restriction"),
+    "kind.pathway": Label("Lawful pathway"),
+    "kind.parole_end": Label("Parole ended"),
+    "kind.enforcement": Label("Enforcement"),
+    "kind.processing": Label("Processing change"),
+}
+
+# Glossary: the qualifiers beside numbers and the words the pages use; /glossary explains each.
+TERMS: dict[str, Label] = {
+    "events": Label(
+        "Events, not people",
+        "Encounters count events: a person stopped twice in a month is counted twice. Under Title "
+        "42 (March 2020 to May 2023) many people were expelled and tried again, so counts of those "
+        "months overstate the number of different people.",
+    ),
+    "rounded": Label(
+        "Rounded",
+        "DHS OHSS publishes its Border Patrol tables rounded to the nearest 10. Sums of rounded "
+        "counts can differ from published totals by a few tens. Corridor uses a rounded table only "
+        "where no exact one answers, and names the rounded months.",
+    ),
+    "suppressed": Label(
+        "Suppressed",
+        "A publisher withholds a small count (shown as X, D or *) to protect privacy. Corridor "
+        "keeps it missing, shown as a dash, never as 0.",
+    ),
+    "missing": Label(
+        "Missing (–)",
+        "A dash means the source does not publish the number for that period or group, for "
+        "example a group before its publisher tracked it. Missing is never counted as zero.",
+    ),
+    "partial": Label(
+        "Partial period",
+        "A period the data cover only in part, such as a fiscal year with 2 of its 12 months "
+        "published so far. Charts draw partial periods lighter and hatched, with a label; compare "
+        "them with full periods only month for month.",
+    ),
+    "stitched": Label(
+        "Stitched",
+        "The series joins several releases or tables, each for its own months (the newest exact "
+        "source wins where they overlap). Only tables that count the same thing are joined; the "
+        "provenance lists which source covers which months.",
+    ),
+    "title8": Label(
+        "Title 8",
+        "Encounters processed under US immigration law (Title 8 of the US Code): apprehensions by "
+        "Border Patrol and people found inadmissible at ports of entry.",
+    ),
+    "title42": Label(
+        "Title 42",
+        "Public-health expulsions under Title 42 of the US Code, from 20 March 2020 to 11 May "
+        "2023. People were expelled quickly, often to Mexico, without an immigration process.",
+    ),
+    "components": Label(
+        "Components: Border Patrol and ports of entry",
+        "CBP counts encounters in two parts. U.S. Border Patrol (USBP) apprehends people between "
+        "ports of entry; the Office of Field Operations (OFO) finds people inadmissible at ports "
+        "of entry. 'All encounters' adds both; only Border Patrol reaches back before FY2020.",
+    ),
+    "fiscal_year": Label(
+        "Fiscal year",
+        "The US federal fiscal year N runs from October of N-1 to September of N: FY2025 is "
+        "October 2024 to September 2025.",
+    ),
+    "demographics": Label(
+        "Groups",
+        "Single adults; individuals in family units (people travelling with a family member); "
+        "unaccompanied children (under 18, without a parent or legal guardian); accompanied "
+        "minors (with an adult who is not counted as a family unit).",
+    ),
+    "regions": Label(
+        "Border regions",
+        "The southwest land border (with Mexico), the northern land border (with Canada), and "
+        "the coastal border with air and sea ports ('other' in CBP's files).",
+    ),
+    "interval": Label(
+        "Interval (range)",
+        "A range that should hold the true value a stated share of the time. Corridor reports "
+        "how often past ranges held (calibration) and how wide they are (sharpness).",
+    ),
+}
+
+# Group-by keys shown as "Break down by" choices, with COLUMNS labels.
+BY_LABELS = (
+    "month",
+    "fiscal_year",
+    "calendar_year",
+    "region",
+    "component",
+    "citizenship",
+    "demographic",
+    "sector",
+    "title",
+    "state",
+)
+
+_REGISTERED: dict[str, dict[str, Label]] = {}
+
+# Countries people compare most often keep fixed, distinct colours (others: by hash, above).
+_FIXED_COLOURS["citizenship"] = {
+    "GTM": "#4e79a7",
+    "HND": "#f28e2b",
+    "SLV": "#59a14f",
+    "MEX": "#e15759",
+    "VEN": "#b07aa1",
+    "CUB": "#76b7b2",
+    "HTI": "#edc948",
+    "NIC": "#9c755f",
+    "COL": "#ff9da7",
+    "ECU": "#bab0ac",
+    "OTHER": "#7f7f7f",
+}
+
+
+def register(kind: str, entries: dict[str, str] | dict[str, Label]) -> None:
+    """Add ids known only at run time (the warehouse's indicator catalogue, frameworks)."""
+    table_ = _REGISTERED.setdefault(kind, {})
+    for code, entry in entries.items():
+        table_[code] = entry if isinstance(entry, Label) else Label(str(entry))
+
+
+def choice(field: str, value: str) -> str:
+    """The label of a form choice: "<field>.<value>" first, then the vocabulary of `field`."""
+    entry = CHOICES.get(f"{field}.{value}")
+    if entry:
+        return entry.text
+    if field in ("region", "component", "demographic", "title", "sector", "citizenship", "method"):
+        return label(field, value)
+    if field == "by":
+        return column(value)
+    return label(field, value)
+
+
+def column(name: str) -> str:
+    """A table column's header for people (its id with spaces when nothing better is known)."""
+    entry = COLUMNS.get(name)
+    if entry:
+        return entry.text
+    known = lookup(name) if re.fullmatch(r"[a-z][a-z0-9_.]*", name) else None
+    if known:  # a column named by a vocabulary id (a pivoted table: `family_units`, `uac`)
+        return known
+    text = name.replace("_", " ").replace(".", " ")
+    return text[:1].upper() + text[1:]
+
+
+# Ids are written lower_case_with_underscores or dotted (wdi.homicide_rate); a few are short codes.
+_ID_PATTERN = re.compile(r"(?<![\w./-])([a-z][a-z0-9]*(?:[._][a-z0-9]+)+)(?![\w/-])")
+_FLAG_PATTERN = re.compile(r"--([a-z][a-z0-9-]*)(?:\s+(\S+))?")
+SHORT_CODES = ("uac", "usbp", "ofo", "fe", "snaive", "ppml", "autoets", "autoarima", "autotheta")
+_KINDS_FOR_TEXT = (
+    "event",
+    "indicator",
+    "outcome",
+    "demographic",
+    "sector",
+    "method",
+    "title",
+    "series",
+    "dataset",
+)
+
+
+@functools.cache
+def _datasets() -> dict[str, Label]:
+    """Dataset ids -> the titles their source modules give them."""
+    from corridor.sources import SOURCES
+
+    return {key: Label(str(getattr(src, "title", key))) for key, src in SOURCES.items()}
+
+
+def lookup(code: str) -> str | None:
+    """The label of `code` in any kind that knows it (events, indicators, vocabularies, ...)."""
+    for kind in _KINDS_FOR_TEXT:
+        entry = table(kind).get(code)
+        if entry:
+            return entry.text
+    if code in CHOICES:
+        return CHOICES[code].text
+    if re.search(r"[_.0-9]", code):  # an id-like choice of any field (`definition.eoir_2026`)
+        for key, entry in CHOICES.items():
+            if key.split(".", 1)[1] == code:
+                return entry.text
+    if code in COLUMNS and "_" in code:  # a column or breakdown named inside a sentence
+        return COLUMNS[code].text.lower()
+    return None
+
+
+def humanize(text: str, *, flags: bool = True) -> str:
+    """A sentence for people: known ids become their labels, CLI flags the page's field names."""
+
+    def one(match: re.Match[str]) -> str:
+        found = lookup(match.group(1))
+        return found if found else match.group(0)
+
+    out = _ID_PATTERN.sub(one, text)
+    if flags:
+
+        def flag(match: re.Match[str]) -> str:
+            name = match.group(1).replace("-", "_")
+            field = FIELDS.get(name)
+            words = f"“{field.text}”" if field else f"“{column(name)}”"
+            value = match.group(2)
+            if value is None:
+                return words
+            shown = value.strip("'\".,;)")
+            tail = value[len(value.rstrip("'\".,;)")) :]
+            known = choice(name, shown) if name in FIELDS else shown
+            return f"{words} {known if known != shown else lookup(shown) or shown}{tail}"
+
+        out = _FLAG_PATTERN.sub(flag, out)
+    return out
+
+
+def raw_ids() -> set[str]:
+    """Every id a reader must never see raw: codes with underscores, dots or digits, and the
+    short codes (`uac`, `usbp`, ...). Tests check pages against this set."""
+    kinds = ("demographic", "component", "region", "title", "sector", "event", "method", "field", "by")
+    ids = {code for kind in kinds for code in table(kind)} | set(SHORT_CODES)
+    ids |= {code for kind in ("indicator", "outcome") for code in table(kind)}
+    ids |= {key.split(".", 1)[1] for key in CHOICES}
+    return {i for i in ids if i in SHORT_CODES or re.search(r"[_.0-9]", i)}
+
+
+# Columns whose values are vocabulary ids, shown by their labels.
+CATEGORY_COLUMNS = ("citizenship", "demographic", "sector", "region", "component", "title")
+
+
+def display(value: str, column: str) -> str:
+    """A table cell's text for people: vocabulary ids as labels (by the column they sit in),
+    ids inside sentences replaced; everything else unchanged."""
+    if column in CATEGORY_COLUMNS:
+        if column == "citizenship" and value == "OTHER":
+            return "Other countries"
+        return label(column, value)
+    if column in ("method", "model"):
+        return choice("method", value) if f"method.{value}" in CHOICES else label("method", value)
+    if f"{column}.{value}" in CHOICES:
+        return CHOICES[f"{column}.{value}"].text
+    if column in ("dataset", "source") and value in table("dataset"):
+        return label("dataset", value)
+    if column == "grain":
+        return column_label(value)
+    if column in ("regions", "citizenships"):
+        if value == "all":
+            return "All regions" if column == "regions" else "All nationalities"
+        kind = "region" if column == "regions" else "citizenship"
+        return ", ".join(label(kind, v.strip()) for v in value.split(",") if v.strip())
+    found = lookup(value) if " " not in value else None
+    return found or humanize(value)
+
+
+column_label = column
+
+
+def register_catalog(frame: object) -> None:
+    """Indicator names from a warehouse's `indicator_catalog` (a frame with `indicator`, `name`,
+    `unit`), so surfaces never show indicator ids."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame) or not {"indicator", "name"} <= set(frame.columns):
+        return
+    register(
+        "indicator",
+        {
+            str(code): Label(str(name), str(unit or ""))
+            for code, name, unit in zip(
+                frame["indicator"], frame["name"], frame.get("unit", [""] * len(frame)), strict=True
+            )
+            if isinstance(name, str)
+        },
+    )

@@ -26,6 +26,9 @@ SECTIONS = (
 )
 
 
+# The script that fits charts to their box, shared with the dashboard.
+FIT_JS = Path(__file__).parents[1] / "web" / "static" / "fit.js"
+
 # Traffic-light colours for scorecard cells (DHIS2-style bands and statuses).
 TONES = {
     "green": "good",
@@ -56,6 +59,11 @@ def vega_bundle() -> str:
 
 def build_sections(obs: object) -> list[Section]:
     """Every section, in order; a section whose analysis is missing says so instead of failing."""
+    from corridor.reference import labels
+
+    catalog = getattr(obs, "indicator_catalog", None)
+    if callable(catalog):  # indicator names for tables and charts, instead of their ids
+        labels.register_catalog(catalog())
     out = []
     for name in SECTIONS:
         module = importlib.import_module(f"corridor.report.sections.{name}")
@@ -82,6 +90,7 @@ def build_report(obs: object, out_dir: str | Path, *, generated: dt.datetime | N
         bundle=vega_bundle().replace("</script", "<\\/script"),
         warehouse=Path(getattr(getattr(obs, "warehouse", None), "path", "")).name,
         tone=TONES,
+        fit=FIT_JS.read_text().replace("</script", "<\\/script"),
     )
     path = out / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from corridor.charts import series_chart
+from corridor.charts import partial_periods, series_chart
 from corridor.report.base import Section
 
 
@@ -23,6 +23,7 @@ def build(obs: Any) -> Section:
                 mark="bar",
                 title=f"{name}: southwest encounters by demographic and fiscal year",
                 caption=nt.caption(),
+                partial=partial_periods(nt.metadata()),
             ),
             alt=f"{name} encounters by demographic",
         )
@@ -37,6 +38,7 @@ def build(obs: Any) -> Section:
             color="sector",
             title="Border Patrol southwest encounters by sector",
             caption=sectors.caption(),
+            partial=partial_periods(sectors.metadata()),
         ),
         alt="Border Patrol encounters by southwest sector",
     )

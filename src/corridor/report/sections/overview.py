@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from corridor.charts import policy_marks, series_chart
+from corridor.charts import partial_periods, policy_marks, series_chart
 from corridor.reference.calendar import add_months, fiscal_year
 from corridor.report.base import Section
 
@@ -59,6 +59,7 @@ def build(obs: Any) -> Section:
             title="Border Patrol southwest apprehensions/encounters, FY1960 to now",
             caption=long.caption(),
             mark="bar",
+            partial=partial_periods(long.metadata()),
         ),
         alt="Annual Border Patrol southwest border series since FY1960",
     )

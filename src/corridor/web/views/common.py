@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from corridor.observatory import Observatory
+from corridor.reference import labels
 from corridor.web.state import Version
 
 
@@ -17,7 +18,19 @@ def leased(request: Request) -> Iterator[tuple[Version, Observatory]]:
     """The warehouse version current at the start of this request, for the whole request."""
     with request.app.state.warehouse.lease() as (version, obs):
         request.state.warehouse_tag = version.tag
+        version.cached(("labels-registered",), lambda: register_labels(obs))
         yield version, obs
+
+
+def register_labels(obs: Observatory) -> bool:
+    """Teach `reference.labels` the warehouse's indicator names, so pages never show their ids."""
+    method = getattr(obs, "indicator_catalog", None)
+    try:
+        catalog = method() if callable(method) else None
+    except Exception:  # labels are a nicety: a failing catalogue must not break a page
+        return False
+    labels.register_catalog(getattr(catalog, "tidy", lambda: catalog)())
+    return True
 
 
 def query_lists(request: Request) -> dict[str, list[str]]:

@@ -72,6 +72,7 @@ def build(obs: Observatory) -> dict[str, Any]:
         title="Border Patrol apprehensions and encounters at the southwest border by fiscal year",
         caption=long.caption(),
         mark="bar",
+        partial=charts.partial_periods(long.metadata()),
     )
     months = (latest.year * 12 + latest.month) - ((fy - 1) * 12 + 10) + 1
     return {
@@ -89,6 +90,8 @@ def build(obs: Observatory) -> dict[str, Any]:
         ),
         "monthly_chart": named(month_chart),
         "monthly_caption": monthly.caption(),
+        "monthly_meta": monthly.metadata(),
+        "long_meta": long.metadata(),
         "events_marked": len(events),
         "long_chart": named(long_chart),
         "long_caption": long.caption(),

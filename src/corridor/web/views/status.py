@@ -8,6 +8,8 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from corridor.errors import CorridorError
+from corridor.reference import labels
 from corridor.web.api import PREFIX, cube_rows
 from corridor.web.render import page, table
 from corridor.web.views.common import leased
@@ -17,25 +19,66 @@ router = APIRouter()
 
 @router.get("/sources", response_class=HTMLResponse, include_in_schema=False)
 def sources(request: Request) -> HTMLResponse:
-    """Every loaded release (publisher, period, checksum) and every encounter cube."""
+    """Every loaded release (publisher, period, checksum), every encounter cube, and where the
+    encounter tables disagree (the reconciliation table of issue 13)."""
     with leased(request) as (version, obs):
 
         def build() -> dict[str, Any]:
-            status = obs.status()
+            status = obs.status().copy()
+            if "sha256" in status:
+                status["sha256"] = status["sha256"].astype(str).str[:12]
             cubes = pd.DataFrame(cube_rows(obs.cubes))
-            cubes["dims"] = cubes["dims"].map(lambda d: ", ".join(d) or "–")
-            cubes["fixed"] = cubes["fixed"].map(lambda f: ", ".join(f"{k}={v}" for k, v in f.items()) or "–")
+            cubes["dims"] = cubes["dims"].map(lambda d: ", ".join(labels.column(k).lower() for k in d) or "–")
+            cubes["fixed"] = cubes["fixed"].map(
+                lambda f: (
+                    "; ".join(f"{labels.column(k)}: {labels.label(k, str(v))}" for k, v in f.items()) or "–"
+                )
+            )
+            cubes["rounded"] = cubes["rounded"].map(lambda r: "rounded to 10" if r else "exact")
             cubes["releases"] = cubes["releases"].map(len)
-            cubes = cubes[["cube", "title", "grain", "dims", "fixed", "rounded", "from", "to", "releases"]]
+            cubes = cubes[["title", "grain", "dims", "fixed", "rounded", "from", "to", "releases"]]
             return {
                 "releases": table(status, limit=1000),
                 "datasets": int(status["dataset"].nunique()),
                 "cubes": table(cubes, limit=1000),
                 "warehouse": request.app.state.warehouse.path.name,
+                "reconcile": reconciliation(obs),
             }
 
         context = version.cached(("page", "sources"), build)
     return page(request, "sources.html", {"title": "Sources", **context})
+
+
+def reconciliation(obs: Any) -> dict[str, Any]:
+    """Where the encounter tables disagree beyond rounding, or why that cannot be shown."""
+    method = getattr(obs, "reconcile", None)
+    if not callable(method):
+        return {"available": False}
+    try:
+        result = method()
+    except CorridorError as exc:
+        return {"available": True, "error": str(exc)}
+    frame = result.tidy()
+    meta = result.metadata() if callable(getattr(result, "metadata", None)) else {}
+    return {
+        "available": True,
+        "table": table(frame),
+        "caption": labels.humanize(result.caption()),
+        "warnings": [labels.humanize(w) for w in meta.get("warnings") or []],
+        "rule": labels.humanize(str(meta.get("rule") or "")),
+        "rows": len(frame),
+    }
+
+
+@router.get("/glossary", response_class=HTMLResponse, include_in_schema=False)
+def glossary(request: Request) -> HTMLResponse:
+    """What the qualifiers beside numbers mean: events vs people, rounded, partial, stitched, ..."""
+    with leased(request):
+        pass
+    terms = [
+        {"id": key, "term": entry.text, "text": entry.description} for key, entry in labels.TERMS.items()
+    ]
+    return page(request, "glossary.html", {"title": "Glossary", "terms": terms})
 
 
 def _choices(schema: dict[str, Any]) -> list[str]:
