@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from corridor.reference.sectors import SECTORS
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
 from corridor.web import verbs
-from corridor.web.api import PREFIX, vocabularies
+from corridor.web.api import PREFIX, shown_for, vocabularies
 from corridor.web.render import block, page
 from corridor.web.results import show
 from corridor.web.views.common import leased, query_lists
@@ -155,15 +155,9 @@ def _section(
         return section
     try:
         kwargs = verbs.coerce(params, values)
-        shown = version.cached(
-            verbs.cache_key(verb, kwargs), lambda: show(verbs.call(obs, verb, kwargs), note=verb.note)
-        )
-    except verbs.INPUT_ERRORS as exc:
+        shown = shown_for(version, obs, verb, kwargs)  # in the API's worker pool, cached alike
+    except verbs.INPUT_ERRORS as exc:  # anything else is a bug: a 500 page with a request id
         section.update(error=str(exc), status=422)
-        return section
-    except Exception as exc:
-        log.exception("%s failed", verb.name)
-        section.update(error=f"{verb.title} failed: {type(exc).__name__}: {exc}", status=500)
         return section
     query = urlencode([(k, v) for k, vs in values.items() for v in vs if v.strip()])
     csv = f"{PREFIX}/{verb.name}.csv" + (f"?{query}" if query else "") if shown.frame is not None else None

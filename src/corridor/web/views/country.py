@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from corridor import charts
-from corridor.errors import CorridorError
+from corridor import charts, params
+from corridor.errors import CorridorError, UsageError
 from corridor.observatory import Observatory
 from corridor.reference.countries import country_name
-from corridor.web.api import PREFIX, vocabularies
+from corridor.web.api import PREFIX, shown_for, vocabularies
+from corridor.web.compute import run
 from corridor.web.render import block, named, page
 from corridor.web.results import show
-from corridor.web.verbs import INPUT_ERRORS
+from corridor.web.verbs import BY_NAME, INPUT_ERRORS
 from corridor.web.views.common import leased
 
 router = APIRouter()
@@ -73,17 +73,14 @@ def series(obs: Observatory, iso3: str) -> list[dict[str, Any]]:
     return out
 
 
-def profile(request: Request, obs: Observatory, iso3: str) -> dict[str, Any]:
-    """The country profile from `obs.profile`, or why there is none."""
+def profile(request: Request, version: Any, obs: Observatory, iso3: str) -> dict[str, Any]:
+    """The country profile from `obs.profile` (computed like /api/v1/profile), or why there is none."""
     if "profile" not in request.app.state.verbs:
         return {"available": False}
     try:
-        shown = show(obs.profile(iso3))
-    except INPUT_ERRORS as exc:
+        shown = shown_for(version, obs, BY_NAME["profile"], {"iso3": iso3})
+    except INPUT_ERRORS as exc:  # anything else is a bug: a 500 page with a request id
         return {"available": True, "error": str(exc)}
-    except Exception as exc:
-        log.exception("profile(%s) failed", iso3)
-        return {"available": True, "error": f"the profile failed: {type(exc).__name__}: {exc}"}
     return {"available": True, "block": block(shown, title="Profile", ident="profile")}
 
 
@@ -96,12 +93,20 @@ def country_page(request: Request, iso3: str = "") -> HTMLResponse:
         countries = {c: n for c, n in vocab["citizenship"].items() if c != "OTHER"}
         context: dict[str, Any] = {"title": "Countries", "countries": countries, "iso3": code}
         if not code:
-            context["ranking"] = version.cached(("page", "ranking"), lambda: ranking(obs))
+            context["ranking"] = version.cached(
+                ("page", "ranking"), lambda: run(version, obs, ranking, lane="flows")
+            )
             return page(request, "country.html", context)
-        if not re.fullmatch(r"[A-Z]{3}", code):
-            context["error"] = f"iso3: {iso3!r} is not an ISO 3166 alpha-3 code"
+        try:
+            code = context["iso3"] = params.country(iso3, "iso3")  # a code or an English name
+        except UsageError as exc:
+            context["error"] = str(exc)
             return page(request, "country.html", context, status_code=422)
         context["name"] = country_name(code)
-        context["series"] = version.cached(("page", "series", code), lambda: series(obs, code))
-        context["profile"] = version.cached(("page", "profile", code), lambda: profile(request, obs, code))
+        context["series"] = version.cached(
+            ("page", "series", code), lambda: run(version, obs, series, code, lane="flows")
+        )
+        context["profile"] = version.cached(
+            ("page", "profile", code), lambda: profile(request, version, obs, code)
+        )
     return page(request, "country.html", context)
