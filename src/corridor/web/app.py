@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,69 +19,115 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 import corridor
-from corridor import config
-from corridor.errors import CorridorError, WarehouseError
+from corridor import config, jsonio
+from corridor.errors import CorridorError, FetchError, WarehouseError
+from corridor.flows import suggestion_text
 from corridor.observatory import Observatory
 from corridor.web import api, verbs
 from corridor.web.assets import STATIC_DIR, vega_bundle
-from corridor.web.compute import ComputePool, WorkerStopped
-from corridor.web.params import describe_errors
+from corridor.web.compute import Busy, ClientGate, ComputePool, WorkerStopped
+from corridor.web.params import describe_errors, error_lines, suggested_url
 from corridor.web.render import page
-from corridor.web.security import Limits
-from corridor.web.state import CACHE_BYTES, WarehouseState
+from corridor.web.security import Limits, header_value
+from corridor.web.state import CACHE_BYTES, Cancelled, WarehouseState
 from corridor.web.views import analysis, country, flows, overview, series, status
 
 log = logging.getLogger("corridor.web")
+
+# Host names a loopback server answers to; anything else is a DNS-rebinding page or a mistake (400).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith(api.PREFIX) or request.url.path == "/openapi.json"
 
 
-def _error(request: Request, status_code: int, message: str) -> Response:
-    """A JSON error for the API, an HTML page for people."""
+def error_body(
+    message: str, *, suggestion: dict[str, Any] | None = None, details: list[str] | None = None
+) -> dict[str, Any]:
+    """The JSON body of every 4xx/5xx answer: one sentence, the nearest answerable request as
+    parameter changes (None: drop that parameter), that suggestion in the page's words, and
+    lines for experts (the cube listing of a flows request no table answers)."""
+    lines = [ln.strip() for ln in str(message).strip().splitlines() if ln.strip()] or ["error"]
+    plain = jsonio.plain(suggestion) if suggestion else None
+    return {
+        "detail": lines[0],
+        "suggestion": plain,
+        "hint": suggestion_text(plain, style="web") or None,
+        "details": [*lines[1:], *(str(d) for d in details or [])],
+    }
+
+
+def _error(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    suggestion: dict[str, Any] | None = None,
+    details: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A JSON error for the API, an HTML page for people (with the suggestion as a link)."""
+    body = error_body(message, suggestion=suggestion, details=details)
+    headers = {k: header_value(v) for k, v in (headers or {}).items()}
     if _is_api(request):
-        return JSONResponse({"detail": message}, status_code=status_code)
-    return page(
+        return JSONResponse(body, status_code=status_code, headers=headers)
+    link = None
+    if body["suggestion"]:
+        path = "/flows" if request.url.path.startswith("/flows") else request.url.path
+        link = suggested_url(path, request.url.query, body["suggestion"])
+    response = page(
         request,
         "error.html",
-        {"title": "Error", "status": status_code, "message": message},
+        {
+            "title": "Error",
+            "status": status_code,
+            "message": body["detail"],
+            "hint": body["hint"],
+            "suggestion_url": link,
+        },
         status_code=status_code,
     )
+    response.headers.update(headers)
+    return response
 
 
 def _handlers(app: FastAPI) -> None:
+    """Only Corridor's own errors (and the framework's 404/405) answer 4xx; anything else is a bug,
+    answered by `Limits` with a 500 that carries the request id."""
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return _error(request, 422, describe_errors(list(exc.errors())))
+        errors = list(exc.errors())
+        return _error(request, 422, describe_errors(errors), details=error_lines(errors))
 
-    @app.exception_handler(WarehouseError)
-    async def no_warehouse(request: Request, exc: WarehouseError) -> Response:
-        return _error(request, 503, str(exc))
+    @app.exception_handler(CorridorError)
+    async def corridor_error(request: Request, exc: CorridorError) -> Response:
+        if isinstance(exc, WarehouseError | FetchError):  # not the request's fault: try again later
+            return _error(request, 503, str(exc), headers={"retry-after": "5"})
+        if isinstance(exc, Busy):
+            return _error(request, 429, str(exc), headers={"retry-after": str(exc.retry_after)})
+        return _error(request, 422, str(exc), suggestion=exc.suggestion, details=exc.details)
 
     @app.exception_handler(WorkerStopped)
     async def stopped(request: Request, exc: WorkerStopped) -> Response:
-        return _error(request, 503, f"{exc}; a new worker has started: try again")
+        return _error(
+            request, 503, f"{exc}; a new worker has started: try again", headers={"retry-after": "2"}
+        )
 
-    @app.exception_handler(CorridorError)
-    async def usage(request: Request, exc: CorridorError) -> Response:
-        return _error(request, 422, str(exc))
-
-    @app.exception_handler(ValueError)
-    async def value(request: Request, exc: ValueError) -> Response:
-        return _error(request, 422, str(exc))
-
-    @app.exception_handler(LookupError)
-    async def lookup(request: Request, exc: LookupError) -> Response:
-        return _error(request, 422, f"not found: {exc}")
+    @app.exception_handler(Cancelled)
+    async def cancelled(request: Request, exc: Cancelled) -> Response:
+        return _error(request, 503, str(exc), headers={"retry-after": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and not _is_api(request):
             return _error(request, 404, f"no page at {request.url.path}")
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        body = error_body(str(exc.detail))
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def create_app(
@@ -92,13 +138,18 @@ def create_app(
     cache_bytes: int = CACHE_BYTES,
     obs_class: type = Observatory,
     compute: int = 0,
+    hosts: Sequence[str] | None = None,
+    client_analyses: int = ClientGate.DEFAULT,
 ) -> FastAPI:
     """The Corridor web app on the warehouse at `db` (else $CORRIDOR_DB or ./corridor.duckdb).
 
     Answers are cached per warehouse version: at most `cache_size` of them and `cache_bytes`
-    bytes (estimated); `cache_size=0` turns the cache off. With `compute` > 0, new API
-    questions are computed in that many worker processes (`corridor.web.compute`), started
-    when the app starts serving; with 0, on the server's own threads.
+    bytes (estimated); `cache_size=0` turns the cache off. With `compute` > 0, new questions
+    (API and pages) are computed in that many worker processes (`corridor.web.compute`),
+    started when the app starts serving; a request that times out kills the worker computing
+    it. With 0, they are computed on the server's own threads (and run to their end). `hosts`
+    are the Host names the app answers to (default: loopback names only; "*" for any); a client
+    may have `client_analyses` new analysis questions in progress at once (more: 429).
     """
     warehouse = WarehouseState(
         config.warehouse_path(db), cache_size=cache_size, cache_bytes=cache_bytes, obs_class=obs_class
@@ -130,9 +181,13 @@ def create_app(
         summary="Read-only, aggregate-only JSON API over the Corridor warehouse.",
         description=(
             "Every endpoint answers from the warehouse version current when the request starts and "
-            "says where its numbers come from (`metadata`, `caption`). Counts are encounters: events, "
-            "not unique people. Errors are JSON `{detail}` with status 422 for a request that cannot "
-            "be answered as asked."
+            "says where its numbers come from (`metadata`, `caption`); `metadata.warnings` lists what "
+            "to beware of (a list, possibly empty). Counts are encounters: events, not unique people. "
+            "Errors are JSON `{detail, suggestion, hint, details}`: 422 for a request that cannot be "
+            "answered as asked (`suggestion` is the nearest one that can, as parameter changes, and "
+            "`hint` says it in words), 429 when a client has too many new analyses in progress, 503 "
+            "when an answer takes longer than the time limit, 500 (with `request_id`) for a bug. "
+            "Every numeric parameter has a documented range and every list a maximum length."
         ),
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; /api lists the endpoints instead
         redoc_url=None,
@@ -141,6 +196,7 @@ def create_app(
     )
     app.state.warehouse = warehouse
     app.state.compute = None
+    app.state.gate = ClientGate(client_analyses)
     app.state.obs_class = obs_class
     app.state.verbs = verbs.available(obs_class)
     app.state.verb_params = {
@@ -169,6 +225,8 @@ def create_app(
     for module in (overview, flows, country, analysis, series, status):
         app.include_router(module.router)
     _handlers(app)
+    # Starlette runs the last added middleware first: Limits (headers, ids, time limit) wraps all.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or LOOPBACK_HOSTS), www_redirect=False)
     app.add_middleware(Limits, timeout=timeout)
     return app
 
@@ -176,8 +234,11 @@ def create_app(
 def app_from_env() -> FastAPI:
     """The app for one of `corridor serve --workers N`'s processes: warehouse from $CORRIDOR_DB,
     request time limit from $CORRIDOR_SERVE_TIMEOUT, compute workers from
-    $CORRIDOR_SERVE_COMPUTE (all set by `serve`)."""
+    $CORRIDOR_SERVE_COMPUTE, allowed Host names from $CORRIDOR_SERVE_HOSTS (comma-separated),
+    all set by `serve`."""
+    hosts = [h for h in os.environ.get("CORRIDOR_SERVE_HOSTS", "").split(",") if h]
     return create_app(
         timeout=float(os.environ.get("CORRIDOR_SERVE_TIMEOUT", "30")),
         compute=int(os.environ.get("CORRIDOR_SERVE_COMPUTE", "0")),
+        hosts=hosts or None,
     )

@@ -5,58 +5,153 @@ milliseconds; computed on a thread of the server process, it delays every cached
 event loop is sending, and a new flows question waits behind it. In worker processes the
 operating system shares the cores instead, and the event loop only sends answers.
 
+A task is a module-level function and its arguments: the worker calls `fn(obs, *args)` on its
+own Observatory and sends back what it returns (JSON bytes for the API, the shown result for a
+page). API endpoints and page routes use the same pool (`run`).
+
 Flows questions are interactive and cheap (about 8 ms), analyses are not (a forecast takes
 50 ms to 2 s), so they are queued apart: the first worker answers flows questions only, the
 others take a waiting flows question before any analysis. One worker takes both, flows first.
+Analyses are shared fairly among clients: a client (an address) runs at most `client_running`
+of them at once (one fewer than the analysis workers, so one is always free for somebody
+else), and the oldest waiting question of an eligible client goes next. A client may have at
+most `ClientGate.limit` new analysis questions in progress at all; more get a 429 at once.
+
+Bounded work: when the request behind a task times out (its `cancel` event is set by
+`corridor.web.security.Limits`), a waiting task is dropped and a running one's worker process
+is killed and replaced, so a timed-out question stops using a core.
 
 Each worker opens the warehouse file itself and answers only for the exact state of the file
 the request leased (device, inode, mtime, size). If the file was replaced in between, the
-worker says so and the request is answered in the server process from its own leased version,
-as without workers: no answer ever mixes two warehouse states.
+worker says so (`Stale`) and the request is answered in the server process from its own
+leased version, as without workers: no answer ever mixes two warehouse states.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing as mp
 import os
 import pickle
 import signal
 import threading
-from collections import deque
+import traceback
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
+from corridor.errors import CorridorError
 from corridor.processes import die_with_parent
-from corridor.web.state import FileKey, file_key, open_observatory
+from corridor.web.security import current
+from corridor.web.state import Cancelled, FileKey, Version, file_key, open_observatory
 
 log = logging.getLogger("corridor.web")
 
-Kind = Literal["flows", "verb"]
+Lane = Literal["flows", "analysis"]
 STALE = "stale"  # the worker could not open the state of the file the request leased
 START_SECONDS = 120  # a worker that has not finished its imports by then is given up
-
-
-@dataclass(eq=False)
-class _Task:
-    key: FileKey
-    kind: Kind
-    args: tuple[Any, ...]
-    future: Future[bytes | None] = field(default_factory=Future)
+POLL = 0.1  # seconds between looks at a cancelled request while a task waits or runs
 
 
 class WorkerStopped(RuntimeError):
     """A compute worker process ended while answering (killed, or out of memory): a 503."""
 
 
-class ComputePool:
-    """Worker processes that answer new API questions as JSON bytes (see the module doc)."""
+class Stale(Exception):
+    """The worker could not open the warehouse state the request leased; compute it here."""
 
-    def __init__(self, path: str | Path, obs_class: type, workers: int) -> None:
+
+class ComputeError(RuntimeError):
+    """A bug in a computation run by a worker: its type and message, and the worker's traceback."""
+
+    def __init__(self, message: str, remote_traceback: str = "") -> None:
+        super().__init__(message)
+        self.remote_traceback = remote_traceback
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ComputeError, (str(self), self.remote_traceback))
+
+
+class Busy(CorridorError):
+    """A client has as many new analysis questions in progress as it may have: a 429."""
+
+    retry_after = 2
+
+
+class ClientGate:
+    """At most `limit` new analysis questions in progress per client (by address); more: Busy.
+
+    Counted around the whole wait for an answer (also for a request waiting on an identical
+    question another request is computing), so one client cannot hold the server's threads.
+    """
+
+    DEFAULT = 4
+
+    def __init__(self, limit: int = DEFAULT) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def admit(self, client: str) -> Iterator[None]:
+        with self._lock:
+            if self._counts[client] >= self.limit:
+                raise Busy(
+                    f"you have {self.limit} analyses in progress already; "
+                    "wait for one to finish and try again"
+                )
+            self._counts[client] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._counts[client] -= 1
+                if self._counts[client] <= 0:
+                    del self._counts[client]
+
+    def load(self) -> dict[str, int]:
+        """Questions in progress by client (for tests)."""
+        with self._lock:
+            return dict(self._counts)
+
+
+@contextlib.contextmanager
+def admitted() -> Iterator[None]:
+    """Count one new analysis question against the current request's client (no request: no limit)."""
+    ctx = current()
+    gate = getattr(getattr(getattr(ctx, "app", None), "state", None), "gate", None)
+    if ctx is None or gate is None:
+        yield
+        return
+    with gate.admit(ctx.client):
+        yield
+
+
+@dataclass(eq=False)
+class _Task:
+    key: FileKey
+    lane: Lane
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    client: str = ""
+    cancel: threading.Event | None = None
+    seq: int = 0
+    future: Future[Any] = field(default_factory=Future)
+
+
+class ComputePool:
+    """Worker processes that answer new questions (see the module doc)."""
+
+    def __init__(
+        self, path: str | Path, obs_class: type, workers: int, *, client_running: int | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError("a compute pool needs at least one worker")
         if obs_class.__module__ == "__main__":  # a spawned process cannot import it by name
@@ -66,9 +161,13 @@ class ComputePool:
         self.path = Path(path).resolve()
         self.obs_class = obs_class
         self.workers = workers
+        analysis_workers = workers - 1 if workers > 1 else 1
+        self.client_running = client_running or max(1, analysis_workers - 1)
         self._cond = threading.Condition()
         self._flows: deque[_Task] = deque()
-        self._analyses: deque[_Task] = deque()
+        self._analyses: dict[str, deque[_Task]] = {}
+        self._running: Counter[str] = Counter()
+        self._seq = itertools.count()
         self._closed = False
         self._ctx = mp.get_context("spawn")  # the server runs threads: never fork it
         self._procs: list[Any] = [None] * workers
@@ -78,6 +177,7 @@ class ComputePool:
         ]
         self._ready = threading.Barrier(workers + 1)
         self._failed: list[str] = []
+        self.killed = 0  # workers killed because their request gave up (for tests and the log)
 
     def start(self) -> ComputePool:
         """Start the worker processes; returns once every one has started (imports done).
@@ -95,19 +195,63 @@ class ComputePool:
             raise RuntimeError(f"compute workers did not start: {'; '.join(self._failed)}")
         return self
 
-    def answer(self, key: FileKey, kind: Kind, args: tuple[Any, ...]) -> bytes | None:
-        """The JSON answer computed by a worker for file state `key` (None: that state is gone).
+    def call(
+        self,
+        key: FileKey,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        *,
+        lane: Lane = "analysis",
+        client: str = "",
+        cancel: threading.Event | None = None,
+    ) -> Any:
+        """`fn(obs, *args)` computed by a worker on warehouse state `key`; what it returned.
 
-        Blocks the calling thread (not the event loop) until a worker has answered; an error the
-        computation raised (a bad request) is raised here as it was there.
+        Blocks the calling thread (not the event loop) until a worker has answered. An error the
+        computation raised is raised here (Corridor's own as they were; others as ComputeError);
+        Stale if the worker cannot open state `key`; Cancelled if `cancel` is set first.
         """
-        task = _Task(key, kind, args)
+        task = _Task(key, lane, fn, args, client, cancel, next(self._seq))
         with self._cond:
             if self._closed:
                 raise RuntimeError("the compute pool is closed")
-            (self._flows if kind == "flows" else self._analyses).append(task)
+            if lane == "flows":
+                self._flows.append(task)
+            else:
+                self._analyses.setdefault(client, deque()).append(task)
             self._cond.notify_all()
-        return task.future.result()
+        while True:
+            try:
+                return task.future.result(timeout=POLL if cancel is not None else None)
+            except FutureTimeout:
+                if cancel is not None and cancel.is_set():
+                    self._withdraw(task)  # still waiting: drop it; running: its worker stops it
+
+    def _withdraw(self, task: _Task) -> None:
+        with self._cond:
+            queue = self._flows if task.lane == "flows" else self._analyses.get(task.client, deque())
+            if task in queue:
+                queue.remove(task)
+                if not queue and task.lane == "analysis":
+                    self._analyses.pop(task.client, None)
+                if task.future.set_running_or_notify_cancel():
+                    task.future.set_exception(Cancelled("the request gave up before its computation started"))
+
+    def _pick(self) -> _Task | None:
+        """The next analysis: the oldest waiting question of a client under its running cap."""
+        best: str | None = None
+        for client, queue in self._analyses.items():
+            if self._running[client] >= self.client_running:
+                continue
+            if best is None or queue[0].seq < self._analyses[best][0].seq:
+                best = client
+        if best is None:
+            return None
+        task = self._analyses[best].popleft()
+        if not self._analyses[best]:
+            del self._analyses[best]
+        self._running[best] += 1
+        return task
 
     def _next(self, flows_only: bool) -> _Task | None:
         with self._cond:
@@ -116,9 +260,18 @@ class ComputePool:
                     return None
                 if self._flows:
                     return self._flows.popleft()
-                if self._analyses and not flows_only:
-                    return self._analyses.popleft()
+                if not flows_only and (task := self._pick()) is not None:
+                    return task
                 self._cond.wait()
+
+    def _finished(self, task: _Task) -> None:
+        if task.lane != "analysis":
+            return
+        with self._cond:
+            self._running[task.client] -= 1
+            if self._running[task.client] <= 0:
+                del self._running[task.client]
+            self._cond.notify_all()
 
     def _spawn(self) -> tuple[Any, Connection]:
         mine, theirs = self._ctx.Pipe()
@@ -142,6 +295,24 @@ class ComputePool:
             raise WorkerStopped(f"a compute worker did not start: {type(exc).__name__}: {exc}") from None
         return proc, mine
 
+    def _kill(self, index: int, conn: Connection | None) -> None:
+        proc = self._procs[index]
+        if proc is not None and proc.is_alive():
+            proc.kill()
+            proc.join(timeout=5)
+        if conn is not None:
+            conn.close()
+
+    def _replace(self, index: int) -> Connection | None:
+        """Start worker `index` again now (this dispatcher takes no task meanwhile; the others do)."""
+        try:
+            proc, conn = self._spawn()
+        except WorkerStopped as exc:
+            log.warning("compute worker %d: %s", index, exc)
+            return None  # the next task tries again
+        self._procs[index] = proc
+        return conn
+
     def _serve(self, index: int) -> None:
         """One worker's dispatcher thread: hand it tasks one at a time, restart it if it dies."""
         flows_only = self.workers > 1 and index == 0
@@ -155,41 +326,64 @@ class ComputePool:
             with contextlib.suppress(threading.BrokenBarrierError):
                 self._ready.wait(timeout=START_SECONDS + 5)
         while (task := self._next(flows_only)) is not None:
-            if not task.future.set_running_or_notify_cancel():
-                continue
             try:
-                if conn is None or not self._procs[index].is_alive():  # died while idle (out of memory)
-                    if conn is not None:
-                        conn.close()
-                    proc, conn = self._spawn()
-                    self._procs[index] = proc
-                conn.send((task.key, task.kind, task.args))
-                status, value = conn.recv()
-            except WorkerStopped as exc:  # could not start a new one: this question fails, the next retries
-                task.future.set_exception(exc)
-                conn = None
-                continue
-            except (EOFError, OSError) as exc:
-                log.warning("compute worker %d stopped (%s); starting another", index, exc)
-                task.future.set_exception(WorkerStopped("the computation stopped the worker process"))
-                if conn is not None:
-                    conn.close()
-                conn = None
-                continue
-            if status == "error":
-                task.future.set_exception(value)
-            else:
-                task.future.set_result(value if status == "ok" else None)
+                conn = self._run(index, conn, task)
+            finally:
+                self._finished(task)
         if conn is not None:
             with contextlib.suppress(OSError):
                 conn.send(None)
             conn.close()
 
+    def _run(self, index: int, conn: Connection | None, task: _Task) -> Connection | None:
+        """Run one task on worker `index`; the connection to use next (None: start a new worker)."""
+        if not task.future.set_running_or_notify_cancel():
+            return conn
+        if task.cancel is not None and task.cancel.is_set():
+            task.future.set_exception(Cancelled("the request gave up before its computation started"))
+            return conn
+        try:
+            if conn is None or not self._procs[index].is_alive():  # died while idle (out of memory)
+                if conn is not None:
+                    conn.close()
+                proc, conn = self._spawn()
+                self._procs[index] = proc
+            conn.send((task.key, task.fn, task.args))
+            while not conn.poll(POLL):
+                if task.cancel is not None and task.cancel.is_set():
+                    log.warning("compute worker %d: its request gave up; stopping it", index)
+                    self._kill(index, conn)
+                    self.killed += 1
+                    task.future.set_exception(Cancelled("the computation was stopped: its request gave up"))
+                    return self._replace(index)
+            status, value, remote = conn.recv()
+        except WorkerStopped as exc:  # could not start a new one: this question fails, the next retries
+            task.future.set_exception(exc)
+            return None
+        except (EOFError, OSError) as exc:
+            log.warning("compute worker %d stopped (%s); starting another", index, exc)
+            task.future.set_exception(WorkerStopped("the computation stopped the worker process"))
+            if conn is not None:
+                conn.close()
+            return None
+        except Exception as exc:  # the task could not be sent (an argument that does not pickle)
+            task.future.set_exception(ComputeError(f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            return conn
+        if status == "error":
+            task.future.set_exception(value)
+        elif status == "bug":
+            task.future.set_exception(ComputeError(value, remote))
+        elif status == STALE:
+            task.future.set_exception(Stale())
+        else:
+            task.future.set_result(value)
+        return conn
+
     def close(self) -> None:
         """Stop the workers; questions still waiting are answered with an error."""
         with self._cond:
             self._closed = True
-            waiting = [*self._flows, *self._analyses]
+            waiting = [*self._flows, *(t for q in self._analyses.values() for t in q)]
             self._flows.clear()
             self._analyses.clear()
             self._cond.notify_all()
@@ -197,7 +391,8 @@ class ComputePool:
             if task.future.set_running_or_notify_cancel():
                 task.future.set_exception(RuntimeError("the server is shutting down"))
         for thread in self._threads:
-            thread.join(timeout=10)
+            if thread.is_alive():
+                thread.join(timeout=10)
         for proc in self._procs:
             if proc is not None:
                 proc.join(timeout=5)
@@ -210,15 +405,34 @@ class ComputePool:
         return [p.pid for p in self._procs if p is not None and p.is_alive()]
 
 
+def pool() -> ComputePool | None:
+    """The compute pool of the app answering the current request (None: no pool, or no request)."""
+    ctx = current()
+    state = getattr(getattr(ctx, "app", None), "state", None)
+    return getattr(state, "compute", None)
+
+
+def run(version: Version, obs: Any, fn: Callable[..., Any], *args: Any, lane: Lane = "analysis") -> Any:
+    """`fn(obs, *args)` for the current request: in the app's worker pool (on exactly `version`'s
+    file state) when it has one, else here on `obs`. `fn` must be a module-level function."""
+    workers = pool()
+    ctx = current()
+    if workers is not None and ctx is not None:
+        try:
+            return workers.call(version.key, fn, args, lane=lane, client=ctx.client, cancel=ctx.cancel)
+        except Stale:
+            pass  # the file changed since the lease: answer from the server's own version
+    return fn(obs, *args)
+
+
 # ----------------------------------------------------------------------------- in the worker
 
 
 def _worker(conn: Connection, path: str, obs_class: type, parent: int) -> None:
-    """A worker process: answer (file key, kind, args) messages until told to stop."""
+    """A worker process: answer (file key, function, args) messages until told to stop."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops us
-    from corridor.web import api, verbs
-    from corridor.web.results import show
+    from corridor.web import api  # noqa: F401 - load what the usual tasks need before saying ready
 
     conn.send("ready")
     opened: dict[FileKey, Any] = {}
@@ -227,24 +441,28 @@ def _worker(conn: Connection, path: str, obs_class: type, parent: int) -> None:
             message = conn.recv()
         except (EOFError, OSError):
             return
+        except Exception as exc:  # a task whose function does not load here
+            conn.send(("bug", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            continue
         if message is None:
             return
-        key, kind, args = message
+        key, fn, args = message
         try:
             obs = _observatory(opened, Path(path), obs_class, key)
             if obs is None:
-                conn.send((STALE, None))
+                conn.send((STALE, None, ""))
                 continue
-            if kind == "flows":
-                kwargs, csv_url = args
-                shown = show(obs.flows(**kwargs))
-            else:
-                name, kwargs, csv_url = args
-                verb = verbs.available(obs_class)[name]
-                shown = show(verbs.call(obs, verb, kwargs), note=verb.note)
-            conn.send(("ok", api.dumps(shown.payload(csv_url=csv_url))))
-        except Exception as exc:  # the request's error, raised again in the server
-            conn.send(("error", _portable(exc)))
+            value = fn(obs, *args)
+        except CorridorError as exc:  # the request's error, raised again in the server
+            conn.send(("error", _portable(exc), ""))
+            continue
+        except Exception as exc:  # a bug: its traceback goes to the server's log
+            conn.send(("bug", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            continue
+        try:
+            conn.send(("ok", value, ""))
+        except Exception as exc:  # an answer that does not pickle is a bug too
+            conn.send(("bug", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
 
 
 def _observatory(opened: dict[FileKey, Any], path: Path, obs_class: type, key: FileKey) -> Any:
@@ -270,5 +488,5 @@ def _portable(exc: Exception) -> Exception:
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
+        return ComputeError(f"{type(exc).__name__}: {exc}")
     return exc

@@ -6,6 +6,7 @@ Results are DataFrames or result objects with `tidy()`, and optionally `chart()`
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,9 @@ class Shown:
                 f"the answer has {self.rows:,} rows, more than the {MAX_JSON_ROWS:,} a JSON answer carries; "
                 f"narrow the request or download it as CSV{where}"
             )
-        body: dict[str, Any] = {"metadata": self.metadata, "caption": self.caption}
+        # Every JSON answer has `metadata.warnings` (a list, possibly empty), passed through unchanged.
+        meta = self.metadata if "warnings" in self.metadata else {**self.metadata, "warnings": []}
+        body: dict[str, Any] = {"metadata": meta, "caption": self.caption}
         if self.frame is not None:
             body["data"] = records(self.frame)
         if self.details:
@@ -63,14 +66,23 @@ def jsonable(value: Any) -> Any:
 
 
 def _call(obj: Any, name: str) -> Any:
-    """`obj.name()` if it is a method that takes no arguments, the attribute if it is a value."""
+    """`obj.name()` if it is a method that takes no arguments, the attribute if it is a value.
+
+    A method that needs arguments is not a view the page can show (None); an error raised inside
+    one that needs none is a bug and propagates.
+    """
     method = getattr(obj, name, None)
     if not callable(method):
         return method
     try:
-        return method()
-    except TypeError:  # needs arguments we do not have: not a view the page can show
-        return None
+        needed = [
+            p
+            for p in inspect.signature(method).parameters.values()
+            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+    except (TypeError, ValueError):  # no signature to read (a builtin): call it
+        needed = []
+    return None if needed else method()
 
 
 def _spec(chart: Any) -> dict[str, Any] | None:

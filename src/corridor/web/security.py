@@ -1,17 +1,27 @@
-"""Security headers and request limits, as one small ASGI middleware around the whole app.
+"""Security headers, request limits and request ids, as one small ASGI middleware around the app.
 
 Every response gets a Content-Security-Policy that allows no remote source (the page loads
-only its own scripts, styles and data), nosniff, no referrer and no framing. Requests with a
-body, an oversized URL or headers, or an answer slower than the time limit are refused early.
+only its own scripts, styles and data), nosniff, no referrer and no framing, and an
+`X-Request-Id`. Requests with a body, an oversized URL or headers are refused early. An answer
+slower than the time limit is a 503, and its computation is cancelled (`RequestContext.cancel`:
+the compute pool kills the worker that runs it). An exception that is not a Corridor error is
+a bug: it is logged with its traceback and the request id, and answered with a 500 that names
+the id and nothing else. Every header value Corridor sets goes through `header_value`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import html
 import json
 import logging
+import re
+import secrets
+import threading
+import unicodedata
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -37,6 +47,67 @@ HEADERS = [
 ]
 
 MAX_QUERY = 4096  # bytes of query string
+MAX_HEADER_VALUE = 400  # characters of a header value Corridor writes (captions are cut at a word)
+
+# Typographic characters that have a plain ASCII spelling (the rest of non-ASCII is dropped).
+_ASCII = str.maketrans(
+    {
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ",
+        "\u00d7": "x", "\u2026": "...", "\u2192": "->", "\u2264": "<=", "\u2265": ">=",
+        "\u00b1": "+/-", "\u00b7": "-", "\u2022": "-", "\u00ab": '"', "\u00bb": '"',
+    }
+)  # fmt: skip
+
+
+def header_value(text: object, *, limit: int = MAX_HEADER_VALUE) -> str:
+    """`text` as a valid HTTP header value: ASCII, no control characters, single spaces, no space
+    at either end, at most `limit` characters (cut at a word boundary, marked with "...").
+
+    HTTP servers refuse header values that end in a space or hold control or non-ASCII bytes,
+    and then close the connection without an answer; every header Corridor writes comes here.
+    """
+    s = unicodedata.normalize("NFKD", str(text).translate(_ASCII))
+    s = "".join(c for c in s if not unicodedata.combining(c)).translate(_ASCII)
+    s = s.encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"[\x00-\x20\x7f]+", " ", s).strip()
+    if len(s) <= limit:
+        return s
+    room = max(limit - 3, 0)
+    head = s[: room + 1]  # one character more than fits: a space there is a word boundary too
+    head = head[: head.rindex(" ")] if " " in head else head[:room]
+    head = head.rstrip(" ,;:-") or s[:room].rstrip()
+    return (head + "...")[:limit]
+
+
+@dataclass
+class RequestContext:
+    """What the code answering one request may need to know about it, without the request object:
+    its id, who asked (the client's address), whether it was given up (timed out), and the app."""
+
+    id: str
+    client: str
+    app: Any = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+CURRENT: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "corridor_request", default=None
+)
+
+
+def current() -> RequestContext | None:
+    """The request being answered on this thread or task (None outside a request)."""
+    return CURRENT.get()
+
+
+def new_request_id() -> str:
+    """A short random id that names one request in the log and in its answer."""
+    return secrets.token_hex(6)
+
+
 MAX_BODY = 16 * 1024  # the app is read-only: GETs carry no body
 MAX_HEADERS = 32 * 1024
 
@@ -53,6 +124,9 @@ class Limits:
             await self.app(scope, receive, send)
             return
         started = False
+        client = scope.get("client") or ("unknown", 0)
+        ctx = RequestContext(id=new_request_id(), client=str(client[0]), app=scope.get("app"))
+        rid = ctx.id.encode()
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -62,6 +136,7 @@ class Limits:
                 message["headers"] = [
                     *message.get("headers", []),
                     *((k, v) for k, v in HEADERS if k not in names),
+                    *([] if b"x-request-id" in names else [(b"x-request-id", rid)]),
                 ]
             await send(message)
 
@@ -70,10 +145,12 @@ class Limits:
         if refusal is not None:
             await answer(send_with_headers, *refusal)
             return
+        token = CURRENT.set(ctx)
         try:
             await asyncio.wait_for(self.app(scope, receive, send_with_headers), self.timeout)
         except TimeoutError:
-            log.warning("request timed out after %.0f s: %s", self.timeout, scope.get("path"))
+            ctx.cancel.set()  # the computation behind it stops (see corridor.web.compute)
+            log.warning("request %s timed out after %.0f s: %s", ctx.id, self.timeout, scope.get("path"))
             if not started:
                 await answer(
                     send_with_headers,
@@ -81,12 +158,25 @@ class Limits:
                     f"the answer took longer than {self.timeout:.0f} s; narrow the request and try again",
                     [(b"retry-after", b"5")],
                 )
-        except Exception as exc:  # a bug: log it once, answer with JSON, never a traceback page
-            log.exception("unhandled error on %s", scope.get("path"))
+        except Exception as exc:  # a bug: log it with its id, answer with the id, never a traceback
+            remote = getattr(exc, "remote_traceback", "")
+            log.exception(
+                "request %s: unhandled error on %s%s",
+                ctx.id,
+                scope.get("path"),
+                f"\n{remote}" if remote else "",
+            )
             if not started:
                 await answer(
-                    send_with_headers, 500, f"internal error ({type(exc).__name__}); it has been logged"
+                    send_with_headers,
+                    500,
+                    f"internal error: Corridor could not answer this request (request id {ctx.id}); "
+                    "it has been logged",
+                    None,
+                    {"request_id": ctx.id},
                 )
+        finally:
+            CURRENT.reset(token)
 
     @staticmethod
     def _refuse(scope: Scope) -> tuple[int, str] | None:
@@ -109,13 +199,22 @@ def _is_api(scope: Scope) -> bool:
 
 
 async def _json(
-    send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    status: int,
+    message: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> None:
-    await _send(send, status, json.dumps({"detail": message}).encode(), b"application/json", extra)
+    body = {"detail": message, "suggestion": None, "hint": None, "details": [], **(fields or {})}
+    await _send(send, status, json.dumps(body).encode(), b"application/json", extra)
 
 
 async def _page(
-    send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    status: int,
+    message: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> None:
     """A plain error page, for people (this middleware sits outside the templates)."""
     body = (

@@ -31,6 +31,11 @@ from corridor.observatory import Observatory
 FileKey = tuple[int, int, int, int]
 
 
+class Cancelled(Exception):
+    """A computation given up because the request that started it timed out (a 503 if it
+    reaches anyone). Requests that were waiting for the same answer compute it again."""
+
+
 def file_key(path: Path) -> FileKey | None:
     """What identifies one state of the file: device, inode, mtime and size (None if missing)."""
     try:
@@ -172,18 +177,22 @@ class Version:
         answer heavier than a quarter of the byte bound is not held either. Holding one evicts the
         least recently used answers until both bounds hold.
         """
-        with self.lock:
-            entry = self.cache.get(key)
-            if entry is not None:
-                self.cache.move_to_end(key)
-                return entry[0]
-            flight = self.flights.get(key)
-            leader = flight is None
-            if flight is None and self.cache_size > 0:
-                flight = self.flights[key] = Flight()
-        if not leader:
+        while True:
+            with self.lock:
+                entry = self.cache.get(key)
+                if entry is not None:
+                    self.cache.move_to_end(key)
+                    return entry[0]
+                flight = self.flights.get(key)
+                leader = flight is None
+                if flight is None and self.cache_size > 0:
+                    flight = self.flights[key] = Flight()
+            if leader:
+                break
             assert flight is not None
             flight.done.wait()
+            if isinstance(flight.error, Cancelled):
+                continue  # the leader's request gave up, not ours: compute it ourselves
             if flight.error is not None:
                 raise flight.error
             return flight.value
@@ -200,6 +209,15 @@ class Version:
                 self.flights.pop(key, None)
             flight.done.set()
         return flight.value
+
+    def peek(self, key: Any) -> Any:
+        """The cached answer for `key` in this version, or None (nothing is computed)."""
+        with self.lock:
+            entry = self.cache.get(key)
+            if entry is None:
+                return None
+            self.cache.move_to_end(key)
+            return entry[0]
 
     def _hold(self, key: Any, value: Any, keep: Callable[[Any], bool] | None) -> None:
         """Keep `value` under `key` (unless refused or too heavy), then evict down to both bounds."""

@@ -25,10 +25,11 @@ from corridor.errors import UsageError
 from corridor.reference import labels
 from corridor.reference.sectors import SECTORS
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
-from corridor.web import verbs
-from corridor.web.api import PREFIX, vocabularies
+from corridor.web import downloads, verbs
+from corridor.web.api import PREFIX, shown_for, vocabularies
+from corridor.web.compute import Busy
 from corridor.web.render import block, named, page, table
-from corridor.web.results import MAX_CACHED_ROWS, show
+from corridor.web.results import show
 from corridor.web.views import verdicts
 from corridor.web.views.common import leased, query_lists
 
@@ -338,17 +339,22 @@ def jsonable_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records(frame)
 
 
-def _compute(obs: Any, verb: verbs.Verb, kwargs: dict[str, Any]) -> Any:
-    """Run a verb once, as the API does: the page and the JSON and CSV endpoints share this
-    answer (the same per-version cache key)."""
-    return show(verbs.call(obs, verb, kwargs), note=verb.note)
-
-
 def dressed(
-    verb: verbs.Verb, shown: Any
+    verb: verbs.Verb, shown: Any, kwargs: dict[str, Any] | None = None
 ) -> tuple[Any, dict[str, Any] | None, dict[str, Any] | None, list[Any]]:
     """What the page adds to a verb's answer: its table reordered for people (a copy: the cached
-    answer also serves the CSV), its verdict card, a chart of the page's own, and side panels."""
+    answer also serves the CSV), its verdict card, a chart of the page's own, and side panels.
+
+    The filter columns a download carries (one constant value each) are left out: the form above
+    the table already says what was asked."""
+    if shown.frame is not None and kwargs:
+        constant = [
+            c
+            for c, v in downloads.selection_of(kwargs).items()
+            if c in shown.frame.columns and shown.frame[c].astype(str).eq(v).all()
+        ]
+        if constant:
+            shown = replace(shown, frame=shown.frame.drop(columns=constant))
     chart = None
     if verb.name == "drivers":
         chart = drivers_chart(shown)
@@ -492,27 +498,14 @@ def _section(
         return section
     try:
         kwargs = verbs.coerce(params_, normalise(values, lists))
-        answer = version.cached(
-            verbs.cache_key(verb, kwargs),
-            lambda: _compute(obs, verb, kwargs),
-            keep=lambda s: s.rows <= MAX_CACHED_ROWS,
-        )
+        answer = shown_for(version, obs, verb, kwargs)  # in the API's worker pool, cached alike
         shown, card, chart, extra = version.cached(
-            ("page-verb", *verbs.cache_key(verb, kwargs)), lambda: dressed(verb, answer)
+            ("page-verb", *verbs.cache_key(verb, kwargs)), lambda: dressed(verb, answer, kwargs)
         )
-    except verbs.INPUT_ERRORS as exc:
+    except Busy:
+        raise  # too many analyses in progress for this client: a 429, not a form error
+    except verbs.INPUT_ERRORS as exc:  # anything else is a bug: a 500 page with a request id
         section.update(error={"message": message(exc), "alternative": _reset(request, verb)}, status=422)
-        return section
-    except Exception:
-        log.exception("%s failed", verb.name)
-        section.update(
-            error={
-                "headline": f"{verb.title} failed.",
-                "message": "This is a fault in Corridor, not in your request; it has been logged.",
-                "alternative": _reset(request, verb),
-            },
-            status=500,
-        )
         return section
     query = urlencode([(k, v) for k, vs in values.items() for v in vs if v.strip()])
     csv = f"{PREFIX}/{verb.name}.csv" + (f"?{query}" if query else "") if shown.frame is not None else None

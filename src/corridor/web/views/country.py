@@ -17,10 +17,11 @@ from corridor.errors import CorridorError, UsageError
 from corridor.observatory import Observatory
 from corridor.reference import labels
 from corridor.reference.countries import country_name
-from corridor.web.api import PREFIX, vocabularies
+from corridor.web.api import PREFIX, shown_for, vocabularies
+from corridor.web.compute import run
 from corridor.web.render import block, named, page, table
 from corridor.web.results import show
-from corridor.web.verbs import INPUT_ERRORS
+from corridor.web.verbs import BY_NAME, INPUT_ERRORS
 from corridor.web.views.common import leased
 
 router = APIRouter()
@@ -104,17 +105,14 @@ def series(obs: Observatory, iso3: str) -> list[dict[str, Any]]:
     return out
 
 
-def profile(request: Request, obs: Observatory, iso3: str) -> dict[str, Any]:
-    """The country profile from `obs.profile`, or why there is none."""
+def profile(request: Request, version: Any, obs: Observatory, iso3: str) -> dict[str, Any]:
+    """The country profile from `obs.profile` (computed like /api/v1/profile), or why there is none."""
     if "profile" not in request.app.state.verbs:
         return {"available": False}
     try:
-        shown = show(obs.profile(iso3))
-    except INPUT_ERRORS as exc:
+        shown = shown_for(version, obs, BY_NAME["profile"], {"iso3": iso3})
+    except INPUT_ERRORS as exc:  # anything else is a bug: a 500 page with a request id
         return {"available": True, "error": str(exc)}
-    except Exception as exc:
-        log.exception("profile(%s) failed", iso3)
-        return {"available": True, "error": f"the profile failed: {type(exc).__name__}"}
     return {"available": True, "block": block(shown, title="Profile", ident="profile")}
 
 
@@ -197,7 +195,9 @@ def country_page(request: Request, iso3: str = "") -> HTMLResponse:
         countries = {c: n for c, n in vocab["citizenship"].items() if c != "OTHER"}
         context: dict[str, Any] = {"title": "Countries", "countries": countries, "typed": text.strip()}
         if not text.strip():
-            context["ranking"] = version.cached(("page", "ranking"), lambda: ranking(obs))
+            context["ranking"] = version.cached(
+                ("page", "ranking"), lambda: run(version, obs, ranking, lane="flows")
+            )
             return page(request, "country.html", context)
         try:
             codes = _codes(text)
@@ -206,20 +206,26 @@ def country_page(request: Request, iso3: str = "") -> HTMLResponse:
                 "message": labels.humanize(str(exc)).rstrip(".") + ".",
                 "alternative": {"href": "/country", "text": "Every country, ranked by encounters"},
             }
-            context["ranking"] = version.cached(("page", "ranking"), lambda: ranking(obs))
+            context["ranking"] = version.cached(
+                ("page", "ranking"), lambda: run(version, obs, ranking, lane="flows")
+            )
             return page(request, "country.html", context, status_code=422)
         context["codes"] = codes
         context["typed"] = ", ".join(country_name(c) for c in codes)
         if len(codes) > 1:
             context["title"] = "Compare countries"
             context["compare"] = version.cached(
-                ("page", "compare", tuple(codes)), lambda: compare(obs, codes)
+                ("page", "compare", tuple(codes)), lambda: run(version, obs, compare, codes, lane="flows")
             )
             return page(request, "country.html", context)
         code = codes[0]
         context["name"] = country_name(code)
         context["iso3"] = code
         context["title"] = country_name(code)
-        context["series"] = version.cached(("page", "series", code), lambda: series(obs, code))
-        context["profile"] = version.cached(("page", "profile", code), lambda: profile(request, obs, code))
+        context["series"] = version.cached(
+            ("page", "series", code), lambda: run(version, obs, series, code, lane="flows")
+        )
+        context["profile"] = version.cached(
+            ("page", "profile", code), lambda: profile(request, version, obs, code)
+        )
     return page(request, "country.html", context)

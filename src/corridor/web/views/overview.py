@@ -12,6 +12,7 @@ from corridor import charts
 from corridor.observatory import Observatory
 from corridor.reference.calendar import add_months, fiscal_year
 from corridor.reference.vocab import REGIONS
+from corridor.web.compute import run
 from corridor.web.render import named, page
 from corridor.web.views.common import leased, sources_line
 
@@ -104,5 +105,5 @@ def build(obs: Observatory) -> dict[str, Any]:
 def overview(request: Request) -> HTMLResponse:
     """The latest month, FY to date vs last year, the monthly southwest series and the FY1960- series."""
     with leased(request) as (version, obs):
-        context = version.cached(("page", "overview"), lambda: build(obs))
+        context = version.cached(("page", "overview"), lambda: run(version, obs, build, lane="flows"))
     return page(request, "overview.html", {"title": "Overview", **context})
