@@ -37,6 +37,13 @@ METHODS: dict[str, Label] = {
     "autoets": Label("AutoETS", "Exponential smoothing, chosen automatically (statsforecast)."),
     "autoarima": Label("AutoARIMA", "ARIMA, chosen automatically (statsforecast)."),
     "ppml": Label("Poisson pseudo-maximum likelihood", "A gravity-style count model with fixed effects."),
+    # Evaluation ids as `corridor evaluate` names them (analysis/evaluate).
+    "synthetic_control": Label(
+        "Synthetic control", "A weighted mix of untreated nationalities that tracked the treated one."
+    ),
+    "combination": Label(
+        "Combination of methods", "The methods' estimates weighted by how well each predicted earlier months."
+    ),
 }
 
 # Form and query parameters, as pages show them.
