@@ -44,7 +44,7 @@ import time
 import warnings
 import zlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -57,6 +57,7 @@ POSTS = (3, 6, 12)
 TREATED_FLOOR = 50.0  # each treated unit's mean a month in the 36 months before the start
 DATES = 48  # pseudo-treatment dates kept per draw (rules may use fewer)
 HULL_FACTOR = 5.0  # out-of-hull: the treated group's level, in multiples of the largest donor's
+HULL_TREND = 0.04  # ... and, in half of those draws, its own growth a month (before and after the start)
 FIRST_START, RECENT, LAST_DATA = dt.date(2004, 1, 1), dt.date(2019, 1, 1), dt.date(2024, 11, 1)
 _BASE: pd.DataFrame | None = None
 
@@ -98,7 +99,9 @@ def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: i
     stagger = scenario == "staggered"
     for _ in range(1000):
         lo, hi = (
-            (RECENT, _add(LAST_DATA, -post - 6)) if rng.random() < 0.5 else (FIRST_START, _add(RECENT, -1))
+            (RECENT, _add(LAST_DATA, -post - (20 if stagger else 6)))
+            if rng.random() < 0.5
+            else (FIRST_START, _add(RECENT, -1))
         )
         start = _add(lo, int(rng.integers(0, _months(lo, hi) + 1)))
         pre = base.loc[[m for m in base.index if _add(start, -36) <= m < start]]
@@ -110,9 +113,13 @@ def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: i
         }
         pool = [c for c in base.columns if pre[c].mean() >= TREATED_FLOOR and c not in named]
         k = int(rng.integers(2 if stagger else 1, 5))
-        if len(pool) >= k + 3:
+        if len(pool) < k + 3:
+            continue
+        treated = sorted(rng.choice(pool, size=k, replace=False).tolist())
+        # main and staggered draws stay inside the donors' hull: the treated group's level at most
+        # the largest other citizenship's (out_of_hull draws are then scaled far above it)
+        if pre[treated].sum(axis=1).mean() <= pre.drop(columns=treated).mean().max():
             break
-    treated = sorted(rng.choice(pool, size=k, replace=False).tolist())
     offsets = {u: 0 for u in treated}
     if stagger:
         gaps = rng.integers(1, 7, size=k - 1)
@@ -127,6 +134,8 @@ def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: i
         "post": post,
         "cohorts": cohorts,
         "level": HULL_FACTOR if scenario == "out_of_hull" else 1.0,
+        # half the out-of-hull draws also grow 4% a month faster than any donor (path outside the hull)
+        "trend": HULL_TREND if scenario == "out_of_hull" and index % 2 else 0.0,
         "era": "2019 on" if start >= RECENT else "2004-2018",
     }
 
@@ -141,6 +150,7 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     """Evaluate one synthetic draw with the default design and every method; keep what the headline used."""
     from corridor.analysis.evaluate import design as dz
     from corridor.analysis.evaluate import noisy_panel, run
+    from corridor.analysis.evaluate.headline import above_donors
     from corridor.errors import UsageError
     from corridor.reference import events as ev
 
@@ -149,7 +159,11 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     cohorts = spec["cohorts"]
     last = max(cohorts.values())
     end = _add(last, spec["post"] - 1)
-    counts = base.loc[[m for m in base.index if m <= end]]
+    counts = base.loc[[m for m in base.index if m <= end]].copy()
+    if spec.get("trend"):
+        t = np.array([_months(min(cohorts.values()), m) for m in counts.index], dtype=float)
+        for unit in cohorts:
+            counts[unit] = counts[unit] * np.exp(spec["trend"] * np.clip(t, -60, None))
     level = 1.0
     if spec["level"] != 1.0:
         pre = counts.loc[
@@ -163,8 +177,9 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {k: v for k, v in spec.items() if k != "cohorts"}
     record.update(treated=",".join(cohorts), start=min(cohorts.values()), level_factor=level)
     try:
+        rules = dz.RULES if not spec.get("pre_window") else replace(dz.RULES, pre_window=spec["pre_window"])
         design, _, _ = dz.build(
-            panel, treatment, post=spec["post"], seed=spec["seed"], timeline=ev.load_events()
+            panel, treatment, post=spec["post"], seed=spec["seed"], timeline=ev.load_events(), rules=rules
         )
         result = run(design, max_dates=DATES, inference=False)
     except UsageError as exc:
@@ -174,6 +189,7 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     record.update(
         cpu=time.process_time() - t,
         n_donors=len(design.donors),
+        above=above_donors(result.design),
         pre_months=design.window().pre_months,
         status=h.status,
         method=h.method,
@@ -221,12 +237,17 @@ def rescore(record: dict[str, Any], rule: Any) -> dict[str, Any]:
 
     if "methods" not in record:
         return record
+    from corridor.analysis.evaluate.synth import MAX_OUTSIDE
+
     results = []
     for name, m in record["methods"].items():
+        diagnostic = m["diagnostic"] if name not in ("did", "synthetic_control") else None
+        if name == "synthetic_control" and (m.get("outside") or 0) > MAX_OUTSIDE:
+            diagnostic = "outside the donors' range"
         results.append(
             SimpleNamespace(
                 method=name,
-                diagnostic=m["diagnostic"],
+                diagnostic=diagnostic,
                 pre_mape=m["pre_mape"],
                 effect_rel=m["effect_rel"],
                 effect_rel_lo=m["lo"],
@@ -240,7 +261,7 @@ def rescore(record: dict[str, Any], rule: Any) -> dict[str, Any]:
         starts=[], errors={k: np.asarray(m["errors"], dtype=float) for k, m in record["methods"].items()}
     )
     design = SimpleNamespace(alpha=0.05, post_months=record["post"])
-    h = choose(results, bt, design, rule)  # type: ignore[arg-type]
+    h = choose(results, bt, design, rule, above=record.get("above", record["scenario"] == "out_of_hull"))  # type: ignore[arg-type]
     return {
         **record,
         "status": h.status,
@@ -266,7 +287,7 @@ class Score:
 
 
 def score(records: list[dict[str, Any]]) -> Score:
-    ok = [r for r in records if "status" in r]
+    ok = [r for r in records if isinstance(r.get("status"), str)]
     conc = [r for r in ok if r["status"] != "inconclusive"]
     err = np.array([r["est"] - r["effect"] for r in conc])
     cov = np.array([r["lo"] <= r["effect"] <= r["hi"] for r in conc])
@@ -320,6 +341,49 @@ def methods_table(records: list[dict[str, Any]]) -> str:
     frame = pd.DataFrame([r for r in records if "status" in r])
     counts = frame.groupby("scenario")["method"].value_counts(dropna=False).unstack(fill_value=0)
     return counts.to_markdown() if hasattr(counts, "to_markdown") else counts.to_string()
+
+
+def compare_rules(records: list[dict[str, Any]], rules: dict[str, Any]) -> str:
+    """Markdown: the battery's targets under each candidate headline rule (same saved draws)."""
+    lines = [
+        "| rule | main: coverage | main: inconclusive | worst abs. bias (points) | median abs. error | "
+        "zero effect: p <= 0.05 | out of hull: conclusive and off by > 10 points | "
+        "confident wrong sign (main / out of hull / staggered) | "
+        "staggered: coverage, inconclusive | power: -50% / -25% / +25% |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, rule in rules.items():
+        scored = [rescore(r, rule) for r in records]
+        main = [r for r in scored if r["scenario"] == "main"]
+        hull = [r for r in scored if r["scenario"] == "out_of_hull" and "status" in r]
+        stag = [r for r in scored if r["scenario"] == "staggered"]
+        s_main = score(main)
+        biases = [abs(score([r for r in main if r["effect"] == e]).bias) for e in EFFECTS]
+        zero = score([r for r in main if r["effect"] == 0])
+        off = np.mean([r["status"] != "inconclusive" and abs(r["est"] - r["effect"]) > 0.10 for r in hull])
+        wrong = {
+            sc: sum(score([r]).wrong_sign > 0 for r in scored if r["scenario"] == sc and "status" in r)
+            for sc in ("main", "out_of_hull", "staggered")
+        }
+        s_st = score(stag)
+        power = [
+            np.mean(
+                [
+                    r.get("p") is not None and r["p"] <= 0.05 and np.sign(r["est"]) == np.sign(e)
+                    for r in main
+                    if r["effect"] == e and isinstance(r.get("status"), str)
+                ]
+            )
+            for e in (-0.5, -0.25, 0.25)
+        ]
+        lines.append(
+            f"| {name} | {s_main.coverage:.1%} | {s_main.inconclusive:.0%} | {np.nanmax(biases):.1f} | "
+            f"{s_main.mae:.1f} | {zero.significant:.1%} | {off:.0%} | "
+            f"{wrong['main']} / {wrong['out_of_hull']} / {wrong['staggered']} | "
+            f"{s_st.coverage:.0%}, {s_st.inconclusive:.0%} | "
+            f"{power[0]:.0%} / {power[1]:.0%} / {power[2]:.0%} |"
+        )
+    return "\n".join(lines)
 
 
 # --- real policies -------------------------------------------------------------------------------
@@ -441,6 +505,7 @@ def main() -> None:
         "--hull-draws", type=int, help="draws for out_of_hull and staggered (default --draws)"
     )
     parser.add_argument("--real", action="store_true", help="also run the real-policy comparison")
+    parser.add_argument("--pre-window", type=int, help="design rule under test: pre-period months")
     parser.add_argument("--save", type=Path)
     parser.add_argument("--load", type=Path)
     args = parser.parse_args()
@@ -454,7 +519,10 @@ def main() -> None:
         specs = []
         for scenario in args.scenarios.split(","):
             n = args.draws * len(EFFECTS) if scenario == "main" else (args.hull_draws or args.draws)
-            specs += [draw_spec(base, scenario, i, args.seed, args.draws) for i in range(n)]
+            specs += [
+                {**draw_spec(base, scenario, i, args.seed, args.draws), "pre_window": args.pre_window}
+                for i in range(n)
+            ]
         records = run_all(specs, base, args.workers)
         if args.save:
             args.save.write_bytes(pickle.dumps(records))

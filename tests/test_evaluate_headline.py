@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from typer.testing import CliRunner
 
 from corridor import jsonio
@@ -72,8 +73,10 @@ def test_the_method_with_the_smallest_out_of_sample_error_is_the_headline() -> N
     h = choose(results, _backtest(its=0.3, synthetic_control=0.1, did=0.2), DESIGN)  # type: ignore[arg-type]
     assert h.status == "effect" and h.method == "synthetic_control"
     assert h.effect_rel == pytest.approx(-0.5)
-    # the interval is the estimate plus or minus t(23) times the out-of-sample error, on the log scale
-    assert math.log1p(h.effect_rel_hi) - math.log(0.5) == pytest.approx(2.0687 * 0.1, rel=1e-3)
+    # the documented interval: log estimate +- t(23) x 1.5 x sqrt(error^2 + 0.1^2)
+    half = stats.t.ppf(0.975, 23) * 1.5 * math.hypot(0.1, 0.1)
+    assert math.log1p(h.effect_rel_hi) - math.log(0.5) == pytest.approx(half, rel=1e-6)
+    assert math.log(0.5) - math.log1p(h.effect_rel_lo) == pytest.approx(half, rel=1e-6)
     assert h.agreement["same_sign"] == 3 and h.agreement["methods"] == 3
 
 

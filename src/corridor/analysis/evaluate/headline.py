@@ -1,18 +1,23 @@
 """One headline per evaluation, chosen out of sample, and the verdict sentence that says it.
 
-The rule (`RULE`; how each part was chosen is in bench/RESULTS.md, "What works: the battery"):
+The rule (`RULE`; how each setting was chosen is in bench/RESULTS.md, "What works: the battery"):
 
 1. A method is *eligible* when its own pre-period check passes (`EvaluationResult.diagnostic`
-   is None), its in-sample pre-period error is at most `max_pre_mape`, and it has an estimate at
-   `min_dates` or more pseudo-treatment dates (`backtest.py`).
-2. The headline method is the eligible method with the smallest out-of-sample error (root mean
-   squared log error over the pseudo-treatment dates).
-3. Its 95% interval is the estimate plus or minus t(n-1) times that error (on the log scale),
-   and its p-value the matching two-sided t test: the spread of the method's own errors where
-   the true effect is zero is the uncertainty of its estimate where it is not.
+   is None: for the synthetic control, the treated path must lie within the donors' range),
+   its pre-period fit is off by at most 50% on average (`max_pre_mape`), and it has an estimate
+   at 8 or more of the 24 most recent pseudo-treatment dates (`backtest.py`).
+2. The headline method is the eligible method with the smallest out-of-sample error e: the root
+   mean squared log error of its estimates at those dates, where the true effect is zero.
+3. Its 95% interval is the log estimate plus or minus t(n-1) x 1.5 x sqrt(e^2 + 0.1^2), and its
+   p-value the matching two-sided t test: the method's own errors where nothing happened measure
+   the uncertainty of its estimate where something did; the factor 1.5 allows for picking the
+   smallest of four errors and for errors heavier-tailed than 24 overlapping windows show, and
+   0.1 is the least error any counterfactual of these series is credited with.
 4. The headline is **inconclusive** when no method is eligible, when the best out-of-sample
-   error is above `poor_rmse` (no method predicts the months before the start well enough), or
-   when the headline interval excludes zero but an eligible method's estimate has the other sign.
+   error is above 0.5 (off by 65% on average: no method predicts the months before the start well
+   enough), when the interval excludes zero but an eligible method's estimate has the other
+   sign, or when the treated group's level is above every donor's (outside their hull) and the
+   interval is wider than 10 points on either side of the estimate.
 """
 
 from __future__ import annotations
@@ -36,14 +41,21 @@ Status = Literal["effect", "no_clear_effect", "inconclusive"]
 class Rule:
     """The headline rule's settings (see the module docstring)."""
 
-    max_pre_mape: float | None = 0.25
+    max_pre_mape: float | None = 0.5
     use_diagnostics: bool = True
     dates: int = 24
     min_dates: int = 8
     poor_rmse: float = 0.5
+    # alternatives scored on the battery and not chosen: an inverse-MSE weighted combination of
+    # the eligible methods, and centring on the estimate minus the method's mean error
     selection: Literal["best", "weighted"] = "best"
-    inflate: float = 1.0
+    inflate: float = 1.5
+    floor: float = 0.10  # the smallest typical error (log scale) an interval assumes
     bias_correct: bool = False
+    # the direction check among methods whose error is within this factor of the best (None: all)
+    agree_within: float | None = None
+    # a treated level above every donor's: conclusive only when the interval is this precise
+    hull_precision: float | None = 0.10
 
 
 RULE = Rule()
@@ -132,8 +144,25 @@ def _agreement(
     }
 
 
-def choose(results: Sequence[EvaluationResult], bt: Backtest, design: Design, rule: Rule = RULE) -> Headline:
-    """The headline of `results` (one design, several methods) by the out-of-sample rule."""
+def above_donors(design: Design) -> bool:
+    """Whether the treated group's pre-period level is above every donor's (outside their hull)."""
+    if not getattr(design, "donors", ()) or not hasattr(design, "values"):
+        return False
+    t0 = design.pre_months
+    return bool(design.treated_values[:t0].mean() > design.values(design.donors)[:t0].mean(axis=0).max())
+
+
+def choose(
+    results: Sequence[EvaluationResult],
+    bt: Backtest,
+    design: Design,
+    rule: Rule = RULE,
+    *,
+    above: bool | None = None,
+) -> Headline:
+    """The headline of `results` (one design, several methods) by the out-of-sample rule.
+
+    `above` says whether the treated level is above every donor's (computed from `design` when None)."""
     from corridor.reference.labels import label
 
     level = 1 - design.alpha
@@ -164,9 +193,8 @@ def choose(results: Sequence[EvaluationResult], bt: Backtest, design: Design, ru
     err = float(np.sqrt(np.mean(errors**2)))
     shift = float(np.mean(errors)) if rule.bias_correct else 0.0
     center = tau - shift
-    spread = rule.inflate * (
-        float(np.std(errors, ddof=1)) * math.sqrt(1 + 1 / n) if rule.bias_correct else err
-    )
+    raw = float(np.std(errors, ddof=1)) * math.sqrt(1 + 1 / n) if rule.bias_correct else err
+    spread = rule.inflate * math.hypot(raw, rule.floor)
     q = float(special.stdtrit(n - 1, 1 - design.alpha / 2))
     lo, hi = center - q * spread, center + q * spread
     p = float(2 * special.stdtr(n - 1, -abs(center) / spread)) if spread > 0 else 0.0
@@ -213,10 +241,25 @@ def choose(results: Sequence[EvaluationResult], bt: Backtest, design: Design, ru
             f"than the {_pct_words(rule.poor_rmse)} a usable counterfactual allows.",
         )
         return _blank(base)
+    above = above_donors(design) if above is None else above
+    wide = max(math.expm1(hi) - math.expm1(center), math.expm1(center) - math.expm1(lo))
+    if above and rule.hull_precision is not None and wide > rule.hull_precision:
+        base.status, base.why = (
+            "inconclusive",
+            f"The treated group's level is above every comparison nationality's, so the estimate must be "
+            f"precise to within {100 * rule.hull_precision:.0f} points to be trusted; the interval "
+            f"({100 * math.expm1(lo):+.0f}% to {100 * math.expm1(hi):+.0f}%) is wider.",
+        )
+        return _blank(base)
     if base.status == "effect":
-        against = [r for r in ok if np.sign(r.effect_rel) == -sign and r.effect_rel != 0]
+        credible = [
+            r
+            for r in ok
+            if rule.agree_within is None or rmse[r.method] <= rule.agree_within * rmse[best.method]
+        ]
+        against = [r for r in credible if np.sign(r.effect_rel) == -sign and r.effect_rel != 0]
         if against:
-            listing = ", ".join(f"{label('method', r.method)} {100 * r.effect_rel:+.0f}%" for r in ok)
+            listing = ", ".join(f"{label('method', r.method)} {100 * r.effect_rel:+.0f}%" for r in credible)
             base.status, base.why = (
                 "inconclusive",
                 f"The methods that pass their checks disagree in direction ({listing}).",
@@ -286,6 +329,11 @@ def who(design: Design, excluded: Sequence[str] = ()) -> str:
     return "people from " + _names(design.treated)
 
 
+def _lower_first(text: str) -> str:
+    """'Encounters at ports' -> 'encounters at ports'; names ('Border Patrol ...') keep their capitals."""
+    return text[0].lower() + text[1:] if text.startswith("Encounters") else text
+
+
 def _change(x: float) -> str:
     return f"{abs(100 * x):.0f}% {'lower' if x < 0 else 'higher'}"
 
@@ -315,8 +363,8 @@ def verdict(h: Headline, design: Design, *, excluded: Sequence[str] = ()) -> str
     months = f"{design.post_months} month{'s' if design.post_months != 1 else ''}"
     if not h.conclusive:
         return (
-            f"Inconclusive: no single estimate of how {subject.lower()} of {whose}{place} changed in the "
-            f"{months} {when} can be defended. {h.why}"
+            f"Inconclusive: no single estimate of how {_lower_first(subject)} of {whose}{place} changed "
+            f"in the {months} {when} can be defended. {h.why}"
         )
     assert h.effect_rel is not None and h.effect_rel_lo is not None and h.effect_rel_hi is not None
     level = f"{100 * h.level:.0f}%"

@@ -22,6 +22,10 @@ from scipy.optimize import nnls
 
 from corridor.analysis.evaluate.base import Design, Estimate, MethodSpec, log_ratio, placebo_p
 
+# The pre-period check: the treated units' de-meaned path must lie within the donors' range in all
+# but this share of pre-period months, or no weighted average of donors can reproduce it.
+MAX_OUTSIDE = 0.25
+
 
 def simplex_weights(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """argmin ||a w - b||^2 over w >= 0 with sum(w) = 1 (a: months x donors, b: months)."""
@@ -189,6 +193,12 @@ def estimate(design: Design, *, inference: bool = True, interval: bool = True) -
     d1, d0 = _demean(z1, pre), _demean(z0, pre)
     outside = float(np.mean((d1[pre] > d0[pre].max(axis=1) + 1e-9) | (d1[pre] < d0[pre].min(axis=1) - 1e-9)))
     weights = {d: round(float(x), 4) for d, x in zip(design.donors, w, strict=True) if x >= 0.001}
+    diagnostic = None
+    if outside > MAX_OUTSIDE:
+        diagnostic = (
+            f"the treated path lies outside every donor's in {100 * outside:.0f}% of the pre-period months, "
+            "so no weighted average of donors can reproduce it"
+        )
     return Estimate(
         counterfactual=counterfactual,
         tau=tau,
@@ -215,6 +225,7 @@ def estimate(design: Design, *, inference: bool = True, interval: bool = True) -
             "placebo_ratios": sorted(round(r, 3) for r in placebo),
             "pre_months_outside_donor_range": outside,
         },
+        diagnostic=diagnostic,
     )
 
 

@@ -1,0 +1,71 @@
+"""A fast subset of the validation battery (bench/evaluate_battery.py) on the real OHSS series.
+
+The full battery (thousands of seeded draws; results in bench/RESULTS.md) checks the headline's
+bias, coverage and size; this runs a few of the same draws, through the same code, so a change
+that breaks the headline on realistic panels fails the default test suite.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "evaluate_battery.py"
+
+
+@pytest.fixture(scope="module")
+def battery(warehouse: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("evaluate_battery", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["evaluate_battery"] = module
+    spec.loader.exec_module(module)
+    module._init(module.load_base(warehouse))
+    return module
+
+
+def _draws(battery: ModuleType, scenario: str, effect: float, n: int, seed: int) -> list[dict]:
+    records = []
+    i = 0
+    while len(records) < n:
+        spec = battery.draw_spec(battery._BASE, scenario, i, seed, 1)
+        i += 1
+        spec["effect"] = effect
+        records.append(battery.run_draw(spec))
+    return records
+
+
+def test_a_known_halving_is_recovered_on_real_series(battery: ModuleType) -> None:
+    records = _draws(battery, "main", -0.5, 6, seed=11)
+    assert all("error" not in r for r in records), [r.get("error") for r in records]
+    conclusive = [r for r in records if r["status"] != "inconclusive"]
+    assert len(conclusive) >= 3
+    errors = np.array([r["est"] + 0.5 for r in conclusive])
+    assert abs(np.median(errors)) < 0.15
+    covered = [r["lo"] <= -0.5 <= r["hi"] for r in conclusive]
+    assert sum(covered) >= len(covered) - 1
+    assert all(r["est"] < 0 for r in conclusive if r["p"] <= 0.05)
+
+
+def test_no_effect_is_rarely_called_significant_on_real_series(battery: ModuleType) -> None:
+    records = _draws(battery, "main", 0.0, 6, seed=12)
+    significant = [r for r in records if r.get("p") is not None and r["p"] <= 0.05]
+    assert len(significant) <= 1
+    for r in records:
+        if r["status"] != "inconclusive":
+            assert r["lo"] <= r["est"] <= r["hi"] and math.isfinite(r["est"])
+
+
+def test_out_of_hull_draws_are_close_or_inconclusive(battery: ModuleType) -> None:
+    records = _draws(battery, "out_of_hull", -0.5, 4, seed=13)
+    for r in records:
+        assert r["above"], "the out-of-hull draws put the treated level above every donor"
+        if r["status"] != "inconclusive":
+            assert abs(r["est"] + 0.5) <= 0.15, r
+            assert not (r["p"] <= 0.05 and r["est"] > 0)
