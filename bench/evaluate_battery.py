@@ -177,7 +177,8 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {k: v for k, v in spec.items() if k != "cohorts"}
     record.update(treated=",".join(cohorts), start=min(cohorts.values()), level_factor=level)
     try:
-        rules = dz.RULES if not spec.get("pre_window") else replace(dz.RULES, pre_window=spec["pre_window"])
+        window = spec.get("pre_window")
+        rules = dz.RULES if window is None else replace(dz.RULES, pre_window=window or None)
         design, _, _ = dz.build(
             panel, treatment, post=spec["post"], seed=spec["seed"], timeline=ev.load_events(), rules=rules
         )
@@ -505,7 +506,9 @@ def main() -> None:
         "--hull-draws", type=int, help="draws for out_of_hull and staggered (default --draws)"
     )
     parser.add_argument("--real", action="store_true", help="also run the real-policy comparison")
-    parser.add_argument("--pre-window", type=int, help="design rule under test: pre-period months")
+    parser.add_argument(
+        "--pre-window", type=int, help="design rule under test: pre-period months (0: all the history)"
+    )
     parser.add_argument("--save", type=Path)
     parser.add_argument("--load", type=Path)
     args = parser.parse_args()

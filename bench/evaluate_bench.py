@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # Typical designs: 3-4 treated units, 25-50 donors, 3-12 post months.
 DESIGNS = {
-    "CHNV parole, Border Patrol, 3 months (3 treated, ~50 donors)": [
+    "CHNV parole, Border Patrol, 3 months (3 treated, 51 donors)": [
         "--policy",
         "chnv_parole",
         "--component",
@@ -39,13 +39,13 @@ DESIGNS = {
         "--post",
         "3",
     ],
-    "family reunification parole, Border Patrol, default post (4 treated, ~25 donors)": [
+    "family reunification parole, Border Patrol, 11 months (4 treated, 56 donors)": [
         "--policy",
         "family_reunification_parole",
         "--component",
         "usbp",
     ],
-    "CHNV parole, all encounters, 12 months (3 treated, ~12 donors)": [
+    "CHNV parole, all encounters, 12 months (3 treated, 10 donors)": [
         "--policy",
         "chnv_parole",
         "--post",
@@ -78,6 +78,38 @@ def measure(src: Path, args: list[str], db: Path, repeat: int, cache: Path | Non
         timed(cmd, env)  # fill the bytecode cache (not measured)
     runs = [timed(cmd, env) for _ in range(repeat)]
     return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+
+def in_process(db: Path, repeat: int) -> list[tuple[str, float, float]]:
+    """Median wall and CPU seconds of each design and of the default drivers model, called in one
+    warm process (imports done): the time the web app's workers spend per new question."""
+    import warnings
+
+    sys.path.insert(0, str(ROOT / "src"))
+    import corridor
+    from corridor.commands.evaluate import _int_option
+
+    warnings.simplefilter("ignore")
+    out = []
+    with corridor.open(db) as obs:
+        calls = {}
+        for name, design in DESIGNS.items():
+            kw = dict(zip(design[::2], design[1::2], strict=True))
+            calls[name] = lambda kw=kw: obs.evaluate(
+                policy=kw["--policy"],
+                component=kw.get("--component", "all"),
+                post=_int_option(kw.get("--post"), ""),
+            )
+        calls["drivers (default model, 3 out-of-sample years)"] = obs.drivers
+        for name, call in calls.items():
+            call()  # warm
+            runs = []
+            for _ in range(repeat):
+                w, c = time.perf_counter(), time.process_time()
+                call()
+                runs.append((time.perf_counter() - w, time.process_time() - c))
+            out.append((name, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)))
+    return out
 
 
 def main() -> None:
@@ -124,6 +156,7 @@ def main() -> None:
         if old is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
+    warm = in_process(args.db, args.repeat)
     lines = [
         "### `corridor evaluate`, end to end",
         "",
@@ -142,6 +175,14 @@ def main() -> None:
             f"| {name} | {label} | {new[0]:.1f} ({new[1]:.1f}) | {base[0]:.1f} ({base[1]:.1f}) | "
             f"{new[0] / base[0]:.2f} | {new[1] / base[1]:.2f} |"
         )
+    lines += [
+        "",
+        f"In one warm process (imports done; median of {args.repeat}; this branch):",
+        "",
+        "| call | wall s | CPU s |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {w:.2f} | {c:.2f} |" for name, w, c in warm]
     text = "\n".join(lines) + "\n"
     print()
     print(text)

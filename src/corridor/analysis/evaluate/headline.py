@@ -54,6 +54,9 @@ class Rule:
     bias_correct: bool = False
     # the direction check among methods whose error is within this factor of the best (None: all)
     agree_within: float | None = None
+    # when opposite signs among eligible methods make the headline inconclusive: only when the
+    # headline claims a direction ("effect"), or whenever they occur ("always")
+    sign_check: Literal["effect", "always"] = "effect"
     # a treated level above every donor's: conclusive only when the interval is this precise
     hull_precision: float | None = 0.10
 
@@ -251,7 +254,7 @@ def choose(
             f"({100 * math.expm1(lo):+.0f}% to {100 * math.expm1(hi):+.0f}%) is wider.",
         )
         return _blank(base)
-    if base.status == "effect":
+    if base.status == "effect" or rule.sign_check == "always":
         credible = [
             r
             for r in ok
