@@ -1,11 +1,16 @@
-"""What-works benchmark: `--method all` on one policy and the default drivers model, as Markdown.
+"""What-works speed benchmark: `corridor evaluate` end to end, against the code on main, in one run.
 
-    .venv/bin/python bench/evaluate_bench.py [--db corridor.duckdb] [--mirror ../shared/data]
-                                             [--policy chnv_parole] [--repeat 3] [--append bench/RESULTS.md]
+    .venv/bin/python bench/evaluate_bench.py [--db corridor.duckdb] [--repeat 5] [--baseline main]
+                                             [--no-baseline] [--append bench/RESULTS.md]
 
-Without --db it syncs the datasets these analyses read into a temporary warehouse. Each timing is
-given cold (first call in the process: pyfixest compiles its numba kernels) and warm (best of
---repeat), as wall-clock and CPU (process) seconds; the shared machine's load inflates wall time.
+Each design is run as the command a user types (a new process: imports, warehouse, every method,
+the output), `--repeat` times, for this checkout and for `--baseline` (a git ref, checked out in a
+temporary worktree and run with the same interpreter and warehouse). The median wall time of each
+is printed with the ratio new / baseline. Both are measured twice: as installed here (this
+environment sets PYTHONDONTWRITEBYTECODE, so every process compiles every module it imports from
+source) and with a bytecode cache (PYTHONPYCACHEPREFIX, filled by one unmeasured run), which is
+what a normal `pip install` gives. Process CPU time (user + system, children included) is shown
+beside wall time because other work on the shared machine inflates wall time.
 """
 
 from __future__ import annotations
@@ -14,96 +19,172 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
-import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
+ROOT = Path(__file__).resolve().parents[1]
+# Typical designs: 3-4 treated units, 25-50 donors, 3-12 post months.
+DESIGNS = {
+    "CHNV parole, Border Patrol, 3 months (3 treated, 51 donors)": [
+        "--policy",
+        "chnv_parole",
+        "--component",
+        "usbp",
+        "--post",
+        "3",
+    ],
+    "family reunification parole, Border Patrol, 11 months (4 treated, 56 donors)": [
+        "--policy",
+        "family_reunification_parole",
+        "--component",
+        "usbp",
+    ],
+    "CHNV parole, all encounters, 12 months (3 treated, 10 donors)": [
+        "--policy",
+        "chnv_parole",
+        "--post",
+        "12",
+    ],
+}
+RUN = "import sys; from corridor.cli import main; sys.argv[0] = 'corridor'; main()"
 
-import corridor
-from corridor import ingest
 
-DATASETS = [
-    "cbp_state",
-    "cbp_sbo",
-    "ohss_usbp",
-    "usbp_historical",
-    "countries",
-    "wdi",
-    "iom_wdi",
-    "wgi",
-    "emdat",
-    "us_aid",
-]
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system of the child) of one run; raises if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[Any, float, float, float, float]:
-    """Result, cold wall and CPU seconds, then best warm wall and CPU seconds over `repeat` calls."""
-    w, c = time.perf_counter(), time.process_time()
-    result = fn()
-    cold = (time.perf_counter() - w, time.process_time() - c)
-    walls, cpus = [], []
-    for _ in range(repeat):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
-    return result, cold[0], cold[1], min(walls), min(cpus)
+def measure(src: Path, args: list[str], db: Path, repeat: int, cache: Path | None) -> tuple[float, float]:
+    """Median wall and CPU seconds of `corridor evaluate ARGS` with the package in `src`."""
+    env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "100"}
+    if cache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(cache)
+    cmd = [sys.executable, "-c", RUN, "evaluate", *args, "--db", str(db), "--format", "json"]
+    if cache is not None:
+        timed(cmd, env)  # fill the bytecode cache (not measured)
+    runs = [timed(cmd, env) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+
+def in_process(db: Path, repeat: int) -> list[tuple[str, float, float]]:
+    """Median wall and CPU seconds of each design and of the default drivers model, called in one
+    warm process (imports done): the time the web app's workers spend per new question."""
+    import warnings
+
+    sys.path.insert(0, str(ROOT / "src"))
+    import corridor
+    from corridor.commands.evaluate import _int_option
+
+    warnings.simplefilter("ignore")
+    out = []
+    with corridor.open(db) as obs:
+        calls = {}
+        for name, design in DESIGNS.items():
+            kw = dict(zip(design[::2], design[1::2], strict=True))
+            calls[name] = lambda kw=kw: obs.evaluate(
+                policy=kw["--policy"],
+                component=kw.get("--component", "all"),
+                post=_int_option(kw.get("--post"), ""),
+            )
+        calls["drivers (default model, 3 out-of-sample years)"] = obs.drivers
+        for name, call in calls.items():
+            call()  # warm
+            runs = []
+            for _ in range(repeat):
+                w, c = time.perf_counter(), time.process_time()
+                call()
+                runs.append((time.perf_counter() - w, time.process_time() - c))
+            out.append((name, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)))
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", type=Path)
-    parser.add_argument(
-        "--mirror", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--policy", default="chnv_parole")
-    parser.add_argument("--post", type=int, default=6)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--append", type=Path, help="Append the section to this Markdown file.")
+    parser.add_argument("--db", type=Path, default=ROOT / "corridor.duckdb")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", default="main", help="git ref to compare with")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--append", type=Path)
     args = parser.parse_args()
-    warnings.simplefilter("ignore")
-    db = args.db
-    if db is None:
-        db = Path(tempfile.mkdtemp()) / "bench.duckdb"
-        ingest.sync(db=db, mirror=args.mirror, only=DATASETS)
-    rows = []
-    with corridor.open(db) as obs:
-
-        def evaluate(method: str) -> Any:
-            return obs.evaluate(policy=args.policy, method=method, region="southwest", post=args.post)
-
-        result, *t_all = timed(lambda: evaluate("all"), args.repeat)
-        rows.append((f"evaluate --policy {args.policy} --method all --post {args.post}", *t_all))
-        for r in result.results:
-            _, *t = timed(lambda m=r.method: evaluate(m), args.repeat)
-            rows.append((f"  --method {r.method} ({r.n_placebos} placebos)", *t))
-        drivers, *t_drv = timed(lambda: obs.drivers(), args.repeat)
-        rows.append((f"drivers (default: 6 drivers, N={drivers.n_obs}, 3 out-of-sample years)", *t_drv))
-
+    load = os.getloadavg()[0]
+    tmp = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
+    old: Path | None = None
+    try:
+        if not args.no_baseline:
+            old = tmp / "baseline"
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.baseline],
+                check=True,
+                capture_output=True,
+            )
+        rows = []
+        for name, design in DESIGNS.items():
+            for label, cache in (("no bytecode cache", None), ("bytecode cache", tmp / "pyc")):
+                new = measure(
+                    ROOT / "src", design, args.db, args.repeat, None if cache is None else cache / "new"
+                )
+                base = (
+                    measure(
+                        old / "src", design, args.db, args.repeat, None if cache is None else cache / "old"
+                    )
+                    if old is not None
+                    else (float("nan"), float("nan"))
+                )
+                rows.append((name, label, new, base))
+                print(
+                    f"{name} [{label}]: new {new[0]:.1f} s (CPU {new[1]:.1f}), baseline {base[0]:.1f} s "
+                    f"(CPU {base[1]:.1f})",
+                    flush=True,
+                )
+    finally:
+        if old is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+    warm = in_process(args.db, args.repeat)
     lines = [
-        "## What works",
+        "### `corridor evaluate`, end to end",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}; measured {dt.date.today():%Y-%m-%d} with `bench/evaluate_bench.py` "
-        f"(repeat {args.repeat}). Cold = first call in the process (pyfixest compiles its numba kernels); "
-        "warm = best of the repeats. CPU time is the process time (the shared machine's load inflates "
-        "wall time).",
+        f"`python bench/evaluate_bench.py --repeat {args.repeat}` on {dt.datetime.now():%Y-%m-%d %H:%M}: "
+        f"nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}; load average "
+        f"{load:.1f} before, {os.getloadavg()[0]:.1f} after (other engineers' work shares the 2 cores). "
+        f"Median of {args.repeat} runs of the command (`--format json`, all methods), a new process each; "
+        f"baseline: `{args.baseline}` in a temporary worktree, same interpreter and warehouse.",
         "",
-        "| analysis | cold wall s | cold CPU s | warm wall s | warm CPU s |",
-        "|---|---|---|---|---|",
+        "| design | imports | this branch: wall s (CPU s) | baseline: wall s (CPU s) | wall ratio "
+        "| CPU ratio |",
+        "|---|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {name} | {cw:.2f} | {cc:.2f} | {ww:.2f} | {wc:.2f} |" for name, cw, cc, ww, wc in rows]
-    lines += ["", f"Policy evaluated: {result.design.describe_treated()} from {result.design.start:%Y-%m}."]
-    for r in result.results:
+    for name, label, new, base in rows:
         lines.append(
-            f"- {r.method}: effect {100 * r.effect_rel:+.1f}% (placebo p {r.p_value:.3f}, pre-period MAPE "
-            f"{100 * r.pre_mape:.0f}%)."
+            f"| {name} | {label} | {new[0]:.1f} ({new[1]:.1f}) | {base[0]:.1f} ({base[1]:.1f}) | "
+            f"{new[0] / base[0]:.2f} | {new[1] / base[1]:.2f} |"
         )
+    lines += [
+        "",
+        f"In one warm process (imports done; median of {args.repeat}; this branch):",
+        "",
+        "| call | wall s | CPU s |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {w:.2f} | {c:.2f} |" for name, w, c in warm]
     text = "\n".join(lines) + "\n"
+    print()
     print(text)
     if args.append:
         with args.append.open("a") as fh:

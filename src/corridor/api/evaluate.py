@@ -1,12 +1,12 @@
 """API mixin: the policy timeline, causal evaluations of policies and the drivers model.
 
-The methods are thin: they read the outcome through `self.flows(...)` (or `self.panel(...)`),
-build a design or a panel frame, and hand it to `corridor.analysis`.
+The methods are thin: they read the outcome through `self.flows(...)` (or `self.panel(...)`) and
+hand it to `corridor.analysis` (the evaluation design's rules live in
+`corridor.analysis.evaluate.design`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -16,10 +16,7 @@ import pandas as pd
 
 from corridor.errors import UsageError
 from corridor.reference import events as ev
-from corridor.reference.calendar import add_months, parse_month
 
-MIN_DONOR_MEAN = 10.0  # default donors average at least this many encounters a month before the start
-DEFAULT_POST = 12
 DRIVERS_FE = {"origin_year", "origin", "year", "none"}
 # Event-based indicators: a country-year the publisher lists no event for had none (zero), within
 # the years the publisher covers. EM-DAT records disasters, not country-years.
@@ -34,17 +31,6 @@ def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> list[st
     )
     out = [v.strip() for v in items if v and v.strip()]
     return [v.upper() for v in out] if upper else out
-
-
-def _month(value: str | dt.date | None, option: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return dt.date(value.year, value.month, 1)
-    try:
-        return parse_month(value)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
 
 
 def _unit_codes(values: list[str], option: str) -> list[str]:
@@ -104,206 +90,61 @@ class EvaluateMixin:
         post: int | None = None,
         seed: int = 0,
     ) -> Any:
-        """Evaluate a policy (`policy` id) or a start month and treated units, by one or all methods."""
-        from corridor.analysis import evaluate as an
+        """Evaluate a policy (`policy` id) or a start month and treated units: every method that
+        applies (or one), one headline chosen out of sample, and a verdict in plain words.
 
-        design, notes, window_events, meta = self._evaluation_design(
-            policy=policy,
+        The pre period, donors and post period follow the default design's rules
+        (`corridor.analysis.evaluate.design`); `since`, `donors` and `post` override them."""
+        from corridor.analysis.evaluate import design as dz
+        from corridor.analysis.evaluate import run
+
+        timeline = ev.load_events()
+        units = _codes(treated, upper=True)
+        treatment = dz.resolve_treatment(
+            policy_ids=_codes(policy),
             start=start,
-            treated=treated,
+            treated=units if units == ["ALL"] else _unit_codes(units, "treated"),
             region=region,
             component=component,
             demographic=demographic,
-            title=title,
-            sector=sector,
-            state=state,
-            since=since,
-            until=until,
-            donors=donors,
-            post=post,
-            seed=seed,
+            timeline=timeline,
         )
-        result = an.run(design, method=method)  # type: ignore[arg-type]
-        result.notes = notes + result.notes
-        result.metadata_ = meta
-        result.events = window_events
-        return result
-
-    def _evaluation_design(
-        self,
-        *,
-        policy: str | Sequence[str] | None,
-        start: str | None,
-        treated: str | Sequence[str] | None,
-        region: str | None,
-        component: str,
-        demographic: str | Sequence[str] | None,
-        title: str | Sequence[str] | None,
-        sector: str | Sequence[str] | None,
-        state: str | Sequence[str] | None,
-        since: str | None,
-        until: str | None,
-        donors: str | Sequence[str] | None,
-        post: int | None,
-        seed: int,
-    ) -> tuple[Any, list[str], list[ev.PolicyEvent], dict[str, Any]]:
-        from corridor.analysis.evaluate import ALL_UNITS, Design
-
-        timeline = ev.load_events()
-        ids = _codes(policy)
-        notes: list[str] = []
-        excluded: tuple[str, ...] = ()
-        if ids and (start or treated):
-            raise UsageError("give --policy ID, or --start YYYY-MM with --treated ISO3,...; not both")
-        if ids:
-            chosen = [ev.get_event(i, timeline) for i in ids]
-            universal = [e for e in chosen if e.all_citizenships]
-            if universal and len(chosen) > 1:
-                raise UsageError(
-                    f"policy {universal[0].id} applies to every citizenship; evaluate it on its own"
-                )
-            cohorts: dict[str, dt.date] = {}
-            if universal:
-                e = universal[0]
-                excluded = e.excluded
-                cohorts = {ALL_UNITS: e.start_month}
-            else:
-                for e in chosen:
-                    for c in e.citizenships:
-                        cohorts[c] = min(cohorts.get(c, e.start_month), e.start_month)
-            if region is None:
-                regions = {r for e in chosen for r in e.regions}
-                if len(regions) == 1 and "all" not in regions:
-                    region = regions.pop()
-                    notes.append(f"Region {region}: the policy's own region (pass --region to change it).")
-            for e in chosen:
-                notes.append(
-                    f"{e.id}: effective {e.effective} ({e.date_note or 'see source'}); first treated month "
-                    f"{e.start_month:%Y-%m}. Source: {e.source.url}"
-                )
-                if e.components != ("all",) and component == "all":
-                    notes.append(
-                        f"{e.id} targets component(s) {', '.join(e.components)}; this counts all encounters."
-                    )
-                if e.demographics != ("all",) and not demographic:
-                    notes.append(
-                        f"{e.id} targets {', '.join(e.demographics)}; this counts every demographic."
-                    )
-        else:
-            if not start or not treated:
-                raise UsageError("give --policy ID, or --start YYYY-MM together with --treated ISO3,...")
-            first = _month(start, "--start")
-            assert first is not None
-            units = _codes(treated, upper=True)
-            if units == ["ALL"]:
-                cohorts = {ALL_UNITS: first}
-            else:
-                cohorts = dict.fromkeys(_unit_codes(units, "--treated"), first)
-        donor_list = _unit_codes(_codes(donors, upper=True), "--donors") if donors else []
-        both = sorted(set(donor_list) & set(cohorts))
-        if both:
-            raise UsageError(f"unit(s) {', '.join(both)} cannot be both treated and a donor")
-
-        everyone = list(cohorts) == [ALL_UNITS] and not excluded and not donor_list
+        donor_list = _unit_codes(_codes(donors, upper=True), "donors") if donors else []
+        everyone = list(treatment.cohorts) == [dz.ALL_UNITS] and not treatment.excluded and not donor_list
         flows = self.flows(  # type: ignore[attr-defined]
-            region=region,
+            region=treatment.region,
             component=component,
             demographic=demographic,
             title=title,
             sector=sector,
             state=state,
             by=["month"] if everyone else ["month", "citizenship"],
-            since=since,
             until=until,
         )
         frame = flows.tidy()
-        if everyone:
-            panel = frame.set_index("month")[["encounters"]].rename(columns={"encounters": ALL_UNITS})
-        else:
-            panel = frame.pivot_table(
-                index="month", columns="citizenship", values="encounters", aggfunc="sum", fill_value=0
-            )
-            panel.columns = [str(c) for c in panel.columns]
-            if ALL_UNITS in cohorts:  # every citizenship but the excluded ones (or the donors)
-                first = cohorts.pop(ALL_UNITS)
-                out = set(excluded) | set(donor_list)
-                treated_units = [c for c in panel.columns if c not in out]
-                panel[ALL_UNITS] = panel[treated_units].sum(axis=1)
-                panel = panel.drop(columns=treated_units)
-                cohorts = {ALL_UNITS: first}
-        panel = panel.sort_index().astype(float)
-        panel.index = [pd.Timestamp(m).date() for m in panel.index]
-        months = list(panel.index)
-        for unit, first in cohorts.items():
-            if first <= months[0] or first > months[-1]:
-                raise UsageError(
-                    f"start {first:%Y-%m} is outside the data for this selection "
-                    f"({months[0]:%Y-%m}..{months[-1]:%Y-%m}); "
-                    "the series must have months before and after it"
-                )
-            if unit not in panel.columns:
-                raise UsageError(f"no encounters of citizenship {unit} in this selection")
-        last_start = max(cohorts.values())
-        available = sum(m >= last_start for m in months)
-        if post is None:
-            post = min(DEFAULT_POST, available)
-            if post < DEFAULT_POST:
-                notes.append(f"Post period {post} months: all the data after the start.")
-        window_end = add_months(last_start, int(post) - 1)
-        window_events = ev.select(timeline, start=months[0], end=min(window_end, months[-1]), region=region)
-        if donor_list:
-            missing = [d for d in donor_list if d not in panel.columns]
-            if missing:
-                raise UsageError(
-                    f"--donors {', '.join(missing)}: no encounters of that citizenship in this selection"
-                )
-            chosen_donors = donor_list
-            for d in donor_list:
-                hit = [e.id for e in window_events if not e.all_citizenships and d in e.citizenships]
-                if hit:
-                    notes.append(f"Donor {d} is named by {', '.join(hit)} in the window.")
-        else:
-            targeted = {c for e in window_events if not e.all_citizenships for c in e.citizenships}
-            pre = panel.loc[[m for m in months if m < min(cohorts.values())]]
-            small = [c for c in panel.columns if c not in cohorts and pre[c].mean() < MIN_DONOR_MEAN]
-            chosen_donors = [
-                c
-                for c in panel.columns
-                if c not in cohorts and c not in targeted and c not in small and c != "UNK"
-            ]
-            if excluded and list(cohorts) == [ALL_UNITS]:
-                chosen_donors = [c for c in excluded if c in panel.columns]
-                notes.append(
-                    f"Treated: every citizenship except {', '.join(excluded)} (summed, as {ALL_UNITS}); "
-                    f"donors: the excluded {', '.join(chosen_donors) or 'none'}."
-                )
-            left_out = sorted((targeted & set(panel.columns)) - set(cohorts))
-            if left_out:
-                notes.append(
-                    f"Donors exclude {', '.join(left_out)}: named by another policy between "
-                    f"{months[0]:%Y-%m} and {window_end:%Y-%m}."
-                )
-            if small:
-                notes.append(
-                    f"Donors exclude {', '.join(sorted(small))}: "
-                    f"under {MIN_DONOR_MEAN:.0f} encounters a month."
-                )
-        common = [e.id for e in window_events if e.all_citizenships and e.id not in ids]
-        if common:
-            notes.append(
-                "Policies for every citizenship in the window are treated as common shocks that hit treated "
-                f"and donor units alike: {', '.join(common)}."
-            )
-        design = Design(
-            panel=panel[[*cohorts, *chosen_donors]],
-            cohorts=cohorts,
-            donors=tuple(chosen_donors),
-            post_months=int(post),
+        if everyone:  # one series, no donors: only the methods that need none apply
+            frame = frame.assign(citizenship=dz.ALL_UNITS)
+        panel, _ = dz.panel_from_counts(frame, treatment, donor_list)
+        design, notes, warnings = dz.build(
+            panel,
+            treatment,
+            since=dz.parse_option_month(since, "since"),
+            donors=donor_list,
+            post=None if post is None else int(post),
             seed=int(seed),
+            timeline=timeline,
             selection=flows.request.describe(),
             caption=flows.caption(),
+            subject=dz.SUBJECTS.get(component, "Encounters"),
+            where=dz.place(treatment.region, _codes(sector) or None),
         )
-        return design, notes, window_events, {"outcome": flows.metadata()}
+        result = run(design, method=method)  # type: ignore[arg-type]
+        result.notes = treatment.notes + notes + result.notes
+        result.warnings = treatment.warnings + warnings + result.warnings
+        result.metadata_ = {"outcome": flows.metadata(), "policies": list(treatment.policy_ids)}
+        result.events = ev.select(timeline, start=design.months[0], end=design.end, region=treatment.region)
+        result.excluded = treatment.excluded
+        return result
 
     # --- the drivers model --------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from corridor import output
 from corridor.commands.common import (
@@ -18,12 +19,14 @@ from corridor.commands.common import (
     SectorOpt,
     TitleOpt,
     emit_result,
+    err,
     exit_on_error,
     observatory,
     split_list,
     write_chart,
 )
 from corridor.errors import UsageError
+from corridor.reference.labels import label
 
 
 def _int_option(value: str | None, option: str) -> int | None:
@@ -73,14 +76,19 @@ def evaluate(
     title: TitleOpt = None,
     sector: SectorOpt = None,
     state: Annotated[str | None, typer.Option(help="US state codes")] = None,
-    since: Annotated[str | None, typer.Option(help="First month of the pre period, YYYY-MM")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="First month of the pre period, YYYY-MM (default: 36 months before)")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Last month of data to use, YYYY-MM")] = None,
     donors: Annotated[
         str | None,
-        typer.Option(help="Donor citizenships (default: every unit no policy targets in the window)"),
+        typer.Option(
+            help="Donor citizenships (default: every unit no policy names in the window, 10+ a month)"
+        ),
     ] = None,
     post: Annotated[
-        str | None, typer.Option(help="Post-period months (default 12, or what the data allow)")
+        str | None,
+        typer.Option(help="Post-period months (default 12, up to the next policy for these units)"),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for permutations and simulations")] = 0,
     db: DbOpt = None,
@@ -88,7 +96,7 @@ def evaluate(
     out: OutOpt = None,
     chart: ChartOpt = None,
 ) -> None:
-    """Causal evaluation of a policy: effect with interval, placebo p-value, pre-period fit, assumptions."""
+    """Causal evaluation of a policy: a verdict in plain words, then every method's estimate."""
     with observatory(db) as obs:
         result = obs.evaluate(
             policy=policy,
@@ -114,14 +122,23 @@ def evaluate(
         frame = result.table() if fmt == "table" else result.tidy()
         caption = result.caption()
         if fmt == "table":
-            caption += "\n" + "\n".join(
-                f"{r.method}: {r.interval_kind}; assumptions: {' '.join(r.assumptions)}"
+            Console(soft_wrap=False).print(result.verdict(), highlight=False, markup=False)
+            caption += (
+                "\n* the headline method. p: the method's own placebo p-value. Pre-fit: mean "
+                "absolute error before the start. Held-out: typical error at earlier pseudo-start dates.\n"
+            )
+            caption += "\n".join(
+                f"{label('method', r.method)}: {r.interval_kind}; assumptions: {' '.join(r.assumptions)}"
                 + (f" Notes: {'; '.join(r.notes)}." if r.notes else "")
                 for r in result.results
             )
+        else:
+            caption = result.verdict() + " " + caption
         emit_result(
-            result, fmt=fmt, out=out, title="Policy evaluation", frame=frame, metadata=meta, caption=caption
+            result, fmt=fmt, out=out, title="Every method", frame=frame, metadata=meta, caption=caption
         )
+        for warning in result.warnings:
+            err.print(f"warning: {warning}", highlight=False, markup=False)
         write_chart(result.chart(), chart)
 
 

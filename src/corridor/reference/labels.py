@@ -48,6 +48,13 @@ METHODS: dict[str, Label] = {
     ),
     "snaive": Label("Seasonal naive", "Next month equals the same month last year."),
     "autotheta": Label("AutoTheta", "The Theta method, chosen automatically (statsforecast)."),
+    # Evaluation ids as `corridor evaluate` names them (analysis/evaluate).
+    "synthetic_control": Label(
+        "Synthetic control", "A weighted mix of untreated nationalities that tracked the treated one."
+    ),
+    "combination": Label(
+        "Combination of methods", "The methods' estimates weighted by how well each predicted earlier months."
+    ),
 }
 
 # Form and query parameters, as pages show them.

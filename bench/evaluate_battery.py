@@ -1,0 +1,548 @@
+"""Validation battery for `corridor evaluate`: the headline on panels with known effects and real policies.
+
+    .venv/bin/python bench/evaluate_battery.py [--db corridor.duckdb] [--draws 200] [--workers 2]
+        [--seed 1] [--scenarios main,out_of_hull,staggered] [--real] [--save runs.pkl] [--load runs.pkl]
+        [--markdown]
+
+**Synthetic panels.** The base is the real DHS OHSS series of Border Patrol encounters at the
+southwest border by citizenship (FY2000 on, rounded to 10). Each draw picks a start month (half
+from 2004-2018, half from 2019 on), a post window (3, 6 or 12 months) and 1-4 treated
+citizenships (each averaging 50 or more encounters a month in the 36 months before the start,
+none named by a citizenship-specific policy then). The real counts are the expected values; the
+treated ones are multiplied by 1 + effect from the start; every count is then drawn from a Poisson
+distribution and rounded to 10, as OHSS rounds. The design comes from the default rules
+(`analysis/evaluate/design.py`, with the real policy timeline) and the evaluation from `run`, the
+same code `corridor evaluate` uses. Scenarios:
+
+- `main`: effects -90%, -75%, -50%, -25%, -10%, 0, +10%, +25%, +50% (draws per effect);
+- `out_of_hull`: the treated group scaled to 5 times the largest donor's level (draws in all);
+- `staggered`: 2-4 treated units whose starts differ by 1-6 months (draws in all).
+
+Reported per scenario and effect: the headline's median error (bias, percentage points), median
+absolute error, 95% interval coverage, how often it is inconclusive, and, with no effect, how often
+it is significant (p <= 0.05); for out-of-hull draws, how often it is conclusive, of the wrong sign
+and significant.
+
+**Real policies.** Every timeline event that names its citizenships: the headline against the raw
+before/after change of the targets' encounters relative to the untargeted nationalities'.
+
+`--save` keeps every draw (each method's estimate and out-of-sample errors), so other headline
+rules can be scored on the same draws with `--load` (`score_rules`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import multiprocessing
+import os
+import pickle
+import platform
+import sys
+import time
+import warnings
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+EFFECTS = (-0.9, -0.75, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5)
+POSTS = (3, 6, 12)
+TREATED_FLOOR = 50.0  # each treated unit's mean a month in the 36 months before the start
+DATES = 48  # pseudo-treatment dates kept per draw (rules may use fewer)
+HULL_FACTOR = 5.0  # out-of-hull: the treated group's level, in multiples of the largest donor's
+HULL_TREND = 0.04  # ... and, in half of those draws, its own growth a month (before and after the start)
+FIRST_START, RECENT, LAST_DATA = dt.date(2004, 1, 1), dt.date(2019, 1, 1), dt.date(2024, 11, 1)
+_BASE: pd.DataFrame | None = None
+
+
+def load_base(db: Path) -> pd.DataFrame:
+    """Border Patrol encounters at the southwest border, months x citizenships (OHSS, FY2000 on)."""
+    import corridor
+
+    with corridor.open(db) as obs:
+        frame = obs.flows(region="southwest", component="usbp", by=["month", "citizenship"]).tidy()
+    panel = frame.pivot_table(
+        index="month", columns="citizenship", values="encounters", aggfunc="sum", fill_value=0
+    )
+    panel.columns = [str(c) for c in panel.columns]
+    panel.index = [pd.Timestamp(m).date() for m in panel.index]
+    return panel.sort_index().astype(float).drop(columns=["UNK"], errors="ignore")
+
+
+def _add(month: dt.date, n: int) -> dt.date:
+    from corridor.reference.calendar import add_months
+
+    return add_months(month, n)
+
+
+def _months(a: dt.date, b: dt.date) -> int:
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: int) -> dict[str, Any]:
+    """The seeded settings of one draw (deterministic in scenario, index and seed)."""
+    from corridor.reference import events as ev
+
+    rng = np.random.default_rng([seed, zlib.crc32(scenario.encode()), index])
+    timeline = ev.load_events()
+    effect = (
+        EFFECTS[(index // max(draws, 1)) % len(EFFECTS)] if scenario == "main" else float(rng.choice(EFFECTS))
+    )
+    post = int(rng.choice(POSTS))
+    stagger = scenario == "staggered"
+    for _ in range(1000):
+        lo, hi = (
+            (RECENT, _add(LAST_DATA, -post - (20 if stagger else 6)))
+            if rng.random() < 0.5
+            else (FIRST_START, _add(RECENT, -1))
+        )
+        start = _add(lo, int(rng.integers(0, _months(lo, hi) + 1)))
+        pre = base.loc[[m for m in base.index if _add(start, -36) <= m < start]]
+        named = {
+            c
+            for e in timeline
+            if not e.all_citizenships and _add(start, -36) <= e.start_month <= _add(start, post + 6)
+            for c in e.citizenships
+        }
+        pool = [c for c in base.columns if pre[c].mean() >= TREATED_FLOOR and c not in named]
+        k = int(rng.integers(2 if stagger else 1, 5))
+        if len(pool) < k + 3:
+            continue
+        treated = sorted(rng.choice(pool, size=k, replace=False).tolist())
+        # main and staggered draws stay inside the donors' hull: the treated group's level at most
+        # the largest other citizenship's (out_of_hull draws are then scaled far above it)
+        if pre[treated].sum(axis=1).mean() <= pre.drop(columns=treated).mean().max():
+            break
+    offsets = {u: 0 for u in treated}
+    if stagger:
+        gaps = rng.integers(1, 7, size=k - 1)
+        for u, g in zip(treated[1:], np.cumsum(gaps), strict=True):
+            offsets[u] = int(g)
+    cohorts = {u: _add(start, o) for u, o in offsets.items()}
+    return {
+        "scenario": scenario,
+        "index": index,
+        "seed": int(rng.integers(0, 2**31)),
+        "effect": float(effect),
+        "post": post,
+        "cohorts": cohorts,
+        "level": HULL_FACTOR if scenario == "out_of_hull" else 1.0,
+        # half the out-of-hull draws also grow 4% a month faster than any donor (path outside the hull)
+        "trend": HULL_TREND if scenario == "out_of_hull" and index % 2 else 0.0,
+        "era": "2019 on" if start >= RECENT else "2004-2018",
+    }
+
+
+def _init(base: pd.DataFrame) -> None:
+    global _BASE
+    _BASE = base
+    warnings.simplefilter("ignore")
+
+
+def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate one synthetic draw with the default design and every method; keep what the headline used."""
+    from corridor.analysis.evaluate import design as dz
+    from corridor.analysis.evaluate import noisy_panel, run
+    from corridor.analysis.evaluate.headline import above_donors
+    from corridor.errors import UsageError
+    from corridor.reference import events as ev
+
+    assert _BASE is not None
+    base = _BASE
+    cohorts = spec["cohorts"]
+    last = max(cohorts.values())
+    end = _add(last, spec["post"] - 1)
+    counts = base.loc[[m for m in base.index if m <= end]].copy()
+    if spec.get("trend"):
+        t = np.array([_months(min(cohorts.values()), m) for m in counts.index], dtype=float)
+        for unit in cohorts:
+            counts[unit] = counts[unit] * np.exp(spec["trend"] * np.clip(t, -60, None))
+    level = 1.0
+    if spec["level"] != 1.0:
+        pre = counts.loc[
+            [m for m in counts.index if _add(min(cohorts.values()), -36) <= m < min(cohorts.values())]
+        ]
+        others = pre.drop(columns=list(cohorts)).mean().max()
+        level = spec["level"] * others / max(pre[list(cohorts)].sum(axis=1).mean(), 1.0)
+    panel = noisy_panel(counts, cohorts, effect=spec["effect"], seed=spec["seed"], level=level)
+    treatment = dz.Treatment(cohorts=dict(cohorts), region="southwest")
+    t = time.process_time()
+    record: dict[str, Any] = {k: v for k, v in spec.items() if k != "cohorts"}
+    record.update(treated=",".join(cohorts), start=min(cohorts.values()), level_factor=level)
+    try:
+        window = spec.get("pre_window")
+        rules = dz.RULES if window is None else replace(dz.RULES, pre_window=window or None)
+        design, _, _ = dz.build(
+            panel, treatment, post=spec["post"], seed=spec["seed"], timeline=ev.load_events(), rules=rules
+        )
+        result = run(design, max_dates=DATES, inference=False)
+    except UsageError as exc:
+        record.update(error=str(exc), cpu=time.process_time() - t)
+        return record
+    h = result.headline
+    record.update(
+        cpu=time.process_time() - t,
+        n_donors=len(design.donors),
+        above=above_donors(result.design),
+        pre_months=design.window().pre_months,
+        status=h.status,
+        method=h.method,
+        est=h.effect_rel,
+        lo=h.effect_rel_lo,
+        hi=h.effect_rel_hi,
+        p=h.p_value,
+        methods={
+            r.method: {
+                "effect_rel": r.effect_rel,
+                "lo": r.effect_rel_lo,
+                "hi": r.effect_rel_hi,
+                "p": r.p_value,
+                "pre_mape": r.pre_mape,
+                "diagnostic": r.diagnostic,
+                "actual_total": r.actual_total,
+                "n_post": r.n_post,
+                "errors": result.backtest.errors.get(r.method),
+                "outside": r.details.get("pre_months_outside_donor_range"),
+            }
+            for r in result.results
+        },
+    )
+    return record
+
+
+def run_all(specs: list[dict[str, Any]], base: pd.DataFrame, workers: int) -> list[dict[str, Any]]:
+    if workers <= 1:
+        _init(base)
+        return [run_draw(s) for s in specs]
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init, initargs=(base,)
+    ) as pool:
+        return list(pool.map(run_draw, specs, chunksize=4))
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+
+def rescore(record: dict[str, Any], rule: Any) -> dict[str, Any]:
+    """The headline of a saved draw under another rule (the real `headline.choose` on the saved numbers)."""
+    from corridor.analysis.evaluate.backtest import Backtest
+    from corridor.analysis.evaluate.headline import choose
+
+    if "methods" not in record:
+        return record
+    from corridor.analysis.evaluate.synth import MAX_OUTSIDE
+
+    results = []
+    for name, m in record["methods"].items():
+        diagnostic = m["diagnostic"] if name not in ("did", "synthetic_control") else None
+        if name == "synthetic_control" and (m.get("outside") or 0) > MAX_OUTSIDE:
+            diagnostic = "outside the donors' range"
+        results.append(
+            SimpleNamespace(
+                method=name,
+                diagnostic=diagnostic,
+                pre_mape=m["pre_mape"],
+                effect_rel=m["effect_rel"],
+                effect_rel_lo=m["lo"],
+                effect_rel_hi=m["hi"],
+                log_effect=math.log1p(m["effect_rel"]) if m["effect_rel"] > -1 else -math.inf,
+                actual_total=m["actual_total"],
+                n_post=m["n_post"],
+            )
+        )
+    bt = Backtest(
+        starts=[], errors={k: np.asarray(m["errors"], dtype=float) for k, m in record["methods"].items()}
+    )
+    design = SimpleNamespace(alpha=0.05, post_months=record["post"])
+    h = choose(results, bt, design, rule, above=record.get("above", record["scenario"] == "out_of_hull"))  # type: ignore[arg-type]
+    return {
+        **record,
+        "status": h.status,
+        "method": h.method,
+        "est": h.effect_rel,
+        "lo": h.effect_rel_lo,
+        "hi": h.effect_rel_hi,
+        "p": h.p_value,
+    }
+
+
+@dataclass
+class Score:
+    draws: int
+    errors: int
+    inconclusive: float
+    bias: float  # median(estimate - truth), conclusive draws, percentage points
+    mae: float  # median |estimate - truth|
+    coverage: float
+    significant: float  # p <= 0.05 among all draws
+    wrong_sign: float  # conclusive, significant and of the wrong sign (effect != 0)
+    within_10: float  # conclusive draws within 10 points of the truth
+
+
+def score(records: list[dict[str, Any]]) -> Score:
+    ok = [r for r in records if isinstance(r.get("status"), str)]
+    conc = [r for r in ok if r["status"] != "inconclusive"]
+    err = np.array([r["est"] - r["effect"] for r in conc])
+    cov = np.array([r["lo"] <= r["effect"] <= r["hi"] for r in conc])
+    sig = np.array([r.get("p") is not None and r["p"] <= 0.05 for r in ok])
+    wrong = np.array(
+        [r["effect"] != 0 and r["p"] <= 0.05 and np.sign(r["est"]) == -np.sign(r["effect"]) for r in conc]
+    )
+    return Score(
+        draws=len(records),
+        errors=len(records) - len(ok),
+        inconclusive=1 - len(conc) / max(len(ok), 1),
+        bias=100 * float(np.median(err)) if len(err) else math.nan,
+        mae=100 * float(np.median(np.abs(err))) if len(err) else math.nan,
+        coverage=float(cov.mean()) if len(cov) else math.nan,
+        significant=float(sig.mean()) if len(sig) else math.nan,
+        wrong_sign=float(wrong.sum() / max(len(ok), 1)),
+        within_10=float(np.mean(np.abs(err) <= 0.10)) if len(err) else math.nan,
+    )
+
+
+def table(records: list[dict[str, Any]]) -> str:
+    """Markdown: one row per scenario and effect, then per scenario."""
+    frame = pd.DataFrame(records)
+    lines = [
+        "| scenario | effect | draws | inconclusive | bias (points) | median abs. error | 95% coverage "
+        "| p <= 0.05 | confident wrong sign |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(name: str, eff: str, recs: list[dict[str, Any]]) -> str:
+        s = score(recs)
+        return (
+            f"| {name} | {eff} | {s.draws}{f' ({s.errors} errors)' if s.errors else ''} | "
+            f"{s.inconclusive:.0%} | "
+            f"{s.bias:+.1f} | {s.mae:.1f} | {s.coverage:.0%} | {s.significant:.0%} | {s.wrong_sign:.1%} |"
+        )
+
+    for scenario in frame["scenario"].unique():
+        sub = frame[frame["scenario"] == scenario]
+        for eff in sorted(sub["effect"].unique()):
+            recs = sub[sub["effect"] == eff].to_dict("records")
+            lines.append(row(scenario, f"{100 * eff:+.0f}%", recs))
+        lines.append(row(f"**{scenario}**", "all", sub.to_dict("records")))
+        for era in sorted(sub["era"].unique()):
+            lines.append(row(f"{scenario}, starts {era}", "all", sub[sub["era"] == era].to_dict("records")))
+    return "\n".join(lines)
+
+
+def methods_table(records: list[dict[str, Any]]) -> str:
+    """How often each method was the headline, by scenario."""
+    frame = pd.DataFrame([r for r in records if "status" in r])
+    counts = frame.groupby("scenario")["method"].value_counts(dropna=False).unstack(fill_value=0)
+    return counts.to_markdown() if hasattr(counts, "to_markdown") else counts.to_string()
+
+
+def compare_rules(records: list[dict[str, Any]], rules: dict[str, Any]) -> str:
+    """Markdown: the battery's targets under each candidate headline rule (same saved draws)."""
+    lines = [
+        "| rule | main: coverage | main: inconclusive | worst abs. bias (points) | median abs. error | "
+        "zero effect: p <= 0.05 | out of hull: conclusive and off by > 10 points | "
+        "confident wrong sign (main / out of hull / staggered) | "
+        "staggered: coverage, inconclusive | power: -50% / -25% / +25% |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, rule in rules.items():
+        scored = [rescore(r, rule) for r in records]
+        main = [r for r in scored if r["scenario"] == "main"]
+        hull = [r for r in scored if r["scenario"] == "out_of_hull" and "status" in r]
+        stag = [r for r in scored if r["scenario"] == "staggered"]
+        s_main = score(main)
+        biases = [abs(score([r for r in main if r["effect"] == e]).bias) for e in EFFECTS]
+        zero = score([r for r in main if r["effect"] == 0])
+        off = np.mean([r["status"] != "inconclusive" and abs(r["est"] - r["effect"]) > 0.10 for r in hull])
+        wrong = {
+            sc: sum(score([r]).wrong_sign > 0 for r in scored if r["scenario"] == sc and "status" in r)
+            for sc in ("main", "out_of_hull", "staggered")
+        }
+        s_st = score(stag)
+        power = [
+            np.mean(
+                [
+                    r.get("p") is not None and r["p"] <= 0.05 and np.sign(r["est"]) == np.sign(e)
+                    for r in main
+                    if r["effect"] == e and isinstance(r.get("status"), str)
+                ]
+            )
+            for e in (-0.5, -0.25, 0.25)
+        ]
+        lines.append(
+            f"| {name} | {s_main.coverage:.1%} | {s_main.inconclusive:.0%} | {np.nanmax(biases):.1f} | "
+            f"{s_main.mae:.1f} | {zero.significant:.1%} | {off:.0%} | "
+            f"{wrong['main']} / {wrong['out_of_hull']} / {wrong['staggered']} | "
+            f"{s_st.coverage:.0%}, {s_st.inconclusive:.0%} | "
+            f"{power[0]:.0%} / {power[1]:.0%} / {power[2]:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+# --- real policies -------------------------------------------------------------------------------
+
+
+def real_events(db: Path) -> list[dict[str, Any]]:
+    """Each citizenship-specific event: the headline against the raw change of targets vs the rest."""
+    import corridor
+    from corridor.errors import UsageError
+    from corridor.reference import events as ev
+    from corridor.reference.labels import label
+
+    out = []
+    timeline = ev.load_events()
+    with corridor.open(db) as obs:
+        for e in timeline:
+            if e.all_citizenships:
+                continue
+            for component in ("usbp", "all"):
+                row: dict[str, Any] = {"event": e.id, "title": label("event", e.id), "component": component}
+                try:
+                    res = obs.evaluate(policy=e.id, component=component)
+                except UsageError as exc:
+                    row["error"] = str(exc)
+                    out.append(row)
+                    continue
+                d, h = res.design, res.headline
+                row.update(
+                    start=f"{d.start:%Y-%m}",
+                    post=d.post_months,
+                    treated=",".join(d.treated),
+                    status=h.status,
+                    method=h.method,
+                    est=h.effect_rel,
+                    lo=h.effect_rel_lo,
+                    hi=h.effect_rel_hi,
+                    verdict=res.verdict(),
+                    raw=raw_change(obs, e, component, d, timeline),
+                )
+                out.append(row)
+    return out
+
+
+def raw_change(obs: Any, event: Any, component: str, design: Any, timeline: list[Any]) -> dict[str, float]:
+    """Targets' change over the post window relative to untargeted nationalities', against two baselines:
+    the same number of months just before the start, and the same calendar months a year earlier."""
+    region = design.selection and ("southwest" if "southwest" in design.selection.lower() else None)
+    frame = obs.flows(region=region, component=component, by=["month", "citizenship"]).tidy()
+    panel = frame.pivot_table(
+        index="month", columns="citizenship", values="encounters", aggfunc="sum", fill_value=0
+    )
+    panel.index = [pd.Timestamp(m).date() for m in panel.index]
+    targets = [c for c in design.treated if c in panel.columns]
+    start, n = design.start, design.post_months
+    end = _add(start, n - 1)
+    named = {
+        c
+        for e in timeline
+        if not e.all_citizenships and _add(start, -12) <= e.start_month <= end
+        for c in e.citizenships
+    }
+    rest = [c for c in panel.columns if c not in named and c not in targets and c != "UNK"]
+
+    def total(cols: list[str], a: dt.date, b: dt.date) -> float:
+        return float(panel.loc[[m for m in panel.index if a <= m <= b], cols].to_numpy().sum())
+
+    out = {}
+    for name, (a, b) in {
+        "just before": (_add(start, -n), _add(start, -1)),
+        "a year earlier": (_add(start, -12), _add(end, -12)),
+    }.items():
+        t0, t1 = total(targets, a, b), total(targets, start, end)
+        u0, u1 = total(rest, a, b), total(rest, start, end)
+        out[name] = (t1 / t0) / (u1 / u0) - 1 if min(t0, u0, u1) > 0 else math.nan
+    return out
+
+
+def real_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| event | outcome | post | headline | interval | raw change (just before / a year earlier) "
+        "| sign agrees |",
+        "|---|---|---:|---|---|---|---|",
+    ]
+    for r in rows:
+        comp = "Border Patrol" if r["component"] == "usbp" else "all encounters"
+        if "error" in r:
+            lines.append(f"| {r['title']} | {comp} | | not evaluated: {r['error']} | | | |")
+            continue
+        raw = r["raw"]
+        vals = [v for v in raw.values() if math.isfinite(v)]
+        if r["status"] == "inconclusive":
+            head, interval, agrees = "inconclusive", "", "inconclusive"
+        else:
+            head = f"{100 * r['est']:+.0f}% ({r['method']})"
+            interval = f"{100 * r['lo']:+.0f}% .. {100 * r['hi']:+.0f}%"
+            agrees = (
+                "yes"
+                if vals and all(np.sign(v) == np.sign(r["est"]) for v in vals)
+                else ("mixed raw signs" if vals and len({np.sign(v) for v in vals}) > 1 else "NO")
+            )
+        raws = " / ".join(f"{100 * v:+.0f}%" if math.isfinite(v) else "n/a" for v in raw.values())
+        lines.append(
+            f"| {r['title']} ({r['start']}) | {comp} | {r['post']} | {head} | {interval} | {raws} "
+            f"| {agrees} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", type=Path, default=Path("corridor.duckdb"))
+    parser.add_argument("--draws", type=int, default=200, help="draws per effect (main) or per scenario")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scenarios", default="main,out_of_hull,staggered")
+    parser.add_argument(
+        "--hull-draws", type=int, help="draws for out_of_hull and staggered (default --draws)"
+    )
+    parser.add_argument("--real", action="store_true", help="also run the real-policy comparison")
+    parser.add_argument(
+        "--pre-window", type=int, help="design rule under test: pre-period months (0: all the history)"
+    )
+    parser.add_argument("--save", type=Path)
+    parser.add_argument("--load", type=Path)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    started = time.time()
+    load = os.getloadavg()[0]
+    if args.load:
+        records = pickle.loads(args.load.read_bytes())
+    else:
+        base = load_base(args.db)
+        specs = []
+        for scenario in args.scenarios.split(","):
+            n = args.draws * len(EFFECTS) if scenario == "main" else (args.hull_draws or args.draws)
+            specs += [
+                {**draw_spec(base, scenario, i, args.seed, args.draws), "pre_window": args.pre_window}
+                for i in range(n)
+            ]
+        records = run_all(specs, base, args.workers)
+        if args.save:
+            args.save.write_bytes(pickle.dumps(records))
+    print(
+        f"Battery: seed {args.seed}, {len(records)} draws; machine {platform.machine()}, "
+        f"nproc {os.cpu_count()}, "
+        f"load {load:.1f} before, {os.getloadavg()[0]:.1f} after; {time.time() - started:.0f} s wall; "
+        f"median {np.median([r['cpu'] for r in records if 'cpu' in r]):.2f} s CPU a draw.\n"
+    )
+    print(table(records))
+    print()
+    print(methods_table(records))
+    if args.real:
+        print()
+        print(real_table(real_events(args.db)))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
