@@ -13,8 +13,8 @@ Given monthly counts by citizenship and the treated units with their start month
   between the first pre-period month and the end of the post period, and that averaged at least
   `donor_floor` encounters a month in the pre period. `donors` overrides the list.
 
-How each rule was chosen is in bench/RESULTS.md ("What works: the battery"): on seeded synthetic
-panels built from the real OHSS series, never on a single case.
+How each rule was chosen is in bench/RESULTS.md ("Evaluate: battery and speed (issue 14)"): on
+seeded synthetic panels built from the real OHSS series, never on a single case.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """One headline per evaluation, chosen out of sample, and the verdict sentence that says it.
 
-The rule (`RULE`; how each setting was chosen is in bench/RESULTS.md, "What works: the battery"):
+The rule (`RULE`; how each setting was chosen is in bench/RESULTS.md, "Evaluate: battery and
+speed (issue 14)"):
 
 1. A method is *eligible* when its own pre-period check passes (`EvaluationResult.diagnostic`
    is None: for the synthetic control, the treated path must lie within the donors' range),
