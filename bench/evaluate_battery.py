@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/evaluate_battery.py [--db corridor.duckdb] [--draws 200] [--workers 2]
         [--seed 1] [--scenarios main,out_of_hull,staggered] [--real] [--save runs.pkl] [--load runs.pkl]
-        [--markdown]
+        [--quick]
 
 **Synthetic panels.** The base is the real DHS OHSS series of Border Patrol encounters at the
 southwest border by citizenship (FY2000 on, rounded to 10). Each draw picks a start month (half
@@ -27,7 +27,7 @@ and significant.
 before/after change of the targets' encounters relative to the untargeted nationalities'.
 
 `--save` keeps every draw (each method's estimate and out-of-sample errors), so other headline
-rules can be scored on the same draws with `--load` (`score_rules`).
+rules can be scored on the same draws with `--load` and `--compare` (`compare_rules`, `CANDIDATES`).
 """
 
 from __future__ import annotations
@@ -387,6 +387,114 @@ def compare_rules(records: list[dict[str, Any]], rules: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _se(p: float, n: int) -> float:
+    """The binomial standard error of a proportion p over n draws (percentage points)."""
+    return 100 * math.sqrt(max(p * (1 - p), 0.0) / max(n, 1))
+
+
+def targets(records: list[dict[str, Any]]) -> str:
+    """Markdown: each synthetic acceptance target of issue 14, the measured value, its standard error
+    and whether it is met. Bias is the median signed error of the conclusive headlines (per effect);
+    its standard error is a bootstrap over the draws (500 resamples, seed 0)."""
+    rng = np.random.default_rng(0)
+    main = [r for r in records if r["scenario"] == "main" and isinstance(r.get("status"), str)]
+    lines = ["| target | measured | standard error | draws | met |", "|---|---:|---:|---:|---|"]
+
+    def add(name: str, value: str, se: str, n: int, ok: bool) -> None:
+        lines.append(f"| {name} | {value} | {se} | {n} | {'met' if ok else '**missed**'} |")
+
+    conc = [r for r in main if r["status"] != "inconclusive"]
+    cov = float(np.mean([r["lo"] <= r["effect"] <= r["hi"] for r in conc])) if conc else math.nan
+    add(
+        "headline 95% coverage in [90%, 98%] (main, conclusive draws)",
+        f"{100 * cov:.1f}%",
+        f"{_se(cov, len(conc)):.1f}",
+        len(conc),
+        0.90 <= cov <= 0.98,
+    )
+    for eff in EFFECTS:
+        cell = [r for r in conc if r["effect"] == eff]
+        err = np.array([r["est"] - r["effect"] for r in cell])
+        if not len(err):
+            add(f"median bias, effect {100 * eff:+.0f}%: under 5 points", "no conclusive draw", "", 0, False)
+            continue
+        boot = [np.median(rng.choice(err, size=len(err))) for _ in range(500)]
+        bias = 100 * float(np.median(err))
+        cov_e = float(np.mean([r["lo"] <= r["effect"] <= r["hi"] for r in cell]))
+        add(
+            f"median bias, effect {100 * eff:+.0f}%: under 5 points (coverage {100 * cov_e:.0f}%)",
+            f"{bias:+.1f}",
+            f"{100 * float(np.std(boot)):.1f}",
+            len(cell),
+            abs(bias) < 5,
+        )
+    # the stricter reading of "median absolute bias": the median absolute error of each effect's
+    # conclusive headlines (the precision of one answer, not its systematic error)
+    for eff in EFFECTS:
+        err = np.array([r["est"] - r["effect"] for r in conc if r["effect"] == eff])
+        if len(err):
+            boot = [np.median(np.abs(rng.choice(err, size=len(err)))) for _ in range(500)]
+            mae = 100 * float(np.median(np.abs(err)))
+            add(
+                f"(stricter reading) median absolute error, effect {100 * eff:+.0f}%: under 5 points",
+                f"{mae:.1f}",
+                f"{100 * float(np.std(boot)):.1f}",
+                len(err),
+                mae < 5,
+            )
+    zero = [r for r in main if r["effect"] == 0]
+    sig = float(np.mean([r.get("p") is not None and r["p"] <= 0.05 for r in zero])) if zero else math.nan
+    add(
+        "zero effect: significant (p <= 0.05) at most 7% (all draws)",
+        f"{100 * sig:.1f}%",
+        f"{_se(sig, len(zero)):.1f}",
+        len(zero),
+        sig <= 0.07,
+    )
+    hull = [r for r in records if r["scenario"] == "out_of_hull" and isinstance(r.get("status"), str)]
+    bad = [r for r in hull if r["status"] != "inconclusive" and abs(r["est"] - r["effect"]) > 0.10]
+    wrong = [
+        r
+        for r in hull
+        if r["status"] != "inconclusive"
+        and r["effect"] != 0
+        and r["p"] <= 0.05
+        and np.sign(r["est"]) == -np.sign(r["effect"])
+    ]
+    share = len(bad) / max(len(hull), 1)
+    add(
+        "out of hull: within 10 points or inconclusive (share that is neither)",
+        f"{100 * share:.1f}% ({len(bad)} draws)",
+        f"{_se(share, len(hull)):.1f}",
+        len(hull),
+        not bad,
+    )
+    add("out of hull: never a confident wrong sign", f"{len(wrong)} draws", "", len(hull), not wrong)
+    return "\n".join(lines)
+
+
+def candidates() -> dict[str, Any]:
+    """The shipped headline rule and one change of each setting, scored on the same saved draws."""
+    from corridor.analysis.evaluate.headline import RULE
+
+    return {
+        "shipped": RULE,
+        "interval not widened (inflate 1.0)": replace(RULE, inflate=1.0),
+        "inflate 1.25": replace(RULE, inflate=1.25),
+        "inflate 2.0": replace(RULE, inflate=2.0),
+        "no error floor (floor 0)": replace(RULE, floor=0.0),
+        "weighted combination": replace(RULE, selection="weighted"),
+        "bias-corrected centre": replace(RULE, bias_correct=True),
+        "no pre-fit limit": replace(RULE, max_pre_mape=None),
+        "no method diagnostics": replace(RULE, use_diagnostics=False),
+        "no hull check": replace(RULE, hull_precision=None),
+        "poor fit above 0.3": replace(RULE, poor_rmse=0.3),
+        "no poor-fit limit": replace(RULE, poor_rmse=math.inf),
+        "sign check always": replace(RULE, sign_check="always"),
+        "12 dates": replace(RULE, dates=12),
+    }
+
+
 # --- real policies -------------------------------------------------------------------------------
 
 
@@ -509,10 +617,18 @@ def main() -> None:
     parser.add_argument(
         "--pre-window", type=int, help="design rule under test: pre-period months (0: all the history)"
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 5 draws per cell, no real policies"
+    )
+    parser.add_argument(
+        "--compare", action="store_true", help="also score the candidate headline rules on the same draws"
+    )
     parser.add_argument("--save", type=Path)
     parser.add_argument("--load", type=Path)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.quick:
+        args.draws, args.hull_draws, args.real = 5, 5, False
     started = time.time()
     load = os.getloadavg()[0]
     if args.load:
@@ -535,9 +651,14 @@ def main() -> None:
         f"load {load:.1f} before, {os.getloadavg()[0]:.1f} after; {time.time() - started:.0f} s wall; "
         f"median {np.median([r['cpu'] for r in records if 'cpu' in r]):.2f} s CPU a draw.\n"
     )
+    print(targets(records))
+    print()
     print(table(records))
     print()
     print(methods_table(records))
+    if args.compare:
+        print()
+        print(compare_rules(records, candidates()))
     if args.real:
         print()
         print(real_table(real_events(args.db)))
