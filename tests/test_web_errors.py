@@ -25,6 +25,7 @@ from corridor.errors import UsageError
 from corridor.observatory import Observatory
 from corridor.web import create_app
 from corridor.web.params import suggested_url
+from corridor.web.views.analysis import field_label
 from tests.webkit import local
 
 CODES = sorted(c.alpha_3 for c in __import__("pycountry").countries)
@@ -132,7 +133,10 @@ def test_the_page_and_the_api_say_the_same_sentence(client: TestClient) -> None:
     api = client.get("/api/v1/forecast", params=query).json()["detail"]
     page = client.get("/forecast", params={"run": "forecast", **query})
     assert page.status_code == 422 and "origins" in api
-    assert api.split(" (got")[0] in page.text.replace("&#39;", "'")
+    # The page names the field as its form labels it ("Backtest origins"), then the same words.
+    field, _, words = api.split(" (got")[0].partition(": ")
+    text = page.text.replace("&#39;", "'")
+    assert field == "origins" and f"“{field_label(field)}”: {words}" in text
 
 
 def _operations(client: TestClient) -> list[tuple[str, dict[str, Any]]]:
