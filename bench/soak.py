@@ -2,8 +2,9 @@
 
 The server is the real `corridor serve` in a child process on a free loopback port
 (`web_load.start_server`). The load generator is an asyncio loop in this process: one keep-alive
-HTTP/1.1 connection per client, each client sending its next request as soon as the last one is
-answered (no think time), only ever to 127.0.0.1.
+HTTP/1.1 connection per client, each from its own loopback address (127.0.1.N, as each real user
+has their own address: the server shares analyses fairly among addresses), each client sending its
+next request as soon as the last one is answered (no think time), only ever to 127.0.0.1.
 
 Each request is drawn (seeded, per client) from this mix (`SHARE`, `NEW`):
   70% GET /api/v1/flows: 90% the 12 explorer queries of `web_load.QUERIES`; 10% a new question
@@ -275,6 +276,11 @@ class Report:
         )
 
 
+def client_address(number: int) -> str:
+    """The loopback address simulated client `number` connects from (127.0.1.1, 127.0.1.2, ...)."""
+    return f"127.0.{1 + number // 250}.{1 + number % 250}"
+
+
 async def soak(
     base: str,
     pid: int,
@@ -331,7 +337,9 @@ async def soak(
 
     async def client(number: int) -> None:
         rng = random.Random(seed * 10_000 + number)
-        conn = Connection("127.0.0.1", url.port)  # type: ignore[arg-type]
+        # Each simulated user connects from its own loopback address, as real users have their own:
+        # the server shares analyses fairly among addresses and limits each one's new analyses.
+        conn = Connection("127.0.0.1", url.port, source=client_address(number))  # type: ignore[arg-type]
         try:
             while time.perf_counter() < stop:
                 endpoint, path = next_request(rng)

@@ -68,6 +68,9 @@ def start_server(
     app_kwargs: str = "",
     workers: int = 1,
     compute: int | None = None,
+    args: tuple[str, ...] = (),
+    start_timeout: float = 300.0,
+    log: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`corridor serve --db DB --port PORT` in a child process on 127.0.0.1; returns it and its base URL.
 
@@ -75,7 +78,9 @@ def start_server(
     given `cache_size` and `app_kwargs` (Python source of more keyword arguments, which may use
     names that `prelude`, Python source run first in the child, defines). With `workers` > 1 the
     worker processes build the app themselves, so `cache_size`, `prelude` and `app_kwargs` apply
-    to the start-up check only. `compute` is `serve --compute` (None: its default).
+    to the start-up check only. `compute` is `serve --compute` (None: its default); `args` are more
+    `serve` options. The server has `start_timeout` seconds to answer (a busy machine is slow to
+    import); its output goes to `log` when given.
     """
     port = free_port()
     extra = f", {app_kwargs}" if app_kwargs else ""
@@ -89,14 +94,16 @@ def start_server(
             f"sys.argv = ['corridor', 'serve', '--db', {str(db)!r}, '--port', '{port}', "
             f"'--workers', '{workers}'"
             + (f", '--compute', '{compute}'" if compute is not None else "")
+            + "".join(f", {a!r}" for a in args)
             + "]",
             "from corridor.cli import main",
             "main()",
         ]
     )
-    proc = subprocess.Popen([sys.executable, "-c", code])
+    out = open(log, "wb") if log is not None else None  # noqa: SIM115 - the child writes to it
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -104,7 +111,7 @@ def start_server(
         except httpx.HTTPError:
             time.sleep(0.2)
     proc.terminate()
-    raise RuntimeError(f"the server did not start within 60 s (exit code {proc.poll()})")
+    raise RuntimeError(f"the server did not start within {start_timeout:.0f} s (exit code {proc.poll()})")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -126,14 +133,16 @@ def percentile(ordered: list[float], q: float) -> float:
 class Connection:
     """A minimal HTTP/1.1 keep-alive client on asyncio streams: cheap, so the numbers are the server's."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, source: str | None = None) -> None:
         self.host, self.port = host, port
+        self.source = source  # the loopback address to connect from (127.0.0.0/8): one per client
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, target: str) -> tuple[int, bytes]:
         if self.writer is None or self.reader is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            local = (self.source, 0) if self.source else None
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port, local_addr=local)
         self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode())
         await self.writer.drain()
         head = await self.reader.readuntil(b"\r\n\r\n")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import vl_convert as vlc
 from typer.testing import CliRunner
@@ -162,18 +162,21 @@ def test_events_cli_lists_the_timeline() -> None:
     assert res.exit_code == 2 and "region" in res.stderr
 
 
-def test_policy_marks_share_one_label_per_month(obs) -> None:
+def test_policy_marks_never_print_over_each_other_and_count_every_event(obs) -> None:
     # The report's overview chart printed several labels over each other where events share a
-    # month (May 2023: Title 42 ends, the lawful-pathways rule, family case management).
+    # month (May 2023: Title 42 ends, the lawful-pathways rule, family case management). Events
+    # close together now share one numbered marker.
     from corridor import charts
 
     timeline = obs.events().tidy()
-    months = {(d.year, d.month) for d in pd.to_datetime(timeline["effective"])}
     marks = charts.policy_marks(obs)
-    assert len(marks) == len(months) < len(timeline)
-    assert len({(d.year, d.month) for d, _ in marks}) == len(marks)
-    merged = sum(int(label.rsplit("+", 1)[1]) + 1 if " +" in label else 1 for _, label in marks)
-    assert merged == len(timeline)  # every event is counted in a label
+    assert 0 < len(marks) < len(timeline)
+    dates = [m.date for m in marks]
+    assert dates == sorted(dates)
+    assert all((b - a).days > charts.CLUSTER_DAYS for a, b in itertools.pairwise(dates))
+    assert [m.number for m in marks] == list(range(1, len(marks) + 1))
+    shown = [e[0] for m in marks for e in m.events]
+    assert sorted(shown) == sorted(timeline["id"])  # every event once, in exactly one marker
 
 
 def test_report_overview_chart_has_no_overlapping_event_labels(obs) -> None:

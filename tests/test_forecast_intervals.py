@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from corridor.analysis import forecast as fc
@@ -237,6 +237,7 @@ def test_grouped_forecast_metadata_has_every_series_and_the_total(obs) -> None:
     alpha=st.floats(min_value=0.002, max_value=0.3),
     seed=st.integers(min_value=0, max_value=10_000),
 )
+@example(n=12, alpha=0.1484375, seed=2)  # a reference ratio of exactly 1 once rounded inside r[-1]
 def test_tail_quantiles_reach_beyond_every_score_only_where_the_scores_cannot(
     n: int, alpha: float, seed: int
 ) -> None:
@@ -369,19 +370,25 @@ def test_rescaled_scores_take_the_new_median_and_spread() -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(k=st.sampled_from([3.0, 10.0, 50.0]), seed=st.integers(min_value=0, max_value=1000))
+@example(k=3.0, seed=40)  # the learned seasonal weight flips at the last origin (see below)
 def test_intervals_scale_with_the_series(k: float, seed: int) -> None:
     # Why errors / sqrt(level) is a scale-free score in the sense a reader needs: the score is not
     # level-free (an error at 200,000 a month is put back at 10,000 as sqrt(10,000 / 200,000) of
-    # itself), but the same series in other units (k times larger) gets k times the ranges, and
-    # its breaks, coverage and widths relative to the level are unchanged. (Up to the +1 of
-    # log(1 + y) in the point forecast, negligible at these levels.)
+    # itself), but the same series in other units (k times larger) gets the same breaks and, around
+    # k times the point forecasts, k times the ranges: coverage and widths relative to the level
+    # are unchanged. Checked with the points held at k times those of y: the point forecast works
+    # on log(1 + y), whose +1 moves the seasonal changes by ~1e-5, and the learned seasonal weight
+    # is a weighted median (one past ratio), which such a nudge can move to its neighbour (seed 40,
+    # last origin: 0.951 -> 0.965, so points 4-6 months ahead differ by up to 0.75%). That is a
+    # property of the point forecast, kept unchanged by issue 15, not of the interval rule.
     y = shifted_twice(seed)
     ms = months(len(y))
     a = fc.run_group_detail([y], ms, 6, (80, 95))
-    b = fc.run_group_detail([k * y], ms, 6, (80, 95))
-    assert (a.breaks[0] == b.breaks[0]).all()
+    assert (fc.level_breaks(k * y, fc.month_of_year(ms)) == a.breaks[0]).all()
+    b = fc.aci_intervals([k * y], [k * a.points[0]], (80, 95), breaks=a.breaks)
     for lv in (80, 95):
         for side in (0, 1):
-            x, z = a.intervals[0][lv][side], b.intervals[0][lv][side]
+            x, z = a.intervals[0][lv][side], b[0][lv][side]
             ok = ~np.isnan(x)
-            assert np.allclose(z[ok], k * x[ok], rtol=2e-3, atol=k * 2.0)
+            assert ok.sum() > 500 and (np.isnan(z) == ~ok).all()
+            assert np.allclose(z[ok], k * x[ok], rtol=1e-9, atol=0)

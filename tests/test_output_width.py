@@ -122,7 +122,9 @@ def test_one_precision_a_column() -> None:
 def test_profile_and_track_at_80_columns_keep_their_ids_whole(warehouse: Path) -> None:
     profile = _invoke(["profile", "GTM", "--db", str(warehouse)], 80)
     assert "…" not in profile and not re.search(r"\b(19|20)\d\d\.0\b", profile)
-    assert re.search(r"\bwdi\.gdp_pc_ppp\b", profile)
+    # Indicators by their names (never ids), each name whole on one line.
+    assert "GDP per capita, PPP (constant 2021 international $)" in profile.splitlines()[2]
+    assert "wdi." not in profile
     track = _invoke(["track", "root-causes-2021", "--db", str(warehouse)], 80)
     assert "…" not in track
     assert max(len(line) for line in track.splitlines() if not line.startswith(("U.S.", "Goal"))) <= 80

@@ -26,6 +26,7 @@ from corridor import series as ser
 from corridor.cli import app
 from corridor.errors import UsageError
 from corridor.web import create_app
+from tests.webkit import local
 
 runner = CliRunner()
 TIDY = ["value", "unit", "release_id", "rounded", "suppressed", "partial", "missing"]
@@ -54,7 +55,7 @@ def catalog(obs: corridor.Observatory) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def client(warehouse: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(db=warehouse)) as c:
+    with local(create_app(db=warehouse)) as c:
         yield c
 
 

@@ -198,6 +198,38 @@ def test_a_timed_out_request_stops_its_computation(warehouse: Path) -> None:
         pool.close()
 
 
+class Spinning(Observatory):
+    """An Observatory whose forecast keeps a core busy for a minute (workers can import it)."""
+
+    def forecast(self, *, horizon: int = 6) -> Any:
+        return spin(self, 60.0)
+
+
+def test_a_request_that_times_out_stops_its_computation_api_and_page(warehouse: Path) -> None:
+    """The time limit's 503 stops the computation behind it, for the API and for a page (which
+    computes in the same pool): the worker is killed and replaced within seconds."""
+    app = create_app(db=warehouse, compute=1, obs_class=Spinning, timeout=3)
+    with local(app) as c:
+        pool = app.state.compute
+        assert pool is not None
+        for n, (path, params) in enumerate(
+            [("/api/v1/forecast", {"horizon": "5"}), ("/forecast", {"run": "forecast", "horizon": "7"})],
+            start=1,
+        ):
+            (pid,) = pool.pids()
+            started = time.monotonic()
+            assert c.get(path, params=params).status_code == 503
+            while pool.killed < n and time.monotonic() - started < 30:
+                time.sleep(0.1)
+            assert pool.killed == n, path
+            assert time.monotonic() - started < 30  # not the minute the computation would take
+            assert not Path(f"/proc/{pid}").exists()  # the busy worker is gone ...
+            deadline = time.monotonic() + 120
+            while not pool.pids() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert pool.pids() and pool.pids() != [pid]  # ... and another took its place
+
+
 def test_a_dead_worker_is_replaced(warehouse: Path) -> None:
     pool = ComputePool(warehouse, Observatory, 1).start()
     key = file_key(warehouse)

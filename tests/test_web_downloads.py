@@ -80,9 +80,9 @@ def test_a_profile_csv_names_its_country_and_rounds_for_people(client: TestClien
     assert response.headers["content-disposition"].endswith('filename="profile_GTM.csv"')
     frame = pd.read_csv(io.StringIO(response.text), comment="#", dtype=str, keep_default_na=False)
     assert set(frame["iso3"]) == {"GTM"}
-    for col in ("year", "since_year"):
+    for col in ("baseline_year", "latest_year"):
         assert all(re.fullmatch(r"\d{4}|", v) for v in frame[col]), frame[col].tolist()  # never 2018.0
-    for col in ("latest", "change_5y"):
+    for col in ("baseline", "latest", "change"):
         for v in frame[col]:
             if v:
                 assert _significant(v) <= 3 or "." not in v, (col, v)  # no 14 decimals

@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 from corridor import charts, flows, params
 from corridor.reference import labels
 from corridor.web import create_app
+from tests.webkit import local
 
 
 @pytest.fixture(scope="module")
 def client(warehouse: Path) -> TestClient:
-    return TestClient(create_app(db=warehouse, timeout=240))
+    return local(create_app(db=warehouse, timeout=240))
 
 
 class Elements(HTMLParser):

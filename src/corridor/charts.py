@@ -463,14 +463,16 @@ SUBTITLE_CHARS = 330
 
 
 def short_caption(text: str) -> str:
-    """A long caption cut to what a chart must say: its first sentence, and its source."""
+    """A long caption cut to what a chart must say: its first sentence, its period and its source
+    (the source is what gets shortened when there is no room: the period never is)."""
     sentences = re.split(r"(?<=[.)])\s+(?=[A-Z])", text.strip())
-    keep = [sentences[0]]
-    keep += [t for t in sentences[1:] if t.startswith(("Source", "Sources", "Note: rounded"))][:2]
-    out = " ".join(keep)
-    if len(out) > 2 * SUBTITLE_CHARS:
-        out = out[: 2 * SUBTITLE_CHARS].rsplit(" ", 1)[0] + " …"
-    return out + " (Full source line below the chart.)"
+    rest = sentences[1:]
+    head = " ".join([sentences[0], *[t for t in rest if t.startswith("Period")][:1]])
+    tail = " ".join([t for t in rest if t.startswith(("Source", "Sources", "Note: rounded"))][:2])
+    room = 2 * SUBTITLE_CHARS - len(head) - 1
+    if len(tail) > room:
+        tail = tail[: max(room, 0)].rsplit(" ", 1)[0] + " …"
+    return f"{head} {tail}".strip() + " (Full source line below the chart.)"
 
 
 def _number_event_labels(spec: dict[str, Any]) -> dict[str, Any]:

@@ -1240,7 +1240,13 @@ def options(cubes: Sequence[Cube], req: FlowsRequest) -> dict[str, dict[str, str
 
     out["demographic"] = {d: why(replace(req, demographic=(d,))) for d in DEMOGRAPHICS}
     out["title"] = {t: why(replace(req, title=(t,))) for t in TITLES}
-    out["sector"] = {s: why(replace(req, sector=(s,))) for s in _SECTORS}
+    # Sectors: those some table files under the chosen region (all of them nationwide).
+    in_region = [
+        s
+        for s in _SECTORS
+        if req.region in (None, "nationwide") or any(req.region in c.sector_regions.get(s, ()) for c in cubes)
+    ]
+    out["sector"] = {s: why(replace(req, sector=(s,))) for s in in_region}
     out["by"] = {
         k: (
             None

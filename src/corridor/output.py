@@ -75,9 +75,15 @@ def emit(
 
 
 def print_warnings(metadata: dict[str, Any], err: Console) -> None:
-    """The answer's warnings (`metadata.warnings`), one sentence a line, on stderr."""
+    """The answer's warnings (`metadata.warnings`) on stderr, each sentence wrapped at spaces to the
+    terminal's width (never cut inside a word), its continuation lines indented."""
+    width = max(err.width, 40)
     for sentence in metadata.get("warnings") or ():
-        err.print(f"warning: {sentence}", highlight=False, markup=False)
+        text = textwrap.fill(
+            f"warning: {sentence}", width=width, subsequent_indent="  ", break_long_words=False,
+            break_on_hyphens=False,
+        )  # fmt: skip
+        err.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 def render_table(
@@ -212,7 +218,8 @@ def records_text(headers: list[str], cells: list[list[str]], *, width: int, titl
     room = max(20, width - key - 2)
     lines: list[str] = []
     if title:
-        lines.append(f"{title} ({len(cells)} row{'s' if len(cells) != 1 else ''})")
+        head = f"{title} ({len(cells)} row{'s' if len(cells) != 1 else ''})"
+        lines.extend(textwrap.wrap(head, width=width, break_long_words=False, break_on_hyphens=False))
     for n, row in enumerate(cells, start=1):
         rule = f"── {n} of {len(cells)} "
         lines.append(rule + "─" * max(0, min(width, 60) - len(rule)))

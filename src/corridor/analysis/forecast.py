@@ -487,7 +487,10 @@ def _tail_quantiles(
             continue
         mid = float(np.median(r))
         ratio = _tail_ratio(ref if ref is not None else r, p, anchor)
-        out.append(mid + (r[ka - 1] - mid) * ratio)
+        # ratio >= 1, so the value lies at or beyond the anchor; mid + (anchor - mid) * 1 can round
+        # to one ulp inside it, which the bound (never inside the score it extrapolates from) removes
+        far = mid + (r[ka - 1] - mid) * ratio
+        out.append(max(far, r[ka - 1]) if p >= 0.5 else min(far, r[ka - 1]))
     return np.array(out)
 
 

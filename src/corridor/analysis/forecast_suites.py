@@ -23,7 +23,7 @@ with the same origins, that no setting of Corridor's model was chosen on:
 - recent: southwest citizenship values ranked 11-19, the northern and coastal totals, the 7
   largest northern citizenship values and the 4 northern demographics (22 series);
 - long: Border Patrol southwest citizenships ranked 11-20, the northern and coastal totals and
-  their 12 sectors (24 series).
+  their 12 sectors, each once from a filing published in every month (24 series).
 """
 
 from __future__ import annotations
@@ -162,9 +162,11 @@ def load_holdout(obs: Any, suite: SuiteName) -> SuiteData:
             total = obs.flows(region=region, by="month", **base).tidy()
             series[f"{region} total"] = total.set_index("month")["encounters"]
             sectors = obs.flows(region=region, by=["month", "sector"], **base).tidy()
-            for k, v in _wide(sectors, "sector").items():
-                # each sector once: Livermore (closed 2005), which CBP's table files under coastal
-                # and OHSS's under northern, stays under coastal as when the set was defined
+            # Each sector once, from a filing published in every month (`_published`): a series
+            # with missing months cannot be forecast and scored over the set's origins. Livermore
+            # (closed 2005) is filed under coastal, unpublished (missing, not 0) from FY2021, and
+            # under northern, 0 in every month from 2005: it is taken from the northern filing.
+            for k, v in _wide(_published(sectors, "sector"), "sector").items():
                 if not any(name.endswith(f" sector {k}") for name in series):
                     series[f"{region} sector {k}"] = v
         title = "Suite B hold-out (long history, Border Patrol, series outside Suite B)"

@@ -373,14 +373,15 @@ def _field_type(p: Param) -> Any:
     if p.kind == "number_or_choice":
         return Annotated[_number(p, float) | Literal[p.choices] | None, blank]  # type: ignore[valid-type]
     if p.meaning == "month":
+        # Constraints go on the text inside the optional, never on None (a blank value).
         return Annotated[
-            str | None,
+            Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2023-10"])] | None,
             BeforeValidator(wp.month_text(p.alias)),
-            Field(pattern=r"^\d{4}-\d{2}$", examples=["2023-10"]),
         ]
+    text = Annotated[str, Field(max_length=MAX_TEXT)]
     if p.meaning == "country":
-        return Annotated[str | None, BeforeValidator(wp.country_text(p.alias)), Field(max_length=MAX_TEXT)]
-    return Annotated[str | None, BeforeValidator(wp.plain_text(p.alias)), Field(max_length=MAX_TEXT)]
+        return Annotated[text | None, BeforeValidator(wp.country_text(p.alias))]
+    return Annotated[text | None, BeforeValidator(wp.plain_text(p.alias))]
 
 
 def _description(p: Param) -> str | None:

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from corridor import jsonio
 from corridor.errors import CorridorError, UsageError
 from corridor.series import Series, dim_label, measure_label, value_label
+from corridor.web import downloads
 from corridor.web.api import PREFIX, csv_response, json_response
 from corridor.web.render import named, page, table
 from corridor.web.results import MAX_CACHED_ROWS, MAX_JSON_ROWS
@@ -114,9 +115,22 @@ def api_series_csv(
     """The same rows as /api/v1/series/{id}, as a CSV download (source in X-Corridor-Source)."""
     _only_known(request)
     with leased(request) as (version, obs):
-        result = answer(version, obs, series_id, since, until, _where(where))
+        rows = _where(where)
+        result = answer(version, obs, series_id, since, until, rows)
+        meta = result.metadata()
+        query = _query(since, until, rows)
+        header = [
+            ("Corridor series", result.spec.id),
+            ("query", query),
+            ("api", f"{PREFIX}/series/{result.spec.id}" + (f"?{query}" if query else "")),
+            ("period", meta.get("period", "")),
+            ("source", result.caption()),
+            ("warning", list(meta.get("warnings") or [])),
+            ("warehouse", version.tag),
+        ]
+        name = downloads.filename(["series", result.spec.id, *(meta.get("period") or "").split("..")])
         return csv_response(
-            result.tidy(), name=f"corridor-{result.spec.id}", caption=result.caption(), version=version
+            downloads.csv_text(result.tidy(), header), name=name, caption=result.caption(), version=version
         )
 
 
