@@ -341,7 +341,9 @@ def _cross_country_noise(obs: Any, spec: IndicatorSpec) -> tuple[np.ndarray | No
     diffs = diff.dropna().to_numpy(dtype=float)
     first, last = int(frame["year"].min()), int(frame["year"].max())
     n = frame["iso3"].nunique()
-    return diffs, f"{ind} across {n} countries, {first}-{last}"
+    names = obs.con.execute("SELECT name FROM indicator_catalog WHERE indicator = ?", [ind]).fetchone()
+    name = str(names[0]) if names and names[0] else ind  # readers see the index's name, not its id
+    return diffs, f"{name} across {n} countries, {first}-{last}"
 
 
 def _fiscal_year(date: str) -> int:

@@ -114,10 +114,29 @@ def details(data: dict[str, Any], frame: pd.DataFrame | None) -> dict[str, list[
 
     A record list with the same rows and columns as the result's own table is left out.
     """
-    facts, tables = [], []
+    facts: list[dict[str, Any]] = []
+    tables: list[dict[str, Any]] = []
+    _details(data, frame, facts, tables, seen=set())
+    return {"facts": facts, "tables": tables}
+
+
+def _details(
+    data: dict[str, Any],
+    frame: pd.DataFrame | None,
+    facts: list[dict[str, Any]],
+    tables: list[dict[str, Any]],
+    *,
+    seen: set[str],
+) -> None:
+    """`details` for one level: a nested dict (such as `metadata`) is read as more of the same
+    level, each key once; warnings are left out (the page shows them above the result)."""
     captions = {k.removesuffix("_caption"): v for k, v in data.items() if k.endswith("_caption")}
     for key, value in data.items():
-        if key.endswith("_caption") or key in HEADING_KEYS:
+        if key.endswith("_caption") or key in HEADING_KEYS or key in seen or key == "warnings":
+            continue
+        seen.add(key)
+        if isinstance(value, dict) and any(isinstance(v, list | dict) for v in value.values()):
+            _details(value, frame, facts, tables, seen=seen)
             continue
         name = labels.column(key)
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -136,9 +155,10 @@ def details(data: dict[str, Any], frame: pd.DataFrame | None) -> dict[str, list[
         elif isinstance(value, dict):
             text = "; ".join(f"{labels.column(k)}: {cell(v, k)}" for k, v in value.items())
             facts.append({"label": name, "text": text})
+        elif key == "baseline" and isinstance(value, int) and 1900 <= value <= 2100:
+            facts.append({"label": "Baseline year", "text": str(value)})
         else:
             facts.append({"label": name, "text": cell(value, key)})
-    return {"facts": facts, "tables": tables}
 
 
 def named(spec: dict[str, Any] | None, name: str = "values") -> dict[str, Any] | None:

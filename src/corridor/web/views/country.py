@@ -7,6 +7,7 @@ The country field takes names or ISO3 codes, comma-separated (`?iso3=Guatemala,H
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -113,6 +114,8 @@ def profile(request: Request, version: Any, obs: Observatory, iso3: str) -> dict
         shown = shown_for(version, obs, BY_NAME["profile"], {"iso3": iso3})
     except INPUT_ERRORS as exc:  # anything else is a bug: a 500 page with a request id
         return {"available": True, "error": str(exc)}
+    if shown.frame is not None and "iso3" in shown.frame.columns:  # the page is about one country
+        shown = replace(shown, frame=shown.frame.drop(columns="iso3"))
     return {"available": True, "block": block(shown, title="Profile", ident="profile")}
 
 
