@@ -63,6 +63,15 @@ def test_groups_expand(obs) -> None:
     assert set(a["iso3"]) == {"GTM", "HND", "SLV"}
 
 
+def test_lists_read_like_every_other_verb(obs) -> None:
+    """Countries and ids parse through corridor.params: a repeated value may itself hold commas."""
+    ids = "wgi.control_of_corruption,wdi.gdp_pc_ppp"
+    one = obs.indicators(country="GTM,HND", indicator=ids, since=2015).tidy()
+    nested = obs.indicators(country=["GTM,HND"], indicator=[ids], since=2015).tidy()
+    assert set(one["iso3"]) == {"GTM", "HND"} and set(one["indicator"]) == set(ids.split(","))
+    assert one.equals(nested)
+
+
 def test_catalog_lists_every_id_with_coverage(obs) -> None:
     cat = obs.indicator_catalog()
     assert cat["indicator"].is_unique

@@ -190,6 +190,13 @@ def test_bad_options_exit_2(warehouse: Path, args: list[str]) -> None:
     assert result.output.strip().startswith("error:"), result.output
 
 
+@pytest.mark.parametrize("option", ["since", "until", "calibrate_from", "calibrate_until"])
+def test_a_malformed_month_names_its_option(obs: corridor.Observatory, option: str) -> None:
+    flag = "--" + option.replace("_", "-")
+    with pytest.raises(UsageError, match=rf"^{flag} must be a month written YYYY-MM .*'2024-13'$"):
+        obs.simulate_pathways(**{option: "2024-13"})
+
+
 def test_scenario_parse_rejects_unknown_outcome() -> None:
     with pytest.raises(UsageError, match="unknown outcome"):
         scenarios.parse({"overrides": {"shares.uac": {"usbp_release": 1.0}}})

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from corridor import params
 from corridor.errors import UsageError
 from corridor.reference.countries import country_name
 
@@ -52,14 +53,6 @@ ROOT_CAUSES: tuple[tuple[str, int], ...] = (
 
 def is_fiscal(indicator: str) -> bool:
     return indicator.startswith(FISCAL_YEAR_PREFIXES) or indicator.endswith("_fy")
-
-
-def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> list[str]:
-    if value is None:
-        return []
-    items = value.split(",") if isinstance(value, str) else list(value)
-    out = [v.strip() for v in items if v and v.strip()]
-    return [v.upper() for v in out] if upper else out
 
 
 def expand_countries(values: Sequence[str]) -> list[str]:
@@ -191,31 +184,32 @@ def query(
     aggregates: bool = False,
 ) -> IndicatorsResult:
     """Indicator values in long form: iso3, country, indicator, year, value, unit, source."""
-    ids = _codes(indicator)
+    ids = list(params.codes(indicator))
     if ids:
         _check_ids(con, ids, "--indicator")
     else:
         cached_catalog(con)  # raises a clear error when nothing is loaded
-    countries = expand_countries(_codes(country)) if country else []
-    where, params = ["value IS NOT NULL"], []  # type: ignore[var-annotated]
+    countries = expand_countries(params.codes(country)) if country else []
+    where: list[str] = ["value IS NOT NULL"]
+    args: list[object] = []
     if not aggregates:
         where.append("NOT is_aggregate")
     if ids:
         where.append("indicator IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(ids)
+        args.append(ids)
     if countries:
         where.append("iso3 IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(countries)
+        args.append(countries)
     if since is not None:
         where.append("year >= ?")
-        params.append(int(since))
+        args.append(int(since))
     if until is not None:
         where.append("year <= ?")
-        params.append(int(until))
+        args.append(int(until))
     frame = con.execute(
         f"SELECT iso3, indicator, year, value, unit, source FROM indicators WHERE {' AND '.join(where)} "
         "ORDER BY indicator, iso3, year",
-        params,
+        args,
     ).df()
     if countries and frame.empty:
         raise UsageError(f"no values for country {', '.join(countries)} and the indicators asked")
@@ -283,7 +277,7 @@ def panel(
         raise UsageError(f"--freq {freq!r} is not fiscal_year or calendar_year")
     if not 0 <= int(lag) <= 10:
         raise UsageError(f"--lag {lag} must be between 0 and 10 years")
-    drivers = _codes(with_)
+    drivers = list(params.codes(with_))
     con = obs.con
     if drivers:
         _check_ids(con, drivers, "--with")
@@ -510,7 +504,7 @@ def femicide_rate(
             f"World Bank female population ({wb_code}) is not loaded, so a femicide rate per 100,000 "
             "women cannot be derived; the counts are in eclac.femicides"
         )
-    codes = expand_countries(_codes(country)) if country else []
+    codes = expand_countries(params.codes(country)) if country else []
     where = "AND f.iso3 IN (SELECT unnest(?::VARCHAR[]))" if codes else ""
     frame = con.execute(
         f"""

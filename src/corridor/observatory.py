@@ -20,17 +20,8 @@ from corridor.api.indicators import IndicatorsMixin
 from corridor.api.series import SeriesMixin
 from corridor.api.simulate import SimulateMixin
 from corridor.api.track import TrackMixin
+from corridor.flows import FlowsResult
 from corridor.store import Warehouse
-
-
-def _month(value: str | dt.date | None, option: str) -> dt.date | None:
-    """A month (first day) from YYYY-MM text or a date (see `corridor.params.month`)."""
-    return params.month(value, option.lstrip("-"))
-
-
-def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> tuple[str, ...]:
-    """Comma-separated or repeated values as a tuple (see `corridor.params.codes`)."""
-    return params.codes(value, upper=upper)
 
 
 class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, SimulateMixin, SeriesMixin):
@@ -71,7 +62,7 @@ class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, Sim
         since: str | dt.date | None = None,
         until: str | dt.date | None = None,
         selection: params.Selection | None = None,
-    ) -> flows.FlowsResult:
+    ) -> FlowsResult:
         """Encounters for a selection, grouped by `by` keys; see `corridor.flows`.
 
         Filters come as keywords (codes or names, lists or comma-separated text) or as one
@@ -88,11 +79,14 @@ class Observatory(IndicatorsMixin, ForecastMixin, EvaluateMixin, TrackMixin, Sim
                 state=state,
             )
         req = flows.FlowsRequest.of(
-            selection, by=params.items(by), since=_month(since, "since"), until=_month(until, "until")
+            selection,
+            by=params.items(by),
+            since=params.month(since, "since"),
+            until=params.month(until, "until"),
         )
         return flows.query(self.con, self.cubes, req, checks=self.source_checks)
 
-    def source_checks(self, result: flows.FlowsResult) -> list[str]:
+    def source_checks(self, result: FlowsResult) -> list[str]:
         """Warnings for an answer read from a table that disagrees with an exact series (see reconcile)."""
         from corridor import reconcile
 

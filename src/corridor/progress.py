@@ -73,8 +73,10 @@ class Bar:
         """Set how much is done, the total (once known) or the note."""
         if self._progress is None or self._task is None:
             return
-        fields = {} if note is None else {"note": note}
-        self._progress.update(self._task, completed=completed, total=total, **fields)
+        if note is None:  # rich keeps the task's note unless one is passed
+            self._progress.update(self._task, completed=completed, total=total)
+        else:
+            self._progress.update(self._task, completed=completed, total=total, note=note)
 
 
 @contextmanager

@@ -617,8 +617,8 @@ def aci_intervals(
             if spec.aci_skip_shifts and c >= 0 and c not in seen[i]:
                 seen[i].add(c)
                 of[i].shifted(i, c)
-        for a in adapt:
-            a.update(t)
+        for group_aci in adapt:
+            group_aci.update(t)
         for i in range(len(ys)):
             if t not in scores[i].sets:
                 continue

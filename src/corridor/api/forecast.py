@@ -36,15 +36,15 @@ class ForecastMixin:
 
         `backtest=True` adds statsforecast AutoETS to the naive and seasonal-naive baselines.
         """
+        from corridor import params
         from corridor.analysis import forecast as fc
         from corridor.analysis import forecast_result
         from corridor.errors import UsageError
         from corridor.flows import TIME_KEYS
-        from corridor.observatory import _codes, _month
 
         levels = fc.parse_levels(level)
         fc.validate(horizon=horizon, levels=levels)
-        keys = [k for k in _codes(by) if k != "month"]
+        keys = [k for k in params.codes(by) if k != "month"]
         for key in keys:
             if key in TIME_KEYS:
                 raise UsageError(
@@ -67,7 +67,7 @@ class ForecastMixin:
             full,
             keys=keys,
             horizon=horizon,
-            until=_month(until, "--until"),
+            until=params.month(until, "until"),
             levels=levels,
             baselines=baselines,
             origins=origins,

@@ -10,8 +10,9 @@ from typing import Literal
 import duckdb
 import numpy as np
 
+from corridor import params
 from corridor.errors import UsageError
-from corridor.reference.calendar import add_months, parse_month
+from corridor.reference.calendar import add_months
 from corridor.simulate import backlog as backlog_model
 from corridor.simulate import backtest
 from corridor.simulate import calibrate as calibration
@@ -23,17 +24,6 @@ from corridor.simulate.options import check_options, in_ten
 ReceiptsOption = Literal["last", "from-pathways"]
 MAX_RECEIPTS = 100_000_000  # new court cases a year (EOIR's record is under 2 million)
 EncounterOption = Literal["history", "seasonal-naive"]
-
-
-def _month(value: str | dt.date | None, option: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return dt.date(value.year, value.month, 1)
-    try:
-        return parse_month(value)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
 
 
 def _year(value: object, option: str) -> int:
@@ -90,14 +80,14 @@ class SimulateMixin:
         default_start = (
             add_months(hist.months[-1], -23) if encounters == "history" else add_months(last_encounter, 1)
         )
-        start = _month(since, "--since") or default_start
-        end = _month(until, "--until") or add_months(start, 23)
+        start = params.month(since, "--since") or default_start
+        end = params.month(until, "--until") or add_months(start, 23)
         if end < start:
             raise UsageError(f"--until {end:%Y-%m} is before --since {start:%Y-%m}")
         cal = calibration.calibrate(
             hist,
-            start=_month(calibrate_from, "--calibrate-from"),
-            end=_month(calibrate_until, "--calibrate-until"),
+            start=params.month(calibrate_from, "--calibrate-from"),
+            end=params.month(calibrate_until, "--calibrate-until"),
         )
         chosen = scenarios.load(scenario)
         drv = pathways_model.drivers(hist, since=start, until=end, encounters=encounters, recent=recent)

@@ -103,11 +103,20 @@ class Parsed:
 
 
 class Source(Protocol):
-    """A dataset Corridor can sync: its official files and how to parse them."""
+    """A dataset Corridor can sync: its official files and how to parse them.
 
-    id: str
-    title: str
-    files: tuple[FileSpec, ...]
+    The attributes are read-only: a sync reads them and never assigns them, so a source may
+    declare them as plain class attributes (`files = (A, B)` is a `tuple[FileSpec, FileSpec]`).
+    """
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def files(self) -> tuple[FileSpec, ...]: ...
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         """Parse and validate the files (keyed by FileSpec.key); `releases` gives release ids."""

@@ -325,7 +325,7 @@ def _prm_sheet(
         raise t.error(f"expected 'Fiscal Year {year}', found {found!r}", index=0, column=region_col)
     region: str | None = None
     members: list[int] = []
-    rows: list[tuple[int, str]] = []
+    country_rows: list[tuple[int, str]] = []
     region_of: list[str] = []
     totals: list[int] = []
     grand: int | None = None
@@ -382,22 +382,22 @@ def _prm_sheet(
                 column=numbers[0],
             )
         members.append(i)
-        rows.append((i, b))
+        country_rows.append((i, b))
         region_of.append(str(region))
     if grand is None:
         raise t.error(
             "no Grand Totals row; the sheet looks truncated", index=len(a_cells) - 1, column=label_col
         )
-    if not rows:
+    if not country_rows:
         raise t.error("no country rows", column=label_col)
     codes: list[str] = []
-    for i, label in rows:
+    for i, label in country_rows:
         try:
             codes.append(country_code(label, CHARGEABILITY))
         except KeyError:
             raise t.error(f"unknown country of chargeability {label!r}", index=i, column=label_col) from None
-    pos = np.array([i for i, _ in rows])
-    labels = [label for _, label in rows]
+    pos = np.array([i for i, _ in country_rows])
+    labels = [label for _, label in country_rows]
     # A label printed twice in one year is an error; two labels may share a code (Gaza Strip and
     # Palestine are both PSE): indicators sum them.
     seen: dict[str, int] = {}
@@ -406,15 +406,15 @@ def _prm_sheet(
             raise t.error(f"country {label!r} appears twice", index=int(pos[j]), column=label_col)
         seen[label] = j
     fy = {
-        "fiscal_year": np.full(len(rows), year, dtype=np.int32),
+        "fiscal_year": np.full(len(country_rows), year, dtype=np.int32),
         "chargeability": np.array(labels, dtype=object),
         "iso3": np.array(codes, dtype=object),
         "region": np.array(region_of, dtype=object),
         "admissions": values[pos, 0].astype("int64"),
-        "partial": np.full(len(rows), partial),
+        "partial": np.full(len(country_rows), partial),
     }
     keep = np.flatnonzero(published)
-    n, k = len(rows), len(keep)
+    n, k = len(country_rows), len(keep)
     monthly = {
         "month": np.tile(np.array([month_dates[j] for j in keep], dtype=object), n),
         "fiscal_year": np.full(n * k, year, dtype=np.int32),

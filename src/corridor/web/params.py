@@ -143,13 +143,14 @@ def bounded_list(item: Any, max_items: int = MAX_ITEMS) -> Any:
     return Annotated[list[item], Field(max_length=max_items)] | None
 
 
-Countries = Annotated[
-    bounded_list(str),
+# Spelled out as `bounded_list(str)` builds it, so that the aliases are static types.
+Countries: TypeAlias = Annotated[
+    Annotated[list[str], Field(max_length=MAX_ITEMS)] | None,
     BeforeValidator(listed(lambda v: shared.countries(v, "citizenship"))),
     Field(description="ISO 3166 alpha-3 codes or English country names"),
 ]
-States = Annotated[
-    bounded_list(str),
+States: TypeAlias = Annotated[
+    Annotated[list[str], Field(max_length=MAX_ITEMS)] | None,
     BeforeValidator(listed(shared.states)),
     Field(description="US state codes (two letters)"),
 ]

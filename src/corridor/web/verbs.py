@@ -351,7 +351,7 @@ def _field_type(p: Param) -> Any:
     """The pydantic type of one parameter: what it accepts, parsed the shared way, with its bounds."""
     blank = BeforeValidator(wp.blank_to_none)
     if p.meaning == "countries":
-        countries = wp.listed(lambda v, a=p.alias: shared.countries(v, a))
+        countries = wp.listed(functools.partial(shared.countries, name=p.alias))
         return Annotated[wp.bounded_list(str), BeforeValidator(countries)]
     if p.meaning == "states":
         return wp.States

@@ -275,7 +275,7 @@ def _render(request: Request, template: str) -> HTMLResponse:
         "title": "Flows explorer",
         "params": params_,
         "error": error,
-        "citizenship_text": typed if error else _display_codes(params_.citizenship),
+        "citizenship_text": typed if error else _display_codes(params_.citizenship or []),
     }
     with leased(request) as (version, obs):
         vocab = version.cached(("vocab-dict",), lambda: vocabularies(obs.cubes))
