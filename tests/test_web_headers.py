@@ -13,7 +13,7 @@ from typing import Any
 
 import h11
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import corridor
@@ -53,6 +53,8 @@ def check(text: str, limit: int = MAX_HEADER_VALUE) -> str:
 
 
 @given(st.text(), st.integers(min_value=0, max_value=500))
+@example("0\x850", 500)  # NEL is whitespace to Python: it became nothing, joining two words
+@example("0\u20280", 500)
 @settings(max_examples=500, deadline=None)
 def test_any_text_becomes_a_sendable_header(text: str, limit: int) -> None:
     check(text, limit)

@@ -71,6 +71,7 @@ def header_value(text: object, *, limit: int = MAX_HEADER_VALUE) -> str:
     """
     s = unicodedata.normalize("NFKD", str(text).translate(_ASCII))
     s = "".join(c for c in s if not unicodedata.combining(c)).translate(_ASCII)
+    s = re.sub(r"\s", " ", s)  # any Unicode space or line break (U+0085, U+2028, ...) stays a space
     s = s.encode("ascii", "ignore").decode("ascii")
     s = re.sub(r"[\x00-\x20\x7f]+", " ", s).strip()
     if len(s) <= limit:
