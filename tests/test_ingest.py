@@ -343,6 +343,18 @@ def test_implausible_rows_are_refused(
     assert not list(tmp_path.glob("w.duckdb.tmp-*"))
 
 
+def test_text_cells_may_hold_unicode_line_separators(tmp_path: Path) -> None:
+    """A hand-written fixture: NEL (U+0085), LINE SEPARATOR (U+2028) and a form feed inside cells
+    are text, not row ends (str.splitlines() split the row in two)."""
+    from corridor.sources.base import read_csv
+
+    path = tmp_path / "handwritten_separators.csv"
+    path.write_text("name,value\r\nA\u0085B,1\r\nC\u2028D,2\r\nE\x0cF,3\r\n", encoding="utf-8")
+    table = read_csv(path, columns=["name", "value"])
+    assert table.frame["name"].tolist() == ["A\u0085B", "C\u2028D", "E\x0cF"]
+    assert table.frame["value"].tolist() == ["1", "2", "3"]
+
+
 def test_months_after_today_are_refused(tmp_path: Path) -> None:
     """Without a publication date, today is the limit: next year's month cannot be published yet."""
     import datetime as dt

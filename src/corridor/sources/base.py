@@ -362,7 +362,11 @@ def read_csv(
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(path, f"not valid {encoding} text ({exc.reason})", row=line) from None
-    lines = text.splitlines()
+    # Rows end at \n, \r\n or \r only: str.splitlines() also breaks at U+0085, U+2028, form feeds
+    # and other characters a publisher's text cell may hold, which would split one row in two.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     header_line = skiprows + 1
     if len(lines) < header_line:
         raise InputError(path, "file ends before its header row", row=len(lines))
