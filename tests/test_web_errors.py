@@ -340,3 +340,10 @@ def test_usage_errors_from_verbs_keep_their_suggestion(warehouse: Path) -> None:
     with local(create_app(db=warehouse, obs_class=Suggesting)) as c:
         body = c.get("/api/v1/forecast").json()
         assert body["suggestion"] == {"horizon": 3} and body["hint"] and body["details"] == []
+
+
+def test_a_required_parameter_left_blank_is_a_422(client: TestClient) -> None:
+    # Found by the fuzzer: `?iso3=` reached the verb without its required argument (a 500).
+    for url in ("/api/v1/profile?iso3=", "/api/v1/profile.csv?iso3="):
+        res = client.get(url)
+        assert res.status_code == 422 and "iso3 is required" in res.json()["detail"], (url, res.text)

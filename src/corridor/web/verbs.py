@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from corridor import params as shared
-from corridor.errors import CorridorError
+from corridor.errors import CorridorError, UsageError
 from corridor.flows import BY_KEYS
 from corridor.observatory import Observatory
 from corridor.reference.labels import describe
@@ -423,12 +423,16 @@ def model_of(params: tuple[Param, ...], name: str = "Verb") -> type[BaseModel]:
 
 
 def kwargs_of(params: Sequence[Param], model: BaseModel) -> dict[str, Any]:
-    """The keyword arguments a validated model gives the method: what was given, nothing else."""
+    """The keyword arguments a validated model gives the method: what was given, nothing else.
+
+    A required parameter given blank (`?iso3=`) is a request error, not a call without it."""
     out = {}
     for p in params:
         value = getattr(model, p.name, None)
         if value is not None and value != []:  # an empty list is "not given" too
             out[p.name] = list(value) if isinstance(value, list | tuple) else value
+        elif p.required:
+            raise UsageError(f"{p.alias} is required and was left blank")
     return out
 
 
