@@ -13,7 +13,7 @@ not sum due to rounding"); `D` (withheld to protect privacy), `X` (not applicabl
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corridor.sources.base import MAX_WHOLE, RawTable
+from corridor.sources.base import MAX_WHOLE, RawTable, table_from_rows
 
 CODES = {"D": "suppressed", "X": "not_applicable", "-": "none"}
 OHSS_YEARBOOK_PUBLISHER = (
@@ -74,41 +74,6 @@ def sheet_rows(path: Path, sheet: str, workbook: Any) -> list[list[Any]]:
     if not rows:
         raise InputError(path, "sheet is empty", sheet=sheet)
     return rows
-
-
-def table_from_rows(
-    path: Path, sheet: str, rows: list[list[Any]], *, columns: Sequence[str], header_row: int
-) -> RawTable:
-    """`base.read_sheet` on rows already read: the header (1-based row) must equal `columns`;
-    blank rows are dropped and the others keep their row numbers. (Candidate for `base.py`.)"""
-    from corridor.errors import InputError
-
-    if len(rows) < header_row:
-        raise InputError(path, "sheet is empty", sheet=sheet)
-    header = [_text(c) for c in rows[header_row - 1]]
-    for i, expected in enumerate(columns):
-        found = header[i] if i < len(header) else None
-        if found != expected:
-            raise InputError(
-                path,
-                f"expected header {expected!r}, found {found!r}; the publisher's layout changed",
-                row=header_row,
-                column=expected,
-                sheet=sheet,
-            )
-    width = len(columns)
-    body, rownums = [], []
-    for number, row in enumerate(rows[header_row:], start=header_row + 1):
-        cells = list(row[:width]) + [""] * (width - len(row))
-        if all(_blank(c) for c in cells):
-            continue
-        body.append(cells)
-        rownums.append(number)
-    if not body:
-        raise InputError(path, "sheet has a header but no data rows", sheet=sheet, row=header_row + 1)
-    return RawTable(
-        path=path, frame=pd.DataFrame(body, columns=list(columns), dtype=object), rownums=rownums, sheet=sheet
-    )
 
 
 def fast_counts(cells: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:

@@ -482,6 +482,14 @@ def read_sheet(
         rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own types for damaged sheets
         raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
+    return table_from_rows(path, sheet, rows, columns=columns, header_row=header_row)
+
+
+def table_from_rows(
+    path: Path, sheet: str, rows: list[list[Any]], *, columns: Sequence[str], header_row: int = 1
+) -> RawTable:
+    """A sheet's rows (as calamine reads them) as a table: the header (1-based row) must equal
+    `columns`; blank rows are dropped and the others keep their row numbers in the file."""
     if len(rows) < header_row:
         raise InputError(path, "sheet is empty", sheet=sheet)
     header = [_cell_text(c) for c in rows[header_row - 1]]

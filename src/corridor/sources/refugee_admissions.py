@@ -37,10 +37,18 @@ from corridor.sources._ohss_yearbook import (
     fast_counts,
     read_yearbook_table,
     sheet_rows,
-    table_from_rows,
     with_totals,
 )
-from corridor.sources.base import MAX_WHOLE, FileSpec, Parsed, RawTable, TableSpec, open_workbook, read_sheet
+from corridor.sources.base import (
+    MAX_WHOLE,
+    FileSpec,
+    Parsed,
+    RawTable,
+    TableSpec,
+    open_workbook,
+    read_sheet,
+    table_from_rows,
+)
 
 ID = "refugee_admissions"
 PRM_URL = "https://www.wrapsnet.org/admissions-and-arrivals/"
