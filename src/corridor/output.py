@@ -115,15 +115,15 @@ def render_table(
     """
     console = console or Console()
     names, cells = text_cells(frame)
-    headers = [(headers or {}).get(n, n) for n in names]
+    titles = [(headers or {}).get(n, n) for n in names]
     numeric = [fmt.column_kind(c, frame[c]) not in ("other", "year") for c in frame.columns]
-    layout = choose_layout(headers, cells, width=console.width)
+    layout = choose_layout(titles, cells, width=console.width)
     if layout == "records":
-        text = records_text(headers, cells, width=console.width, title=title)
+        text = records_text(titles, cells, width=console.width, title=title)
         text += "\n".join(textwrap.wrap(caption, console.width, break_long_words=False)) + "\n"
         console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
         return text
-    table = _rich_table(headers, cells, numeric, layout=layout, title=title)
+    table = _rich_table(titles, cells, numeric, layout=layout, title=title)
     with console.capture() as cap:
         console.print(table)
         console.print(caption, style="dim", highlight=False, markup=False)
