@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.errors import InputError
-from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows
+from corridor.sources._context_common import IndicatorDef, IndicatorTables, indicator_rows
 from corridor.sources.base import (
     FileSpec,
     Parsed,
@@ -80,8 +80,6 @@ FEMICIDES = TableSpec(
         "so compare each country with itself, not across countries."
     ),
 )
-INDICATORS = TableSpec(name="ind_femicides", description="Femicides (ECLAC)", append_to="indicators")
-CATALOG = TableSpec(name="cat_femicides", description="Femicides (ECLAC)", append_to="indicator_catalog")
 COUNT = IndicatorDef(
     id="eclac.femicides",
     name="Femicides or feminicides (count)",
@@ -92,6 +90,7 @@ COUNT = IndicatorDef(
     url=URL,
     licence=LICENCE,
 )
+IND = IndicatorTables(ID, "Femicides (ECLAC)", (COUNT,))
 
 
 class FemicidesSource:
@@ -145,12 +144,8 @@ class FemicidesSource:
             COUNT, frame["iso3"], frame["year"], frame["femicides"], ID, releases["data"]
         )
         return Parsed(
-            frames={
-                FEMICIDES.name: frame,
-                INDICATORS.name: indicators,
-                CATALOG.name: catalog_frame((COUNT,), ID),
-            },
-            tables=[FEMICIDES, INDICATORS, CATALOG],
+            frames={FEMICIDES.name: frame, **IND.frames([indicators])},
+            tables=[FEMICIDES, *IND.specs],
             rows={"data": len(t), "metadata": len(sources)},
             periods={
                 "data": (str(frame["year"].min()), str(frame["year"].max())),

@@ -12,10 +12,11 @@ import pandas as pd
 
 from corridor.sources._context_common import (
     IndicatorDef,
-    catalog_frame,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    store_yearly,
+    summed_rows,
 )
 from corridor.sources.base import (
     FileSpec,
@@ -59,8 +60,6 @@ STOCKS = TableSpec(
     name="idp_stocks",
     description="IDMC people living in internal displacement at year end, by cause x sex x age.",
 )
-INDICATORS = TableSpec(name="ind_idmc", description="IDMC indicators", append_to="indicators")
-CATALOG = TableSpec(name="cat_idmc", description="IDMC indicators", append_to="indicator_catalog")
 
 CONFLICT = IndicatorDef(
     id="idmc.new_displacements_conflict",
@@ -80,6 +79,7 @@ DISASTER = IndicatorDef(
     url=URL,
     licence=LICENCE,
 )
+IND = IndicatorTables(ID, "IDMC indicators", (CONFLICT, DISASTER))
 
 
 def _spec(key: str, path: str, published_rows: int) -> FileSpec:
@@ -107,16 +107,13 @@ class IdmcSource:
         out = Parsed(frames={})
         flows = self._flows(paths["flows"], releases["flows"], out)
         self._stocks(paths["stocks"], releases["stocks"], out)
-        parts = []
-        for defn, cause in ((CONFLICT, "conflict"), (DISASTER, "disaster")):
-            rows = flows[flows["cause"] == cause]
-            sums = rows.groupby(["iso3", "year"], as_index=False)["displacements"].sum()
-            parts.append(
-                indicator_rows(defn, sums["iso3"], sums["year"], sums["displacements"], ID, releases["flows"])
+        parts = [
+            summed_rows(
+                defn, flows[flows["cause"] == cause], "iso3", "year", "displacements", ID, releases["flows"]
             )
-        out.frames[INDICATORS.name] = pd.concat(parts, ignore_index=True)
-        out.frames[CATALOG.name] = catalog_frame((CONFLICT, DISASTER), ID)
-        out.tables += [INDICATORS, CATALOG]
+            for defn, cause in ((CONFLICT, "conflict"), (DISASTER, "disaster"))
+        ]
+        IND.add(out, parts)
         return out
 
     def _flows(self, path: Path, release: str, out: Parsed) -> pd.DataFrame:
@@ -135,11 +132,7 @@ class IdmcSource:
         )
         check_unique(t, frame, ["iso3", "year", "cause", "hazard"], "cause")
         check_range(t, frame["year"], "t", 2000, 2100)
-        frame["release_id"] = release
-        out.frames[FLOWS.name] = frame
-        out.tables.append(FLOWS)
-        out.rows["flows"] = len(t)
-        out.periods["flows"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, FLOWS, frame, "flows", len(t), release)
         return frame
 
     def _stocks(self, path: Path, release: str, out: Parsed) -> None:
@@ -158,8 +151,4 @@ class IdmcSource:
         )
         check_unique(t, frame, ["iso3", "year", "cause", "sex", "age"], "age")
         check_range(t, frame["year"], "t", 2000, 2100)
-        frame["release_id"] = release
-        out.frames[STOCKS.name] = frame
-        out.tables.append(STOCKS)
-        out.rows["stocks"] = len(t)
-        out.periods["stocks"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, STOCKS, frame, "stocks", len(t), release)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from corridor.sources._context_common import (
     IndicatorDef,
-    catalog_frame,
+    IndicatorTables,
     country_code,
     indicator_rows,
     is_aggregate,
@@ -53,12 +53,6 @@ LPR = TableSpec(
         "than 10 in every year; iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
     ),
 )
-INDICATORS = TableSpec(
-    name="ind_lpr", description="Lawful permanent residents by birth", append_to="indicators"
-)
-CATALOG = TableSpec(
-    name="cat_lpr", description="Lawful permanent residents by birth", append_to="indicator_catalog"
-)
 LPR_FY = IndicatorDef(
     id="ohss.lpr_by_birth_fy",
     name="Persons obtaining lawful permanent resident status, by country of birth (fiscal year)",
@@ -69,6 +63,7 @@ LPR_FY = IndicatorDef(
     url=URL,
     licence="US government work, public domain (17 U.S.C. 105)",
 )
+IND = IndicatorTables(ID, "Lawful permanent residents by birth", (LPR_FY,))
 
 
 class LprSource:
@@ -117,8 +112,8 @@ class LprSource:
             LPR_FY, known["iso3"], known["fiscal_year"], known["persons"].astype("float64"), ID, release
         )
         return Parsed(
-            frames={LPR.name: frame, INDICATORS.name: indicators, CATALOG.name: catalog_frame((LPR_FY,), ID)},
-            tables=[LPR, INDICATORS, CATALOG],
+            frames={LPR.name: frame, **IND.frames([indicators])},
+            tables=[LPR, *IND.specs],
             rows={"table3": int(f["row"].nunique())},
             periods={"table3": (f"FY{YEARS[0]}", f"FY{YEARS[-1]}")},
         )

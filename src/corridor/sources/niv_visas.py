@@ -23,10 +23,10 @@ import pandas as pd
 
 from corridor.sources._context_common import (
     IndicatorDef,
-    catalog_frame,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    summed_rows,
 )
 from corridor.sources._ohss_yearbook import fast_counts, sheet_rows
 from corridor.sources.base import (
@@ -89,10 +89,6 @@ VISAS = TableSpec(
         "label as published; travel documents without a nationality are flagged is_aggregate."
     ),
 )
-INDICATORS = TableSpec(name="ind_niv_visas", description="H-2A and H-2B visas issued", append_to="indicators")
-CATALOG = TableSpec(
-    name="cat_niv_visas", description="H-2A and H-2B visas issued", append_to="indicator_catalog"
-)
 LICENCE = "US government work, public domain (17 U.S.C. 105)"
 H2A = IndicatorDef(
     id="niv.h2a_issued_fy",
@@ -114,6 +110,7 @@ H2B = IndicatorDef(
     url=URL,
     licence=LICENCE,
 )
+IND = IndicatorTables(ID, "H-2A and H-2B visas issued", (H2A, H2B))
 
 
 class NivVisasSource:
@@ -144,14 +141,14 @@ class NivVisasSource:
         visas.insert(3, "is_aggregate", is_aggregate(visas["iso3"]).to_numpy())
         visas["release_id"] = release
         out = Parsed(frames={VISAS.name: visas}, tables=[VISAS])
-        rows = []
-        for cls, defn in (("H-2A", H2A), ("H-2B", H2B)):
-            part = visas[(visas["visa_class"] == cls) & ~visas["is_aggregate"]]
-            part = part.groupby(["iso3", "fiscal_year"], as_index=False)["issued"].sum()
-            rows.append(indicator_rows(defn, part["iso3"], part["fiscal_year"], part["issued"], ID, release))
-        out.frames[INDICATORS.name] = pd.concat(rows, ignore_index=True)
-        out.frames[CATALOG.name] = catalog_frame((H2A, H2B), ID)
-        out.tables += [INDICATORS, CATALOG]
+        countries = visas[~visas["is_aggregate"]]
+        rows = [
+            summed_rows(
+                defn, countries[countries["visa_class"] == cls], "iso3", "fiscal_year", "issued", ID, release
+            )
+            for cls, defn in (("H-2A", H2A), ("H-2B", H2B))
+        ]
+        IND.add(out, rows)
         out.rows["niv"] = len(visas) // 2  # nationality rows (two classes each)
         out.periods["niv"] = (f"FY{visas['fiscal_year'].min()}", f"FY{visas['fiscal_year'].max()}")
         return out

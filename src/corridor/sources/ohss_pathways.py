@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import to_iso3
-from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows
+from corridor.sources._context_common import IndicatorDef, IndicatorTables, indicator_rows
 from corridor.sources._ohss_tables import (
     OHSS_PATH,
     OHSS_PUBLISHER,
@@ -67,10 +67,6 @@ CBP_ONE_FY_TABLE = TableSpec(
     "cbp_one_appointments_fy",
     "The fiscal-year Total rows OHSS prints for CBP One appointments; `ytd` marks FY2024 (to August).",
 )
-INDICATORS = TableSpec("ind_ohss_pathways", "CHNV paroles and CBP One appointments", append_to="indicators")
-CATALOG = TableSpec(
-    "cat_ohss_pathways", "CHNV paroles and CBP One appointments", append_to="indicator_catalog"
-)
 PUBLIC = "US government work, public domain (17 U.S.C. 105)"
 CHNV_FY = IndicatorDef(
     id="ohss.chnv_paroles_fy",
@@ -92,6 +88,7 @@ CBP_ONE_FY = IndicatorDef(
     url=OHSS_URL,
     licence=PUBLIC,
 )
+IND = IndicatorTables(ID, "CHNV paroles and CBP One appointments", (CHNV_FY, CBP_ONE_FY))
 
 
 def _nationality(label: str) -> str:
@@ -155,13 +152,10 @@ class OhssPathwaysSource:
         cbp_one = read_ohss_sheet(path, CBP_ONE, wb)
         chnv_months, chnv_fy = _pathway(chnv, "paroles", release)
         one_months, one_fy = _pathway(cbp_one, "appointments", release)
-        indicators = pd.concat(
-            [
-                _indicators(chnv_fy, "paroles", CHNV_FY, release),
-                _indicators(one_fy, "appointments", CBP_ONE_FY, release),
-            ],
-            ignore_index=True,
-        )
+        indicators = [
+            _indicators(chnv_fy, "paroles", CHNV_FY, release),
+            _indicators(one_fy, "appointments", CBP_ONE_FY, release),
+        ]
         first = min(chnv.first, cbp_one.first)
         last = max(chnv.last, cbp_one.last)
         return Parsed(
@@ -170,10 +164,9 @@ class OhssPathwaysSource:
                 CHNV_FY_TABLE.name: chnv_fy,
                 CBP_ONE_TABLE.name: one_months,
                 CBP_ONE_FY_TABLE.name: one_fy,
-                INDICATORS.name: indicators,
-                CATALOG.name: catalog_frame((CHNV_FY, CBP_ONE_FY), ID),
+                **IND.frames(indicators),
             },
-            tables=[CHNV_TABLE, CHNV_FY_TABLE, CBP_ONE_TABLE, CBP_ONE_FY_TABLE, INDICATORS, CATALOG],
+            tables=[CHNV_TABLE, CHNV_FY_TABLE, CBP_ONE_TABLE, CBP_ONE_FY_TABLE, *IND.specs],
             rows={"aug2024": len(chnv.table) + len(cbp_one.table)},
             periods={"aug2024": (f"{first:%Y-%m}", f"{last:%Y-%m}")},
         )

@@ -30,7 +30,7 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.reference.countries import canonical_code
-from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows
+from corridor.sources._context_common import IndicatorDef, IndicatorTables, indicator_rows
 from corridor.sources.base import FileSpec, Parsed, RawTable, TableSpec, check_unique, int_column
 
 ID = "press_freedom"
@@ -105,8 +105,6 @@ PRESS = TableSpec(
         "method only, ranks across the break. iso3 is NULL for OECS and Northern Cyprus."
     ),
 )
-INDICATORS = TableSpec(name="ind_press_freedom", description="RSF press freedom", append_to="indicators")
-CATALOG = TableSpec(name="cat_press_freedom", description="RSF press freedom", append_to="indicator_catalog")
 SCORE = IndicatorDef(
     id="rsf.score",
     name="RSF World Press Freedom Index: score",
@@ -126,6 +124,7 @@ RANK = IndicatorDef(
     url=PAGE,
     licence=LICENCE,
 )
+IND = IndicatorTables(ID, "RSF press freedom", (SCORE, RANK))
 FILES = tuple(
     FileSpec(
         key=f"y{year}",
@@ -166,9 +165,8 @@ class PressFreedomSource:
             rows = indicator_rows(defn, known["iso3"], known["year"], values, ID, "")
             rows["release_id"] = pd.Series(known["release_id"].to_numpy(), dtype="str")
             parts.append(rows)
-        out.frames[INDICATORS.name] = pd.concat(parts, ignore_index=True)
-        out.frames[CATALOG.name] = catalog_frame((SCORE, RANK), ID)
-        out.tables += [PRESS, INDICATORS, CATALOG]
+        out.tables.append(PRESS)
+        IND.add(out, parts)
         return out
 
 

@@ -27,7 +27,7 @@ from corridor.errors import InputError
 from corridor.reference.calendar import month_of_fy
 from corridor.sources._context_common import (
     IndicatorDef,
-    catalog_frame,
+    IndicatorTables,
     country_code,
     indicator_rows,
     is_aggregate,
@@ -117,12 +117,6 @@ ARRIVALS = TableSpec(
         "iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
     ),
 )
-INDICATORS = TableSpec(
-    name="ind_refugee_admissions", description="Refugee admissions", append_to="indicators"
-)
-CATALOG = TableSpec(
-    name="cat_refugee_admissions", description="Refugee admissions", append_to="indicator_catalog"
-)
 LICENCE = "US government work, public domain (17 U.S.C. 105)"
 PRM_FY = IndicatorDef(
     id="prm.refugee_admissions_fy",
@@ -144,6 +138,7 @@ OHSS_FY = IndicatorDef(
     url=OHSS_URL,
     licence=LICENCE,
 )
+IND = IndicatorTables(ID, "Refugee admissions", (PRM_FY, OHSS_FY))
 
 
 class RefugeeAdmissionsSource:
@@ -178,7 +173,9 @@ class RefugeeAdmissionsSource:
         out.frames[MONTHLY.name] = monthly
         out.frames[ANNUAL.name] = annual
         out.frames[ARRIVALS.name] = arrivals
-        out.frames[INDICATORS.name] = pd.concat(
+        out.tables += [MONTHLY, ANNUAL, ARRIVALS]
+        IND.add(
+            out,
             [
                 indicator_rows(
                     PRM_FY,
@@ -197,10 +194,7 @@ class RefugeeAdmissionsSource:
                     releases["ohss_table14"],
                 ),
             ],
-            ignore_index=True,
         )
-        out.frames[CATALOG.name] = catalog_frame((PRM_FY, OHSS_FY), ID)
-        out.tables += [MONTHLY, ANNUAL, ARRIVALS, INDICATORS, CATALOG]
         return out
 
 

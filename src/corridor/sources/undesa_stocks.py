@@ -12,10 +12,10 @@ import pandas as pd
 
 from corridor.sources._context_common import (
     IndicatorDef,
-    catalog_frame,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    summed_rows,
 )
 from corridor.sources.base import (
     FileSpec,
@@ -43,12 +43,6 @@ STOCKS = TableSpec(
         "destination's statistics count), includes_refugees, imputed (no data; UN DESA's model)."
     ),
 )
-INDICATORS = TableSpec(
-    name="ind_undesa_stocks", description="UN DESA migrant stock indicators", append_to="indicators"
-)
-CATALOG = TableSpec(
-    name="cat_undesa_stocks", description="UN DESA migrant stock indicators", append_to="indicator_catalog"
-)
 
 STOCK_IN_USA = IndicatorDef(
     id="undesa.stock_in_usa",
@@ -69,7 +63,7 @@ STOCK_ABROAD = IndicatorDef(
     url=URL,
     licence=LICENCE,
 )
-DEFS = (STOCK_IN_USA, STOCK_ABROAD)
+IND = IndicatorTables(ID, "UN DESA migrant stock indicators", (STOCK_IN_USA, STOCK_ABROAD))
 
 
 class UndesaStocksSource:
@@ -126,24 +120,15 @@ class UndesaStocksSource:
         pq_unique(t, frame, ["year", "destination_iso3", "origin_iso3", "sex"], "sex")
         frame["release_id"] = release
 
-        usa = frame[frame["destination_iso3"] == "USA"]
-        in_usa = usa.groupby(["origin_iso3", "year"], as_index=False)["migrants"].sum()
+        in_usa = frame[frame["destination_iso3"] == "USA"]
         abroad = frame[frame["destination_iso3"] != frame["origin_iso3"]]
-        abroad = abroad.groupby(["origin_iso3", "year"], as_index=False)["migrants"].sum()
-        indicators = pd.concat(
-            [
-                indicator_rows(
-                    STOCK_IN_USA, in_usa["origin_iso3"], in_usa["year"], in_usa["migrants"], ID, release
-                ),
-                indicator_rows(
-                    STOCK_ABROAD, abroad["origin_iso3"], abroad["year"], abroad["migrants"], ID, release
-                ),
-            ],
-            ignore_index=True,
-        )
+        indicators = [
+            summed_rows(STOCK_IN_USA, in_usa, "origin_iso3", "year", "migrants", ID, release),
+            summed_rows(STOCK_ABROAD, abroad, "origin_iso3", "year", "migrants", ID, release),
+        ]
         return Parsed(
-            frames={STOCKS.name: frame, INDICATORS.name: indicators, CATALOG.name: catalog_frame(DEFS, ID)},
-            tables=[STOCKS, INDICATORS, CATALOG],
+            frames={STOCKS.name: frame, **IND.frames(indicators)},
+            tables=[STOCKS, *IND.specs],
             rows={"stocks": len(t)},
             periods={"stocks": (str(year.min()), str(year.max()))},
         )

@@ -13,10 +13,11 @@ import pandas as pd
 
 from corridor.sources._context_common import (
     IndicatorDef,
-    catalog_frame,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    store_yearly,
+    summed_rows,
 )
 from corridor.sources.base import (
     FileSpec,
@@ -104,8 +105,6 @@ COUNTRIES = TableSpec(
     name="unhcr_countries",
     description="UNHCR country code list: UNHCR code, ISO3, name, UNHCR and UN SDG regions.",
 )
-INDICATORS = TableSpec(name="ind_unhcr", description="UNHCR indicators", append_to="indicators")
-CATALOG = TableSpec(name="cat_unhcr", description="UNHCR indicators", append_to="indicator_catalog")
 
 _PERSONS_NOTE = (
     "Counted in persons only: rows UNHCR reports in cases (app_pc = C; unit = 'cases' in "
@@ -150,7 +149,7 @@ REFUGEES_IN = IndicatorDef(
     url=URL,
     licence=LICENCE,
 )
-DEFS = (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN)
+IND = IndicatorTables(ID, "UNHCR indicators", (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN))
 
 
 def _spec(key: str, path: str, published_rows: int) -> FileSpec:
@@ -185,17 +184,13 @@ class UnhcrSource:
             paths["asylum_applications"], releases["asylum_applications"], countries, out
         )
         self._decisions(paths["asylum_decisions"], releases["asylum_decisions"], countries, out)
-        out.frames[INDICATORS.name] = pd.concat(
-            [
-                _apps_in(apps, "MEX", APPS_IN_MEX, releases["asylum_applications"]),
-                _apps_in(apps, "CRI", APPS_IN_CRI, releases["asylum_applications"]),
-                _stock(pop, "origin_iso3", REFUGEES_FROM, releases["population"]),
-                _stock(pop, "asylum_iso3", REFUGEES_IN, releases["population"]),
-            ],
-            ignore_index=True,
-        )
-        out.frames[CATALOG.name] = catalog_frame(DEFS, ID)
-        out.tables += [INDICATORS, CATALOG]
+        parts = [
+            _apps_in(apps, "MEX", APPS_IN_MEX, releases["asylum_applications"]),
+            _apps_in(apps, "CRI", APPS_IN_CRI, releases["asylum_applications"]),
+            _stock(pop, "origin_iso3", REFUGEES_FROM, releases["population"]),
+            _stock(pop, "asylum_iso3", REFUGEES_IN, releases["population"]),
+        ]
+        IND.add(out, parts)
         return out
 
     def _countries(self, path: Path, release: str, out: Parsed) -> dict[str, str | None]:
@@ -263,11 +258,7 @@ class UnhcrSource:
         for col in POP_COUNTS:
             frame[col] = pq_count(t, col, allow_null=col == "oip")
         frame = frame.drop(columns=["_coo", "_coa"])
-        frame["release_id"] = release
-        out.frames[POPULATION.name] = frame
-        out.tables.append(POPULATION)
-        out.rows["population"] = len(t)
-        out.periods["population"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, POPULATION, frame, "population", len(t), release)
         return frame
 
     def _applications(
@@ -283,11 +274,7 @@ class UnhcrSource:
         pq_unique(t, frame, keys, "app_pc")
         frame["applied"] = pq_count(t, "applied")
         frame = frame.drop(columns=["_coo", "_coa"])
-        frame["release_id"] = release
-        out.frames[APPLICATIONS.name] = frame
-        out.tables.append(APPLICATIONS)
-        out.rows["asylum_applications"] = len(t)
-        out.periods["asylum_applications"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, APPLICATIONS, frame, "asylum_applications", len(t), release)
         return frame
 
     def _decisions(self, path: Path, release: str, countries: dict[str, str | None], out: Parsed) -> None:
@@ -308,23 +295,17 @@ class UnhcrSource:
         for col, name in names.items():
             frame[name] = pq_count(t, col)
         frame = frame.drop(columns=["_coo", "_coa"])
-        frame["release_id"] = release
-        out.frames[DECISIONS.name] = frame
-        out.tables.append(DECISIONS)
-        out.rows["asylum_decisions"] = len(t)
-        out.periods["asylum_decisions"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, DECISIONS, frame, "asylum_decisions", len(t), release)
 
 
 def _apps_in(apps: pd.DataFrame, asylum: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
     """Applications lodged in one asylum country by origin-year, persons only."""
     rows = apps[(apps["asylum_iso3"] == asylum) & (apps["unit"] == "persons")]
-    sums = rows.groupby(["origin_iso3", "year"], as_index=False)["applied"].sum()
-    return indicator_rows(defn, sums["origin_iso3"], sums["year"], sums["applied"], ID, release)
+    return summed_rows(defn, rows, "origin_iso3", "year", "applied", ID, release)
 
 
 def _stock(pop: pd.DataFrame, by: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
     """Refugees + asylum seekers + oip by origin (or asylum) country and year."""
     total = pop["refugees"] + pop["asylum_seekers"] + pop["oip"].fillna(0)
-    sums = pd.DataFrame({"iso3": pop[by], "year": pop["year"], "v": total})
-    sums = sums.groupby(["iso3", "year"], as_index=False)["v"].sum()
-    return indicator_rows(defn, sums["iso3"], sums["year"], sums["v"], ID, release)
+    rows = pd.DataFrame({"iso3": pop[by], "year": pop["year"], "v": total})
+    return summed_rows(defn, rows, "iso3", "year", "v", ID, release)
