@@ -22,7 +22,7 @@ import pandas as pd
 
 from corridor.reference.calendar import month_of_fy
 from corridor.sources._cbp_common import FIRST_FY, LAST_FY
-from corridor.sources.base import MAX_WHOLE, RawTable, first_fiscal_year, month_limit, read_sheet
+from corridor.sources.base import MAX_WHOLE, FileSpec, RawTable, first_fiscal_year, month_limit, read_sheet
 
 MONTH_NAMES = (
     "October",
@@ -43,6 +43,20 @@ OHSS_PUBLISHER = "DHS Office of Homeland Security Statistics"
 OHSS_FILE = "2024_1206_ohss_immigration-enforcement-and-legal-processes-tables-august-2024.xlsx"
 OHSS_PATH = f"outcomes/{OHSS_FILE}"
 OHSS_URL = f"https://ohss.dhs.gov/sites/default/files/2024-12/{OHSS_FILE}"
+
+
+def ohss_file(key: str, *, max_rows: int | None = None, first_fy: int | None = None) -> FileSpec:
+    """The August 2024 OHSS monthly tables workbook, as one source's file: several sources read
+    it, each under its own key and with its own plausibility bounds."""
+    return FileSpec(
+        key=key,
+        mirror_path=OHSS_PATH,
+        url=OHSS_URL,
+        publisher=OHSS_PUBLISHER,
+        published="2024-12-06",
+        max_rows=max_rows,
+        first_fy=first_fy,
+    )
 
 
 @dataclass(frozen=True)

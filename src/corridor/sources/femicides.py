@@ -98,23 +98,17 @@ class FemicidesSource:
 
     id = ID
     title = "Femicides by country and year (ECLAC Gender Equality Observatory, CEPALSTAT 2780)"
-    files = (
+    # The export and its metadata: one release, published together.
+    files = tuple(
         FileSpec(
-            key="data",
-            mirror_path="gender_violence/cepalstat_2780_femicides_20230627.xlsx",
+            key=key,
+            mirror_path=f"gender_violence/cepalstat_2780_femicides{suffix}_20230627.xlsx",
             url=URL,
             publisher="UN Economic Commission for Latin America and the Caribbean (ECLAC), CEPALSTAT",
             licence=LICENCE,
             published="2023-06-27",
-        ),
-        FileSpec(
-            key="metadata",
-            mirror_path="gender_violence/cepalstat_2780_femicides_metadata_20230627.xlsx",
-            url=URL,
-            publisher="UN Economic Commission for Latin America and the Caribbean (ECLAC), CEPALSTAT",
-            licence=LICENCE,
-            published="2023-06-27",
-        ),
+        )
+        for key, suffix in (("data", ""), ("metadata", "_metadata"))
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:

@@ -19,15 +19,14 @@ import pandas as pd
 from corridor.reference import to_iso3
 from corridor.sources._context_common import IndicatorDef, IndicatorTables, indicator_rows
 from corridor.sources._ohss_tables import (
-    OHSS_PATH,
-    OHSS_PUBLISHER,
     OHSS_URL,
     Block,
     SheetData,
     SheetSpec,
+    ohss_file,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+from corridor.sources.base import Parsed, TableSpec, open_workbook
 from corridor.sources.ohss_outcomes import label_map
 
 ID = "ohss_pathways"
@@ -135,15 +134,7 @@ class OhssPathwaysSource:
 
     id = ID
     title = "DHS OHSS monthly tables: CHNV paroles and CBP One appointments (FY2023-Aug 2024)"
-    files = (
-        FileSpec(
-            key="aug2024",
-            mirror_path=OHSS_PATH,
-            url=OHSS_URL,
-            publisher=OHSS_PUBLISHER,
-            published="2024-12-06",
-        ),
-    )
+    files = (ohss_file("aug2024"),)
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         path, release = paths["aug2024"], releases["aug2024"]

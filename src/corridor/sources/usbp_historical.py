@@ -35,6 +35,16 @@ from corridor.sources.base import (
 
 KAPLAN = "https://www.cbp.gov/newsroom/stats"
 KAPLAN_PUBLISHER = "U.S. Border Patrol (tables cleaned by J. Kaplan, R package borderpatrol)"
+# The Kaplan tables: (file key, rows of the published file, mirror path).
+KAPLAN_FILES = (
+    ("sw_annual", 601, "cbp/usbp_historical/kaplan_southwest_border_apprehensions_1960_2019.csv"),
+    ("nationwide_annual", 96, "cbp/usbp_historical/kaplan_nationwide_total_apprehensions_1925_2019.csv"),
+    ("family_child_monthly", 6_488, "cbp/usbp_historical/kaplan_family_child_total_monthly_2000_2019.csv"),
+    ("other_than_mexico", 501, "cbp/usbp_historical/kaplan_other_than_mexico_apprehensions_2000_2019.csv"),
+    ("sw_deaths", 221, "cbp/usbp_historical/kaplan_southwest_border_deaths_1998_2019.csv"),
+    ("staffing", 701, "cbp/usbp_historical/kaplan_border_patrol_staffing_1992_2019.csv"),
+    ("sector_profile", 217, "cbp/usbp_historical/kaplan_sector_profile_2011_2019.csv"),
+)
 PSV_COLUMNS = (
     "month",
     "livermore",
@@ -185,54 +195,11 @@ class UsbpHistoricalSource:
             url="https://www.cbp.gov/document/stats/us-border-patrol-monthly-encounters-fy-2000-fy-2020",
             publisher="U.S. Border Patrol (transcribed by UWCHR)",
         ),
-        FileSpec(
-            key="sw_annual",
-            max_rows=ceiling(601),
-            mirror_path="cbp/usbp_historical/kaplan_southwest_border_apprehensions_1960_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="nationwide_annual",
-            max_rows=ceiling(96),
-            mirror_path="cbp/usbp_historical/kaplan_nationwide_total_apprehensions_1925_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="family_child_monthly",
-            max_rows=ceiling(6_488),
-            mirror_path="cbp/usbp_historical/kaplan_family_child_total_monthly_2000_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="other_than_mexico",
-            max_rows=ceiling(501),
-            mirror_path="cbp/usbp_historical/kaplan_other_than_mexico_apprehensions_2000_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="sw_deaths",
-            max_rows=ceiling(221),
-            mirror_path="cbp/usbp_historical/kaplan_southwest_border_deaths_1998_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="staffing",
-            max_rows=ceiling(701),
-            mirror_path="cbp/usbp_historical/kaplan_border_patrol_staffing_1992_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="sector_profile",
-            max_rows=ceiling(217),
-            mirror_path="cbp/usbp_historical/kaplan_sector_profile_2011_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
+        *(
+            FileSpec(
+                key=key, max_rows=ceiling(rows), mirror_path=path, url=KAPLAN, publisher=KAPLAN_PUBLISHER
+            )
+            for key, rows, path in KAPLAN_FILES
         ),
     )
 

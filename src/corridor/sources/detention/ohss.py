@@ -10,27 +10,17 @@ import pandas as pd
 
 from corridor.reference import to_iso3
 from corridor.sources._ohss_tables import (
-    OHSS_PATH,
-    OHSS_PUBLISHER,
-    OHSS_URL,
     Block,
     SheetData,
     SheetSpec,
+    ohss_file,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+from corridor.sources.base import Parsed, TableSpec, open_workbook
 from corridor.sources.ohss_outcomes import label_map
 
 KEY = "ohss_aug2024"
-FILE = FileSpec(
-    key=KEY,
-    mirror_path=OHSS_PATH,
-    url=OHSS_URL,
-    publisher=OHSS_PUBLISHER,
-    published="2024-12-06",
-    max_rows=480,
-    first_fy=2014,
-)
+FILE = ohss_file(KEY, max_rows=480, first_fy=2014)
 
 _REASONS = (
     "Total",
