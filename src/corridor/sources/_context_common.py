@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from corridor.reference import to_iso3
+from corridor.sources._indicators import CATALOG_COLUMNS, INDICATOR_COLUMNS
 from corridor.sources.base import (
     Located,
     ParquetTable,
@@ -126,8 +127,7 @@ def is_aggregate(codes: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 # Indicators
 
-INDICATOR_COLUMNS = ("iso3", "is_aggregate", "year", "indicator", "value", "unit", "source", "release_id")
-CATALOG_COLUMNS = ("indicator", "name", "description", "unit", "source", "url", "licence")
+# The columns of the shared views are `_indicators`' (one layout for every indicator source).
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ import pandas as pd
 
 from corridor.reference.calendar import month_of_fy
 from corridor.sources._cbp_common import FIRST_FY, LAST_FY
-from corridor.sources.base import MAX_WHOLE, FileSpec, RawTable, first_fiscal_year, month_limit, read_sheet
+from corridor.sources._cells import cell_text, rounded_count
+from corridor.sources.base import FileSpec, RawTable, first_fiscal_year, month_limit, read_sheet
 
 MONTH_NAMES = (
     "October",
@@ -94,17 +95,6 @@ def _strip_note(label: str) -> str:
     return re.sub(r"(?<=[A-Za-z)])\d+$", "", label.strip())
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if np.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
-
-
 def read_ohss_sheet(path: Path, spec: SheetSpec, workbook: Any) -> SheetData:
     """Read and validate one OHSS sheet into long form (months only; Total rows are checked).
 
@@ -139,13 +129,13 @@ def _parse_body(t: RawTable, spec: SheetSpec, labels: list[str]) -> SheetData:
     series_start = max(FIRST_FY, first_fiscal_year(t.path))
     limit, why = month_limit(t.path)
     for i, (fy_raw, month_raw) in enumerate(zip(fy_cells, month_cells, strict=True)):
-        label = _text(month_raw)
-        fy_text = _text(fy_raw)
+        label = cell_text(month_raw)
+        fy_text = cell_text(fy_raw)
         if label == "":
             # A footnote row: text in column A only. Everything after the data must be footnotes.
             if current is None:
                 raise t.error("no data rows before the footnotes", index=i, column="Month")
-            others = [_text(v) for v in t.frame.iloc[i, 2:].tolist()]
+            others = [cell_text(v) for v in t.frame.iloc[i, 2:].tolist()]
             if any(others):
                 raise t.error("row has values but no month label", index=i, column="Month")
             end = i
@@ -254,13 +244,9 @@ def _values(t: RawTable, labels: list[str], end: int) -> tuple[np.ndarray, np.nd
         for i in range(end):
             raw = cells[i]
             if isinstance(raw, float) and not np.isnan(raw):
-                if not raw.is_integer() or raw < 0 or raw > MAX_WHOLE:
-                    raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
-                if int(raw) % 10:
-                    raise t.error(f"{int(raw)} is not rounded to 10 as OHSS publishes", index=i, column=col)
-                values[i, j] = int(raw)
+                values[i, j] = rounded_count(t, raw, i, col)
                 continue
-            text = _text(raw)
+            text = cell_text(raw)
             if text in CODES:
                 codes[i, j] = text
                 continue

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from corridor.sources._context_common import (
     IndicatorDef,
     IndicatorTables,
     country_code,
     indicator_rows,
-    is_aggregate,
 )
-from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table, with_totals
+from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, by_country, read_yearbook_table
 from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
 
 ID = "lpr"
@@ -93,19 +90,7 @@ class LprSource:
             mapper=lambda s: country_code(s, BIRTH_COUNTRIES),
             workbook=wb,
         )
-        f = table.frame
-        frame = pd.DataFrame(
-            {
-                "fiscal_year": f["year"].astype("int32"),
-                "country_of_birth": f["label"].astype("str"),
-                "iso3": f["iso3"].astype("str"),
-                "persons": f["value"],
-                "code": f["code"].astype("str"),
-                "rounded": True,
-            }
-        )
-        frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
-        frame = with_totals(frame, table.totals, label="country_of_birth", value="persons")
+        frame = by_country(table, label="country_of_birth", value="persons")
         frame["release_id"] = release
         known = frame[frame["persons"].notna() & ~frame["is_aggregate"]]
         indicators = indicator_rows(
@@ -114,6 +99,6 @@ class LprSource:
         return Parsed(
             frames={LPR.name: frame, **IND.frames([indicators])},
             tables=[LPR, *IND.specs],
-            rows={"table3": int(f["row"].nunique())},
+            rows={"table3": int(table.frame["row"].nunique())},
             periods={"table3": (f"FY{YEARS[0]}", f"FY{YEARS[-1]}")},
         )

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from corridor.sources._cells import cell_text
 from corridor.sources._context_common import (
     IndicatorDef,
     IndicatorTables,
@@ -188,7 +189,7 @@ def _header(path: Path, sheet: str, year: int, first: list[Any]) -> list[str]:
     """The sheet's header row: the year first, then the visa classes (unique), Grand Total last."""
     from corridor.errors import InputError
 
-    header = [_text(c) for c in first]
+    header = [cell_text(c) for c in first]
     while header and header[-1] == "":
         header.pop()
     expected = f"Fiscal Year {year}"
@@ -263,7 +264,7 @@ def _read(path: Path, sheet: str, year: int, wb: Any) -> _Sheet:
         rownums=[n for n, _ in body],
         sheet=sheet,
     )
-    labels = [_text(r[0]) for _, r in body]
+    labels = [cell_text(r[0]) for _, r in body]
     counted = {c: _counts(t, c) for c in numeric}
     values = {c: v for c, (v, _) in counted.items()}
     blank = {c: b for c, (_, b) in counted.items()}
@@ -285,7 +286,7 @@ def _structure(s: _Sheet) -> dict[str, np.ndarray]:
         if label in REGIONS:
             cells = body[i][1]
             nonzero = [
-                header[j] for j in range(1, min(width, len(cells))) if _text(cells[j]) not in ("", "0")
+                header[j] for j in range(1, min(width, len(cells))) if cell_text(cells[j]) not in ("", "0")
             ]
             if nonzero:
                 raise t.error(
@@ -406,14 +407,3 @@ def _counts(t: RawTable, column: str) -> tuple[np.ndarray, np.ndarray]:
             raise t.error(f"expected a count, found {raw!r}", index=i, column=column)
         out[i] = int(value)
     return out, blank
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
