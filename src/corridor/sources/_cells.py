@@ -4,22 +4,10 @@ a published count is whole and rounded to 10."""
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 from corridor.sources.base import MAX_WHOLE, RawTable
+from corridor.sources.base import _cell_text as cell_text  # base's own: one copy for every reader
 
-
-def cell_text(value: Any) -> str:
-    """A cell as the publisher printed it: '' for empty or NaN, whole floats without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
+__all__ = ["cell_text", "rounded_count"]
 
 
 def rounded_count(t: RawTable, raw: float, index: int, column: str) -> int:

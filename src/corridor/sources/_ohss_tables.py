@@ -90,6 +90,18 @@ class SheetData:
     totals: pd.DataFrame  # the published Total rows: fiscal_year, ytd, block, column, value, code
 
 
+def period_rows(data: SheetData, *, annual: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sheet's month rows (or, `annual`, its published fiscal-year Total rows), and a new
+    frame of their period columns (month, fiscal_year; or fiscal_year, ytd) to build on."""
+    f = data.totals if annual else data.frame
+    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
+    if annual:
+        frame["ytd"] = f["ytd"].astype(bool)
+    else:
+        frame.insert(0, "month", f["month"])
+    return f, frame
+
+
 def _strip_note(label: str) -> str:
     """'T8 repatriations1' -> 'T8 repatriations' (footnote digits glued to the label)."""
     return re.sub(r"(?<=[A-Za-z)])\d+$", "", label.strip())

@@ -18,6 +18,7 @@ from corridor.sources._ohss_tables import (
     SheetData,
     SheetSpec,
     ohss_file,
+    period_rows,
     read_ohss_sheet,
 )
 from corridor.sources.base import (
@@ -133,12 +134,7 @@ USCIS_PERIODS = 25
 
 
 def _ohss_frames(data: SheetData, scope: str, stage: str, release: str, *, annual: bool) -> pd.DataFrame:
-    f = data.totals if annual else data.frame
-    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
-    if annual:
-        frame["ytd"] = f["ytd"].astype(bool)
-    else:
-        frame.insert(0, "month", f["month"])
+    f, frame = period_rows(data, annual=annual)
     frame["scope"] = scope
     frame["stage"] = stage
     if stage == "completed":

@@ -16,6 +16,7 @@ from corridor.sources._ohss_tables import (
     SheetSpec,
     check_same,
     ohss_file,
+    period_rows,
     read_ohss_sheet,
 )
 from corridor.sources.base import Parsed, TableSpec, ceiling, open_workbook
@@ -204,12 +205,7 @@ def label_map(data: SheetData, frame: pd.DataFrame, column: str, mapping, kind: 
 def _outcome_rows(
     data: SheetData, dim: str, mapping, kind: str, release: str, *, annual: bool
 ) -> pd.DataFrame:
-    f = data.totals if annual else data.frame
-    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
-    if annual:
-        frame["ytd"] = f["ytd"].astype(bool)
-    else:
-        frame.insert(0, "month", f["month"])
+    f, frame = period_rows(data, annual=annual)
     frame["agency"] = "all"
     frame["demographic"] = "all"
     frame["citizenship"] = "ALL"

@@ -14,6 +14,7 @@ from corridor.sources._ohss_tables import (
     SheetData,
     SheetSpec,
     ohss_file,
+    period_rows,
     read_ohss_sheet,
 )
 from corridor.sources.base import Parsed, TableSpec, open_workbook
@@ -119,12 +120,7 @@ def parse(path: Path, release: str, out: Parsed) -> None:
 
 
 def _ohss_rows(data: SheetData, measure: str, release: str, *, annual: bool) -> pd.DataFrame:
-    f = data.totals if annual else data.frame
-    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
-    if annual:
-        frame["ytd"] = f["ytd"].astype(bool)
-    else:
-        frame.insert(0, "month", f["month"])
+    f, frame = period_rows(data, annual=annual)
     frame["measure"] = measure
     if measure == "book_outs":
         frame["arresting_agency"] = label_map(data, f, "block", AGENCY, "arresting agency").to_numpy()
