@@ -13,6 +13,7 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.reference import to_iso3
+from corridor.sources._files import release_files
 from corridor.sources._ohss_tables import (
     Block,
     SheetData,
@@ -172,15 +173,13 @@ class CredibleFearSource:
             url="https://www.dhs.gov/immigration-statistics/readingroom/RFA/credible-fear-cases-interview",
             publisher="DHS Office of Immigration Statistics",
         ),
-        *(
-            FileSpec(
-                key=key,
-                max_rows=ceiling(87),
-                mirror_path=f"outcomes/uscis_cf_rf_semimonthly/Congressional-Semi-Monthly-Report-{span}.xlsx",
-                url=USCIS_URL,
-                publisher="U.S. Citizenship and Immigration Services",
-            )
-            for key, span in USCIS_EDITIONS.items()
+        *release_files(
+            (
+                (key, f"outcomes/uscis_cf_rf_semimonthly/Congressional-Semi-Monthly-Report-{span}.xlsx", 87)
+                for key, span in USCIS_EDITIONS.items()
+            ),
+            url=USCIS_URL,
+            publisher="U.S. Citizenship and Immigration Services",
         ),
     )
 

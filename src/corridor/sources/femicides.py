@@ -18,8 +18,8 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.sources._context_common import IndicatorDef, IndicatorTables, indicator_rows
+from corridor.sources._files import release_files
 from corridor.sources.base import (
-    FileSpec,
     Parsed,
     TableSpec,
     check_unique,
@@ -99,16 +99,15 @@ class FemicidesSource:
     id = ID
     title = "Femicides by country and year (ECLAC Gender Equality Observatory, CEPALSTAT 2780)"
     # The export and its metadata: one release, published together.
-    files = tuple(
-        FileSpec(
-            key=key,
-            mirror_path=f"gender_violence/cepalstat_2780_femicides{suffix}_20230627.xlsx",
-            url=URL,
-            publisher="UN Economic Commission for Latin America and the Caribbean (ECLAC), CEPALSTAT",
-            licence=LICENCE,
-            published="2023-06-27",
-        )
-        for key, suffix in (("data", ""), ("metadata", "_metadata"))
+    files = release_files(
+        (
+            ("data", "gender_violence/cepalstat_2780_femicides_20230627.xlsx", None),
+            ("metadata", "gender_violence/cepalstat_2780_femicides_metadata_20230627.xlsx", None),
+        ),
+        url=URL,
+        publisher="UN Economic Commission for Latin America and the Caribbean (ECLAC), CEPALSTAT",
+        licence=LICENCE,
+        published="2023-06-27",
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:

@@ -18,11 +18,10 @@ from corridor.sources._context_common import (
     store_yearly,
     summed_rows,
 )
+from corridor.sources._files import release_files
 from corridor.sources.base import (
-    FileSpec,
     Parsed,
     TableSpec,
-    ceiling,
     check_range,
     check_unique,
     choice_column,
@@ -82,25 +81,19 @@ DISASTER = IndicatorDef(
 IND = IndicatorTables(ID, "IDMC indicators", (CONFLICT, DISASTER))
 
 
-def _spec(key: str, path: str, published_rows: int) -> FileSpec:
-    return FileSpec(
-        key=key,
-        mirror_path=path,
-        url=URL,
-        publisher="Internal Displacement Monitoring Centre (via IOM gdidata)",
-        licence=LICENCE,
-        max_rows=ceiling(published_rows),
-    )
-
-
 class IdmcSource:
     """IDMC new displacements (2008-2023) and IDP stocks (end-2024)."""
 
     id = ID
     title = "IDMC internal displacement"
-    files: tuple[FileSpec, ...] = (
-        _spec("flows", "displacement/iom_gdidata_idmc_flows.csv", 4_072),
-        _spec("stocks", "displacement/iom_gdidata_idmc_stocks.csv", 1_542),
+    files = release_files(
+        (
+            ("flows", "displacement/iom_gdidata_idmc_flows.csv", 4_072),
+            ("stocks", "displacement/iom_gdidata_idmc_stocks.csv", 1_542),
+        ),
+        url=URL,
+        publisher="Internal Displacement Monitoring Centre (via IOM gdidata)",
+        licence=LICENCE,
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:

@@ -19,12 +19,11 @@ from corridor.sources._context_common import (
     store_yearly,
     summed_rows,
 )
+from corridor.sources._files import release_files
 from corridor.sources.base import (
-    FileSpec,
     ParquetTable,
     Parsed,
     TableSpec,
-    ceiling,
     check_range,
     check_unique,
     pq_count,
@@ -152,28 +151,22 @@ REFUGEES_IN = IndicatorDef(
 IND = IndicatorTables(ID, "UNHCR indicators", (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN))
 
 
-def _spec(key: str, path: str, published_rows: int) -> FileSpec:
-    return FileSpec(
-        key=key,
-        mirror_path=path,
-        url="https://github.com/PopulationStatistics/refugees",
-        publisher=PUBLISHER,
-        licence=LICENCE,
-        published="2025-12-01",
-        max_rows=ceiling(published_rows),
-    )
-
-
 class UnhcrSource:
     """UNHCR asylum applications, decisions and year-end populations (2000-2025 / 1951-2025)."""
 
     id = ID
     title = "UNHCR refugee population statistics"
-    files: tuple[FileSpec, ...] = (
-        _spec("population", "unhcr/unhcr_population.parquet", 138_893),
-        _spec("asylum_applications", "unhcr/unhcr_asylum_applications.parquet", 120_597),
-        _spec("asylum_decisions", "unhcr/unhcr_asylum_decisions.parquet", 113_929),
-        _spec("countries", "unhcr/unhcr_countries.csv", 233),
+    files = release_files(
+        (
+            ("population", "unhcr/unhcr_population.parquet", 138_893),
+            ("asylum_applications", "unhcr/unhcr_asylum_applications.parquet", 120_597),
+            ("asylum_decisions", "unhcr/unhcr_asylum_decisions.parquet", 113_929),
+            ("countries", "unhcr/unhcr_countries.csv", 233),
+        ),
+        url="https://github.com/PopulationStatistics/refugees",
+        publisher=PUBLISHER,
+        licence=LICENCE,
+        published="2025-12-01",
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
