@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from corridor.reference import to_iso3
-from corridor.sources._indicators import CATALOG_COLUMNS, INDICATOR_COLUMNS
+from corridor.sources._indicators import CATALOG_COLUMNS, INDICATOR_COLUMNS, Indicator
 from corridor.sources.base import (
     Located,
     ParquetTable,
@@ -40,7 +40,7 @@ __all__ = [
     "EXTRA_CODES",
     "INDICATOR_COLUMNS",
     "NON_COUNTRY",
-    "IndicatorDef",
+    "Indicator",
     "IndicatorTables",
     "Located",
     "ParquetTable",
@@ -130,20 +130,8 @@ def is_aggregate(codes: pd.Series) -> pd.Series:
 # The columns of the shared views are `_indicators`' (one layout for every indicator source).
 
 
-@dataclass(frozen=True)
-class IndicatorDef:
-    """One indicator's catalog entry."""
-
-    id: str
-    name: str
-    description: str
-    unit: str
-    url: str
-    licence: str
-
-
 def indicator_rows(
-    defn: IndicatorDef, iso3: pd.Series, year: pd.Series, value: pd.Series, source: str, release: str
+    defn: Indicator, iso3: pd.Series, year: pd.Series, value: pd.Series, source: str, release: str
 ) -> pd.DataFrame:
     """Rows for the shared `indicators` view, with its exact columns and types."""
     codes = pd.Series(iso3.to_numpy(), dtype="str")
@@ -165,17 +153,17 @@ def indicator_rows(
 
 
 def summed_rows(
-    defn: IndicatorDef, frame: pd.DataFrame, code: str, year: str, value: str, source: str, release: str
+    defn: Indicator, frame: pd.DataFrame, code: str, year: str, value: str, source: str, release: str
 ) -> pd.DataFrame:
     """Indicator rows of `value` summed over the rows of `frame` that share a (code, year)."""
     sums = frame.groupby([code, year], as_index=False)[value].sum()
     return indicator_rows(defn, sums[code], sums[year], sums[value], source, release)
 
 
-def catalog_frame(defs: Sequence[IndicatorDef], source: str) -> pd.DataFrame:
+def catalog_frame(defs: Sequence[Indicator], source: str, licence: str) -> pd.DataFrame:
     """Rows for the shared `indicator_catalog` view."""
     return pd.DataFrame(
-        [(d.id, d.name, d.description, d.unit, source, d.url, d.licence) for d in defs],
+        [(d.id, d.name, d.description, d.unit, source, d.url, licence) for d in defs],
         columns=list(CATALOG_COLUMNS),
     ).astype("str")
 
@@ -187,7 +175,8 @@ class IndicatorTables:
 
     dataset: str
     description: str
-    defs: tuple[IndicatorDef, ...]
+    licence: str  # of every indicator the dataset defines
+    defs: tuple[Indicator, ...]
 
     @property
     def specs(self) -> list[TableSpec]:
@@ -203,7 +192,7 @@ class IndicatorTables:
         """The indicator rows (`parts`, each from `indicator_rows`) and the catalog, by table name."""
         return {
             f"ind_{self.dataset}": pd.concat(parts, ignore_index=True),
-            f"cat_{self.dataset}": catalog_frame(self.defs, self.dataset),
+            f"cat_{self.dataset}": catalog_frame(self.defs, self.dataset, self.licence),
         }
 
     def add(self, out: Parsed, parts: Sequence[pd.DataFrame]) -> None:

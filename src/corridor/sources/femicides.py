@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.errors import InputError
-from corridor.sources._context_common import IndicatorDef, IndicatorTables, indicator_rows
+from corridor.sources._context_common import Indicator, IndicatorTables, indicator_rows
 from corridor.sources._files import release_files
 from corridor.sources.base import (
     Parsed,
@@ -80,7 +80,7 @@ FEMICIDES = TableSpec(
         "so compare each country with itself, not across countries."
     ),
 )
-COUNT = IndicatorDef(
+COUNT = Indicator(
     id="eclac.femicides",
     name="Femicides or feminicides (count)",
     description="Women aged 15 and over killed for gender reasons, as the national law defines "
@@ -88,9 +88,8 @@ COUNT = IndicatorDef(
     "and definitions differ: compare a country with itself over time.",
     unit="women killed (count)",
     url=URL,
-    licence=LICENCE,
 )
-IND = IndicatorTables(ID, "Femicides (ECLAC)", (COUNT,))
+IND = IndicatorTables(ID, "Femicides (ECLAC)", LICENCE, (COUNT,))
 
 
 class FemicidesSource:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
+    Indicator,
     IndicatorTables,
     country_code,
     is_aggregate,
@@ -60,25 +60,23 @@ STOCKS = TableSpec(
     description="IDMC people living in internal displacement at year end, by cause x sex x age.",
 )
 
-CONFLICT = IndicatorDef(
+CONFLICT = Indicator(
     id="idmc.new_displacements_conflict",
     name="New internal displacements, conflict and violence",
     description="Internal displacements recorded in the year due to armed conflict, communal "
     "and criminal violence (IDMC GIDD). Movements, not people.",
     unit="displacements",
     url=URL,
-    licence=LICENCE,
 )
-DISASTER = IndicatorDef(
+DISASTER = Indicator(
     id="idmc.new_displacements_disaster",
     name="New internal displacements, disasters",
     description="Internal displacements recorded in the year due to natural hazards (sum of "
     "IDMC's hazards: flood, storm, earthquake, drought, ...). Movements, not people.",
     unit="displacements",
     url=URL,
-    licence=LICENCE,
 )
-IND = IndicatorTables(ID, "IDMC indicators", (CONFLICT, DISASTER))
+IND = IndicatorTables(ID, "IDMC indicators", LICENCE, (CONFLICT, DISASTER))
 
 
 class IdmcSource:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from corridor.sources._context_common import (
-    IndicatorDef,
+    Indicator,
     IndicatorTables,
     country_code,
     indicator_rows,
@@ -50,7 +50,7 @@ LPR = TableSpec(
         "than 10 in every year; iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
     ),
 )
-LPR_FY = IndicatorDef(
+LPR_FY = Indicator(
     id="ohss.lpr_by_birth_fy",
     name="Persons obtaining lawful permanent resident status, by country of birth (fiscal year)",
     description="New lawful permanent residents (green cards: arrivals and adjustments of status) born "
@@ -58,9 +58,10 @@ LPR_FY = IndicatorDef(
     "to 10 by OHSS.",
     unit="persons, rounded to 10",
     url=URL,
-    licence="US government work, public domain (17 U.S.C. 105)",
 )
-IND = IndicatorTables(ID, "Lawful permanent residents by birth", (LPR_FY,))
+IND = IndicatorTables(
+    ID, "Lawful permanent residents by birth", "US government work, public domain (17 U.S.C. 105)", (LPR_FY,)
+)
 
 
 class LprSource:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from corridor.sources._cells import cell_text
 from corridor.sources._context_common import (
-    IndicatorDef,
+    Indicator,
     IndicatorTables,
     country_code,
     is_aggregate,
@@ -91,16 +91,15 @@ VISAS = TableSpec(
     ),
 )
 LICENCE = "US government work, public domain (17 U.S.C. 105)"
-H2A = IndicatorDef(
+H2A = Indicator(
     id="niv.h2a_issued_fy",
     name="H-2A temporary agricultural work visas issued (fiscal year)",
     description="US State Department H-2A visas issued to nationals of the country in the US federal "
     "fiscal year (year = FY; FY N runs from October N-1 to September N). Visas, not admissions.",
     unit="visas issued",
     url=URL,
-    licence=LICENCE,
 )
-H2B = IndicatorDef(
+H2B = Indicator(
     id="niv.h2b_issued_fy",
     name="H-2B temporary non-agricultural work visas issued (fiscal year)",
     description="US State Department H-2B visas issued to nationals of the country in the US federal "
@@ -109,9 +108,8 @@ H2B = IndicatorDef(
     "other countries).",
     unit="visas issued",
     url=URL,
-    licence=LICENCE,
 )
-IND = IndicatorTables(ID, "H-2A and H-2B visas issued", (H2A, H2B))
+IND = IndicatorTables(ID, "H-2A and H-2B visas issued", LICENCE, (H2A, H2B))
 
 
 class NivVisasSource:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import to_iso3
-from corridor.sources._context_common import IndicatorDef, IndicatorTables, indicator_rows
+from corridor.sources._context_common import Indicator, IndicatorTables, indicator_rows
 from corridor.sources._ohss_tables import (
     OHSS_URL,
     Block,
@@ -67,7 +67,7 @@ CBP_ONE_FY_TABLE = TableSpec(
     "The fiscal-year Total rows OHSS prints for CBP One appointments; `ytd` marks FY2024 (to August).",
 )
 PUBLIC = "US government work, public domain (17 U.S.C. 105)"
-CHNV_FY = IndicatorDef(
+CHNV_FY = Indicator(
     id="ohss.chnv_paroles_fy",
     name="Paroles under the CHNV processes, by nationality (fiscal year)",
     description="Confirmed paroles under the processes for Cubans, Haitians, Nicaraguans and "
@@ -75,9 +75,8 @@ CHNV_FY = IndicatorDef(
     "(year = FY). DHS OHSS monthly tables; rounded to 10.",
     unit="paroles, rounded to 10",
     url=OHSS_URL,
-    licence=PUBLIC,
 )
-CBP_ONE_FY = IndicatorDef(
+CBP_ONE_FY = Indicator(
     id="ohss.cbp_one_appointments_fy",
     name="CBP One appointments processed at southwest ports, by nationality (fiscal year)",
     description="Appointments made with the CBP One app and processed at southwest land ports of "
@@ -85,9 +84,8 @@ CBP_ONE_FY = IndicatorDef(
     "DHS OHSS monthly tables; rounded to 10. Appointments, not people.",
     unit="appointments, rounded to 10",
     url=OHSS_URL,
-    licence=PUBLIC,
 )
-IND = IndicatorTables(ID, "CHNV paroles and CBP One appointments", (CHNV_FY, CBP_ONE_FY))
+IND = IndicatorTables(ID, "CHNV paroles and CBP One appointments", PUBLIC, (CHNV_FY, CBP_ONE_FY))
 
 
 def _nationality(label: str) -> str:
@@ -122,7 +120,7 @@ def _pathway(data: SheetData, measure: str, release: str) -> tuple[pd.DataFrame,
     return months, totals
 
 
-def _indicators(totals: pd.DataFrame, measure: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
+def _indicators(totals: pd.DataFrame, measure: str, defn: Indicator, release: str) -> pd.DataFrame:
     """Complete fiscal years only, one row per nationality (the 'ALL' total is not a country)."""
     rows = totals[~totals["ytd"] & totals[measure].notna() & (totals["citizenship"] != "ALL")]
     values = rows[measure].astype("float64")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
+    Indicator,
     IndicatorTables,
     country_code,
     is_aggregate,
@@ -84,25 +84,23 @@ AIDDATA = TableSpec(
     ),
 )
 
-ODA_TOTAL = IndicatorDef(
+ODA_TOTAL = Indicator(
     id="oda.net_bilateral_total",
     name="Net bilateral ODA received, all country donors",
     description="Net ODA disbursements received from all bilateral (country) donors reporting to "
     "the OECD DAC (DAC2A), current prices. Excludes EU institutions and multilateral agencies.",
     unit="US$ millions, current prices",
     url=OECD_URL,
-    licence=OECD_LICENCE,
 )
-ODA_EXCL_USA = IndicatorDef(
+ODA_EXCL_USA = Indicator(
     id="oda.net_bilateral_excl_usa",
     name="Net bilateral ODA received, country donors other than the USA",
     description="As oda.net_bilateral_total, without the United States: aid from partner "
     "donors (Japan, Spain, Germany, Canada, Korea, ...). Zero where only the USA gave.",
     unit="US$ millions, current prices",
     url=OECD_URL,
-    licence=OECD_LICENCE,
 )
-IND = IndicatorTables(ID, "Partner-donor ODA indicators", (ODA_TOTAL, ODA_EXCL_USA))
+IND = IndicatorTables(ID, "Partner-donor ODA indicators", OECD_LICENCE, (ODA_TOTAL, ODA_EXCL_USA))
 
 
 class PartnerAidSource:

@@ -27,7 +27,7 @@ from corridor.errors import InputError
 from corridor.reference.calendar import month_of_fy
 from corridor.sources._cells import cell_text
 from corridor.sources._context_common import (
-    IndicatorDef,
+    Indicator,
     IndicatorTables,
     country_code,
     indicator_rows,
@@ -119,7 +119,7 @@ ARRIVALS = TableSpec(
     ),
 )
 LICENCE = "US government work, public domain (17 U.S.C. 105)"
-PRM_FY = IndicatorDef(
+PRM_FY = Indicator(
     id="prm.refugee_admissions_fy",
     name="Refugees admitted to the US (fiscal year, State Department PRM)",
     description="Refugees admitted to the US with the country as country of chargeability, per US "
@@ -128,18 +128,16 @@ PRM_FY = IndicatorDef(
     "listed year is 0; outside that span there is no value.",
     unit="people admitted",
     url=PRM_URL,
-    licence=LICENCE,
 )
-OHSS_FY = IndicatorDef(
+OHSS_FY = Indicator(
     id="ohss.refugee_arrivals_fy",
     name="Refugee arrivals in the US by nationality (fiscal year, OHSS yearbook)",
     description="Refugee arrivals by country of nationality per fiscal year (year = FY), DHS OHSS "
     "Yearbook of Immigration Statistics 2023, Table 14. Rounded to 10 by OHSS.",
     unit="people arrived, rounded to 10",
     url=OHSS_URL,
-    licence=LICENCE,
 )
-IND = IndicatorTables(ID, "Refugee admissions", (PRM_FY, OHSS_FY))
+IND = IndicatorTables(ID, "Refugee admissions", LICENCE, (PRM_FY, OHSS_FY))
 
 
 class RefugeeAdmissionsSource:

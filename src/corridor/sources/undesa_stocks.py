@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
+    Indicator,
     IndicatorTables,
     country_code,
     is_aggregate,
@@ -44,7 +44,7 @@ STOCKS = TableSpec(
     ),
 )
 
-STOCK_IN_USA = IndicatorDef(
+STOCK_IN_USA = Indicator(
     id="undesa.stock_in_usa",
     name="Migrants born in the country living in the USA",
     description="International migrants from the country living in the United States on 1 July "
@@ -52,18 +52,16 @@ STOCK_IN_USA = IndicatorDef(
     "Years 1990-2020 every five years, then 2024.",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-STOCK_ABROAD = IndicatorDef(
+STOCK_ABROAD = Indicator(
     id="undesa.stock_abroad",
     name="Migrants from the country living abroad",
     description="International migrants from the country living in any other country or area on "
     "1 July (both sexes, summed over destinations; UN DESA International Migrant Stock 2024).",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-IND = IndicatorTables(ID, "UN DESA migrant stock indicators", (STOCK_IN_USA, STOCK_ABROAD))
+IND = IndicatorTables(ID, "UN DESA migrant stock indicators", LICENCE, (STOCK_IN_USA, STOCK_ABROAD))
 
 
 class UndesaStocksSource:

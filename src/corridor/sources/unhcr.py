@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
+    Indicator,
     IndicatorTables,
     country_code,
     is_aggregate,
@@ -110,16 +110,15 @@ _PERSONS_NOTE = (
     "table asylum_applications) are left out, not converted. All procedure and application types "
     "(new, repeat, appeal, ...) are included, as in UNHCR's 'applications lodged'."
 )
-APPS_IN_MEX = IndicatorDef(
+APPS_IN_MEX = Indicator(
     id="unhcr.asylum_apps_in_mex",
     name="Asylum applications lodged in Mexico, by origin",
     description="Asylum applications lodged in Mexico by nationals of the country, per year "
     "(UNHCR; a proxy for COMAR's statistics). " + _PERSONS_NOTE,
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-APPS_IN_CRI = IndicatorDef(
+APPS_IN_CRI = Indicator(
     id="unhcr.asylum_apps_in_cri",
     name="Asylum applications lodged in Costa Rica, by origin",
     description="Asylum applications lodged in Costa Rica by nationals of the country, per year "
@@ -127,9 +126,8 @@ APPS_IN_CRI = IndicatorDef(
     + _PERSONS_NOTE,
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-REFUGEES_FROM = IndicatorDef(
+REFUGEES_FROM = Indicator(
     id="unhcr.refugees_from",
     name="Refugees, asylum seekers and others in need of protection from the country",
     description="Year-end stock of refugees + asylum seekers + other people in need of "
@@ -137,18 +135,16 @@ REFUGEES_FROM = IndicatorDef(
     "over all asylum countries (UNHCR).",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-REFUGEES_IN = IndicatorDef(
+REFUGEES_IN = Indicator(
     id="unhcr.refugees_in",
     name="Refugees, asylum seekers and others in need of protection hosted by the country",
     description="Year-end stock of refugees + asylum seekers + oip hosted by the country as "
     "asylum country, summed over all origins (UNHCR).",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-IND = IndicatorTables(ID, "UNHCR indicators", (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN))
+IND = IndicatorTables(ID, "UNHCR indicators", LICENCE, (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN))
 
 
 class UnhcrSource:
@@ -291,13 +287,13 @@ class UnhcrSource:
         store_yearly(out, DECISIONS, frame, "asylum_decisions", len(t), release)
 
 
-def _apps_in(apps: pd.DataFrame, asylum: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
+def _apps_in(apps: pd.DataFrame, asylum: str, defn: Indicator, release: str) -> pd.DataFrame:
     """Applications lodged in one asylum country by origin-year, persons only."""
     rows = apps[(apps["asylum_iso3"] == asylum) & (apps["unit"] == "persons")]
     return summed_rows(defn, rows, "origin_iso3", "year", "applied", ID, release)
 
 
-def _stock(pop: pd.DataFrame, by: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
+def _stock(pop: pd.DataFrame, by: str, defn: Indicator, release: str) -> pd.DataFrame:
     """Refugees + asylum seekers + oip by origin (or asylum) country and year."""
     total = pop["refugees"] + pop["asylum_seekers"] + pop["oip"].fillna(0)
     rows = pd.DataFrame({"iso3": pop[by], "year": pop["year"], "v": total})
