@@ -296,8 +296,7 @@ class IndicatorFile:
 
     id: str
     title: str
-    file: FileSpec
-    licence: str
+    file: FileSpec  # its licence is the catalog's
     indicators: tuple[Indicator, ...]
     read: Callable[[Path, str], Read]
 
@@ -308,7 +307,7 @@ class IndicatorFile:
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         out = Parsed(frames={}, tables=tables(self.id, self.title))
         got = self.read(paths[self.file.key], releases[self.file.key])
-        finish(out, self.id, got.parts, self.indicators, self.licence)
+        finish(out, self.id, got.parts, self.indicators, self.file.licence)
         out.rows[self.file.key] = got.rows
         out.periods[self.file.key] = got.period
         return out

@@ -148,5 +148,5 @@ def _read(path: Path, release: str) -> Read:
 
 
 EMDAT = IndicatorFile(
-    "emdat", "EM-DAT natural disasters (2000-2021)", FILE, LICENCE, tuple(INDICATORS.values()), _read
+    "emdat", "EM-DAT natural disasters (2000-2021)", FILE, tuple(INDICATORS.values()), _read
 )

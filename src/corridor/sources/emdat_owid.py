@@ -176,7 +176,6 @@ EMDAT_OWID = IndicatorFile(
     "emdat_owid",
     "EM-DAT natural disasters, OWID country-year aggregation (1900-2020)",
     FILE,
-    LICENCE,
     tuple(INDICATORS.values()),
     _read,
 )

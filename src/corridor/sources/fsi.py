@@ -168,6 +168,4 @@ def _check_sums(t: RawTable, subs: pd.DataFrame) -> None:
             raise t.error(message, index=int(pos), column="total")
 
 
-FSI = IndicatorFile(
-    "fsi", "Fragile States Index", FILE, LICENCE, (TOTAL, RANK, *SUB_INDICATORS.values()), _read
-)
+FSI = IndicatorFile("fsi", "Fragile States Index", FILE, (TOTAL, RANK, *SUB_INDICATORS.values()), _read)

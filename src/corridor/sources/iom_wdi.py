@@ -154,7 +154,6 @@ IOM_WDI = IndicatorFile(
     "iom_wdi",
     "World Bank WDI via IOM gdidata: remittances, GDP, labour, demography",
     FILE,
-    LICENCE,
     (*(i for i in VARS.values() if i is not None), REMITTANCES_PCT_GDP),
     _read,
 )

@@ -149,7 +149,6 @@ TI_CPI = IndicatorFile(
     "ti_cpi",
     "Transparency International Corruption Perceptions Index",
     FILE,
-    LICENCE,
     tuple(INDICATORS.values()),
     _read,
 )

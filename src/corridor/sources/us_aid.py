@@ -168,7 +168,6 @@ US_AID = IndicatorFile(
     "us_aid",
     "US foreign assistance by country (ForeignAssistance.gov)",
     FILE,
-    LICENCE,
     tuple(INDICATORS.values()),
     _read,
 )

@@ -130,7 +130,6 @@ WGI = IndicatorFile(
     "wgi",
     "Worldwide Governance Indicators",
     FILE,
-    LICENCE,
     tuple(ind for inds in INDICATORS.values() for ind in inds.values()),
     _read,
 )
