@@ -375,6 +375,13 @@ def test_partners_relief(obs) -> None:
     assert "OECD DAC2A" in " ".join(spec["title"]["subtitle"]) and "2015-2024" in " ".join(
         spec["title"]["subtitle"]
     )
+    # What a reader sees names countries and the measure in words: no ISO code, no column id.
+    shown = re.findall(r'"(?:text|title|description)": "([^"]*)"', json.dumps(spec))
+    assert any("Guatemala, Honduras and El Salvador" in t for t in shown)
+    assert "Guatemala, Honduras and El Salvador" in relief.caption()
+    for text in [relief.caption(), *shown]:
+        for raw in ("GTM", "HND", "SLV", "oda usd", "Net oda", "_usd_m"):
+            assert raw not in text, (raw, text)
 
 
 def test_partners_cli_formats(warehouse) -> None:
