@@ -88,6 +88,16 @@ def print_warnings(metadata: dict[str, Any], err: Console) -> None:
         err.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
+def print_prose(text: str, err: Console) -> None:
+    """Lines of prose on stderr, each long line wrapped at spaces to the terminal's width (never cut
+    inside a word), short and aligned lines as they are."""
+    width = max(err.width, 40)
+    for line in text.splitlines():
+        if len(line) > width:
+            line = textwrap.fill(line, width=width, break_long_words=False, break_on_hyphens=False)
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def render_table(
     frame: pd.DataFrame,
     *,
