@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import corridor
+from corridor import safeyaml
 from corridor import series as ser
 from corridor.cli import app
 from corridor.errors import UsageError
@@ -85,6 +86,26 @@ def test_catalogue_names_every_non_encounter_table(obs: corridor.Observatory, ca
     assert set(catalog.attrs["reference_tables"]) == {"countries", "unhcr_countries"}
     assert set(NAMED) <= set(catalog["id"])
     assert catalog["id"].is_unique
+
+
+def test_curated_registry_names_real_tables_and_columns(
+    obs: corridor.Observatory, catalog: pd.DataFrame
+) -> None:
+    """reference/series.yaml is data: a typo in a table, a column or a shared note must fail here."""
+    specs = ser.curated()
+    assert len({s.key for s in specs}) == len(specs)
+    assert set(s.key for s in specs) <= set(catalog["id"])
+    shared = safeyaml.load(ser.CURATED_FILE)["shared_notes"]
+    for spec in specs:
+        columns = {
+            c for (c,) in obs.con.execute(f"SELECT column_name FROM (DESCRIBE {spec.table})").fetchall()
+        }
+        named = {spec.time, spec.latest_by, *(spec.periods or ()), *(spec.dims or ()), *(spec.values or ())}
+        named |= {*(spec.attrs or ()), *spec.separate, *spec.chart_by, *(d for d, _ in spec.chart_where)}
+        unknown = sorted(named - columns - {"", "measure"})
+        assert not unknown, f"{spec.key}: no such column in {spec.table}: {unknown}"
+        assert not set(spec.notes) & set(shared), f"{spec.key}: a shared note was not resolved"
+        assert all(n.endswith(".") for n in spec.notes), f"{spec.key}: a note is not a sentence"
 
 
 def test_catalogue_rows_say_what_where_and_when(catalog: pd.DataFrame) -> None:

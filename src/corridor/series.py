@@ -5,25 +5,28 @@ read as tidy rows: period column(s), dimension columns, `value`, `unit`, `releas
 flags `rounded`, `suppressed` and `partial`. How a table reads is worked out from its columns
 (`detect`): the time column (month, date, fiscal year or year), the text dimensions, the numeric
 value columns (several become `measure`/`value`), and the edition, partial-period and
-withheld-cell flags the sources write. `CURATED` corrects or completes that where the columns do
-not say enough (units, which rows form the series, what must never be added together), so a
-table a source adds later is a series without code, and a curated series is one registry entry
-here plus its label in `corridor.reference.labels.SERIES`.
+withheld-cell flags the sources write. The curated registry (`curated()`, the data file
+`reference/series.yaml`) corrects or completes that where the columns do not say enough (units,
+which rows form the series, what must never be added together), so a table a source adds later
+is a series without code, and a curated series is one entry in that file plus its label in
+`corridor.reference.labels.SERIES`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from corridor import params
+from corridor import params, safeyaml
 from corridor.errors import UsageError
 from corridor.reference import labels
 from corridor.reference.calendar import fiscal_year
@@ -125,508 +128,27 @@ class SeriesSpec:
         return self.id or self.table
 
 
-def _sector_unit_sql() -> str:
-    """The unit of each Border Patrol sector statistic (one table holds counts of many things)."""
-    cases = {
-        "number_of_agents": "agents",
-        "cocaine_pounds": "pounds",
-        "marijuana_pounds": "pounds",
-        "deaths": "deaths",
-        "rescues": "rescues",
-        "assaults": "assaults",
-        "accepted_prosecutions": "prosecutions",
-    }
-    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in cases.items())
-    return f"CASE metric {whens} ELSE 'apprehensions (events)' END"
+CURATED_FILE = Path(__file__).parent / "reference" / "series.yaml"
 
 
-_EDITIONS = "Each row is one ICE edition's figure; the latest checked edition of each month is used."
-_SUBTOTALS = "Types include subtotals (title8_total, removals, total): never add types together."
-_FY_TOTALS = (
-    "Fiscal-year totals as OHSS prints them; they can differ by rounding from the sum of the rounded months."
-)
-_ATD = "Each row is one ICE edition (pull date) of the fiscal year to date; only checked editions are kept."
-
-CURATED: tuple[SeriesSpec, ...] = (
-    # --- transit along the route -------------------------------------------------------------
-    SeriesSpec(
-        "transit_monthly",
-        dims=("series", "breakdown", "nationality", "demographic", "sex", "age", "type", "origin"),
-        unit="events (persons counted at each crossing)",
-        separate=("series", "breakdown"),
-        notes=("Each breakdown of a series sums to its total: filter on one breakdown before adding.",),
-        chart_where=(("series", "darien"), ("breakdown", "nationality")),
-        chart_by=("nationality",),
-    ),
-    SeriesSpec(
-        "transit_monthly",
-        id="transit_darien",
-        where="series = 'darien'",
-        dims=("breakdown", "nationality", "demographic"),
-        unit="events (irregular transits)",
-        separate=("breakdown",),
-        notes=("Each breakdown sums to the monthly total: filter on one breakdown before adding.",),
-        chart_where=(("breakdown", "nationality"),),
-        chart_by=("nationality",),
-    ),
-    SeriesSpec(
-        "transit_monthly",
-        id="transit_mexico_presented",
-        where="series = 'mexico_presented'",
-        dims=("breakdown", "nationality", "sex", "age"),
-        unit="events (persons presented to the INM)",
-        separate=("breakdown",),
-        notes=("Each breakdown sums to the monthly total: filter on one breakdown before adding.",),
-        chart_where=(("breakdown", "nationality"),),
-        chart_by=("nationality",),
-    ),
-    SeriesSpec(
-        "transit_monthly",
-        id="transit_mexico_expelled",
-        where="series = 'mexico_expelled'",
-        dims=("nationality", "type"),
-        unit="events (expulsions from Mexico)",
-        chart_by=("type",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "transit_monthly",
-        id="transit_honduras_arrivals",
-        where="series = 'honduras_arrivals'",
-        dims=("breakdown", "nationality", "demographic"),
-        unit="events (irregular arrivals)",
-        separate=("breakdown",),
-        notes=("Each breakdown sums to the monthly total: filter on one breakdown before adding.",),
-        chart_where=(("breakdown", "total"),),
-    ),
-    SeriesSpec(
-        "transit_monthly",
-        id="transit_guatemala_returned",
-        where="series = 'guatemala_returned'",
-        dims=("sex", "age", "origin"),
-        unit="events (Guatemalans returned)",
-        chart_by=("origin",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "transit_annual",
-        dims=("nationality",),
-        unit="events (irregular transits)",
-        chart_by=("nationality",),
-    ),
-    # --- immigration courts ----------------------------------------------------------------------
-    SeriesSpec(
-        "court_caseload",
-        unit="cases",
-        separate=("definition",),
-        notes=(
-            "EOIR changed its definitions: eoir_2021 (FY2008-FY2020) and eoir_2026 (FY2016-FY2026) "
-            "give different numbers for the same years (pending FY2016: 521,517 against 826,488), so "
-            "never add, compare or splice one with the other; compare growth rates instead.",
-        ),
-    ),
-    SeriesSpec(
-        "court_asylum_decisions",
-        dims=("iso3",),
-        attrs=("nationality", "is_aggregate", "edition"),
-        unit="decisions",
-        latest_by="edition",
-        partial="NOT is_full_year",
-        missing="'not printed by EOIR'",
-        notes=(
-            "FY2021 editions are cumulative year to date: the latest edition of each fiscal year is used.",
-            "EOIR prints totals and small counts only for some nationalities; blanks are null.",
-        ),
-        chart_where=(("measure", "grants"),),
-        chart_by=("iso3",),
-    ),
-    # --- border outcomes and repatriations (DHS OHSS, rounded) -----------------------------------
-    SeriesSpec(
-        "border_outcomes",
-        unit="events (book-outs of encounters)",
-        notes=("Book-outs are assigned to the month of the encounter.",),
-        chart_where=(("agency", "all"), ("demographic", "all"), ("citizenship", "ALL")),
-        chart_by=("outcome",),
-    ),
-    SeriesSpec(
-        "border_outcomes_fy",
-        unit="events (book-outs of encounters)",
-        notes=(_FY_TOTALS,),
-        chart_where=(("agency", "all"), ("demographic", "all"), ("citizenship", "ALL")),
-        chart_by=("outcome",),
-    ),
-    SeriesSpec(
-        "border_encounters",
-        unit="encounters (events, not people)",
-        chart_where=(("agency", "all"),),
-        chart_by=("demographic",),
-    ),
-    SeriesSpec(
-        "dhs_repatriations",
-        unit="events (repatriations)",
-        separate=("type",),
-        notes=(_SUBTOTALS,),
-        chart_where=(),
-        chart_by=("type",),
-    ),
-    SeriesSpec(
-        "dhs_repatriations_fy",
-        unit="events (repatriations)",
-        separate=("type",),
-        notes=(_SUBTOTALS, _FY_TOTALS),
-        chart_by=("type",),
-    ),
-    # --- credible fear -----------------------------------------------------------------------------
-    SeriesSpec(
-        "credible_fear",
-        unit="cases",
-        separate=("scope", "stage"),
-        notes=(
-            "Referrals count by case-creation date, completions by completion date; southwest is part "
-            "of nationwide.",
-        ),
-        chart_where=(("scope", "nationwide"), ("stage", "completed"), ("citizenship", "ALL")),
-        chart_by=("result",),
-    ),
-    SeriesSpec(
-        "credible_fear_fy",
-        unit="cases",
-        separate=("scope", "stage"),
-        notes=(_FY_TOTALS,),
-        chart_where=(("scope", "nationwide"), ("stage", "completed"), ("citizenship", "ALL")),
-        chart_by=("result",),
-    ),
-    SeriesSpec(
-        "credible_fear_nationality_fy",
-        unit="cases",
-        separate=("measure",),
-        chart_where=(("measure", "completed"),),
-        chart_by=("citizenship",),
-    ),
-    SeriesSpec(
-        "fear_screenings_semimonthly",
-        time="period_start",
-        periods=("period_end",),
-        attrs=("edition",),
-        dims=("fear_type", "block", "measure"),
-        unit="cases",
-        freq="half-monthly",
-        separate=("fear_type", "block", "measure"),
-        notes=(
-            "Receipts count by receipt date, decisions by completion date. Where two USCIS editions "
-            "overlap (Nov 2020 - Jan 2021) the later one is used.",
-        ),
-        chart_where=(("fear_type", "credible"), ("block", "all")),
-        chart_by=("measure",),
-    ),
-    # --- ICE enforcement and detention -------------------------------------------------------------
-    SeriesSpec(
-        "ice_enforcement",
-        unit="events",
-        separate=("measure",),
-        chart_where=(("arresting_agency", "all"), ("reason", "all"), ("citizenship", "ALL")),
-        chart_by=("measure",),
-    ),
-    SeriesSpec(
-        "ice_enforcement_fy",
-        unit="events",
-        separate=("measure",),
-        notes=(_FY_TOTALS,),
-        chart_where=(("arresting_agency", "all"), ("reason", "all"), ("citizenship", "ALL")),
-        chart_by=("measure",),
-    ),
-    SeriesSpec(
-        "detention_adp",
-        values=("adp", "adp_fytd"),
-        attrs=("fiscal_year", "pull_date"),
-        periods=(),
-        unit="persons (average daily population)",
-        notes=(_EDITIONS,),
-        chart_where=(("measure", "adp"), ("criminality", "all")),
-        chart_by=("agency",),
-    ),
-    SeriesSpec(
-        "detention_stay_length",
-        values=("avg_stay_days", "avg_stay_days_fytd"),
-        attrs=("fiscal_year", "pull_date"),
-        periods=(),
-        unit="days (average length of stay)",
-        notes=(_EDITIONS,),
-        chart_where=(("measure", "avg_stay_days"), ("criminality", "all")),
-        chart_by=("agency",),
-    ),
-    SeriesSpec(
-        "detention_book_ins",
-        values=("book_ins", "book_ins_fytd"),
-        attrs=("fiscal_year", "pull_date"),
-        periods=(),
-        unit="events (initial book-ins)",
-        notes=(_EDITIONS,),
-        chart_where=(("measure", "book_ins"),),
-        chart_by=("arresting_agency",),
-    ),
-    SeriesSpec(
-        "detention_releases",
-        values=("book_outs", "book_outs_fytd"),
-        attrs=("fiscal_year", "pull_date"),
-        periods=(),
-        unit="events (releases)",
-        notes=(_EDITIONS, "Removals and transfers are not releases and are not listed."),
-        chart_where=(("measure", "book_outs"), ("criminality", "all")),
-        chart_by=("release_reason",),
-    ),
-    SeriesSpec(
-        "detention_releases_annual",
-        attrs=("pull_date",),
-        latest_by="pull_date",
-        unit="events (releases)",
-        notes=("The latest checked ICE edition of each fiscal year is used; FY2021 is year to date.",),
-        chart_where=(("measure", "total"),),
-        chart_by=("release_reason",),
-    ),
-    SeriesSpec(
-        "detention_by_disposition",
-        time="pull_date",
-        periods=("fiscal_year",),
-        attrs=(),
-        unit="persons detained on the pull date",
-        freq="per ICE edition",
-        chart_where=(("measure", "total"),),
-        chart_by=("disposition",),
-    ),
-    SeriesSpec(
-        "detention_fear_decision_days",
-        time="data_fiscal_year",
-        attrs=("pull_date",),
-        periods=(),
-        latest_by="pull_date",
-        unit="days (from a USCIS fear decision to ICE release)",
-        freq="fiscal year",
-        notes=("The latest checked ICE edition is used for each fiscal year of release.",),
-    ),
-    SeriesSpec(
-        "detention_removals",
-        time="pull_date",
-        periods=("fiscal_year",),
-        attrs=(),
-        unit="removals, fiscal year to date",
-        freq="per ICE edition",
-        notes=("Each value is a fiscal-year-to-date total as of the pull date: it restarts every October.",),
-    ),
-    SeriesSpec(
-        "atd_participants",
-        time="pull_date",
-        periods=("fiscal_year",),
-        attrs=(),
-        unit_sql={
-            "count": "'participants'",
-            "value": "CASE \"table\" WHEN 'status' THEN 'days (average in program)' ELSE 'US$ per day' END",
-        },
-        freq="per ICE edition",
-        separate=("table",),
-        notes=(_ATD,),
-        chart_where=(("table", "status"), ("measure", "count")),
-        chart_by=("category",),
-    ),
-    SeriesSpec(
-        "atd_by_aor",
-        time="pull_date",
-        periods=("fiscal_year",),
-        attrs=(),
-        unit={"count": "participants", "avg_days_in_program": "days (average in program)"},
-        freq="per ICE edition",
-        notes=(_ATD,),
-        chart_where=(("technology", "all"), ("measure", "count")),
-        chart_by=("aor",),
-    ),
-    SeriesSpec(
-        "atd_court_appearances",
-        time="pull_date",
-        periods=("fiscal_year",),
-        attrs=(),
-        unit={"count": "participants", "share": "share of participants (0-1)"},
-        freq="per ICE edition",
-        separate=("metric",),
-        notes=(_ATD,),
-        chart_where=(("measure", "share"), ("metric", "attended")),
-        chart_by=("hearing_type",),
-    ),
-    SeriesSpec(
-        "detention_headcount_daily",
-        attrs=("fiscal_year", "complete"),
-        periods=(),
-        unit={"detained": "persons detained", "facilities": "facilities"},
-        freq="daily",
-        notes=("The UWCHR national headcount runs about 2-4% below ICE's official ADP.",),
-        chart_where=(("measure", "detained"),),
-    ),
-    SeriesSpec(
-        "detention_headcount_monthly",
-        unit={"mean_detained": "persons detained (mean daily headcount)", "days": "days"},
-        notes=("The UWCHR national headcount runs about 2-4% below ICE's official ADP.",),
-        chart_where=(("measure", "mean_detained"),),
-    ),
-    # --- press freedom (RSF) -------------------------------------------------------------------------
-    SeriesSpec(
-        "press_freedom",
-        dims=("iso3", "method"),
-        values=("score", "rank"),
-        attrs=("entity", "rsf_code", "ranked", "score_stored"),
-        unit={"score": "score (0-100, higher is freer)", "rank": "rank (1 is freest)"},
-        separate=("method",),
-        notes=("RSF changed its method in 2022: compare scores within one method only.",),
-        chart_where=(("measure", "score"),),
-        chart_by=("iso3",),
-    ),
-    # --- Border Patrol sector statistics (one table, two frequencies) ----------------------------
-    SeriesSpec(
-        "usbp_sector_stats",
-        where="month IS NULL",
-        time="fiscal_year",
-        dims=("sector", "metric", "file_key"),
-        attrs=("is_aggregate",),
-        unit_sql={"value": _sector_unit_sql()},
-        separate=("metric", "file_key"),
-        chart_where=(("metric", "total_apprehensions"), ("file_key", "other_than_mexico")),
-        chart_by=("sector",),
-    ),
-    SeriesSpec(
-        "usbp_sector_stats",
-        id="usbp_sector_stats_monthly",
-        where="month IS NOT NULL",
-        time="month",
-        dims=("sector", "metric"),
-        attrs=("is_aggregate",),
-        unit="apprehensions (events)",
-        separate=("metric",),
-        chart_where=(("metric", "total_apprehensions"),),
-        chart_by=("sector",),
-    ),
-    # --- displacement, refugees, migrant stocks, food security, aid ------------------------------
-    SeriesSpec(
-        "refugee_population",
-        attrs=("origin_is_aggregate", "asylum_is_aggregate"),
-        unit="persons (at year end)",
-        separate=("measure",),
-        chart_where=(("asylum_iso3", "USA"), ("measure", "asylum_seekers")),
-        chart_by=("origin_iso3",),
-    ),
-    SeriesSpec(
-        "asylum_applications",
-        attrs=("origin_is_aggregate", "asylum_is_aggregate"),
-        unit_sql={"applied": '"unit"'},
-        notes=("`unit` says whether a row counts persons or cases: never add the two.",),
-        chart_where=(("asylum_iso3", "USA"),),
-        chart_by=("origin_iso3",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "asylum_decisions",
-        attrs=("origin_is_aggregate", "asylum_is_aggregate"),
-        unit_sql={m: '"unit"' for m in ("recognized", "complementary", "rejected", "closed", "total")},
-        notes=(
-            "`unit` says whether a row counts persons or cases: never add the two.",
-            "Totals are as published; in some rows they differ from the sum of the parts.",
-        ),
-        chart_where=(("asylum_iso3", "USA"), ("measure", "total")),
-        chart_by=("origin_iso3",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "migrant_stocks",
-        attrs=(
-            "destination_is_aggregate",
-            "origin_is_aggregate",
-            "basis_foreign_born",
-            "basis_citizenship",
-            "includes_refugees",
-            "imputed",
-        ),
-        unit="persons (on 1 July)",
-        chart_where=(("destination_iso3", "USA"),),
-        chart_by=("origin_iso3",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "idp_new_displacements",
-        attrs=("is_aggregate",),
-        unit="displacements (movements, not people)",
-        chart_by=("cause",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "idp_stocks",
-        attrs=("is_aggregate",),
-        unit="persons (at year end)",
-        chart_by=("iso3",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "food_security",
-        unit="persons",
-        freq="daily",
-        notes=("WFP HungerMap values are model nowcasts, not survey counts; lower and upper bound them.",),
-        chart_where=(("measure", "people"),),
-        chart_by=("iso3",),
-    ),
-    SeriesSpec(
-        "missing_migrants",
-        time="month",
-        periods=("date",),
-        dims=("route", "country_iso3", "incident_type", "cause"),
-        values=("dead_missing", "survivors"),
-        attrs=("counted", "nationalities", "location"),
-        unit="persons",
-        notes=(
-            "Incident records, not a monthly series: add dead_missing only over records with counted "
-            "true; monthly sums are the series missing_migrants_monthly. A few negative survivor counts "
-            "are IOM's corrections.",
-        ),
-        chart_where=(("measure", "dead_missing"),),
-        chart_by=("route",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "missing_migrants_monthly",
-        unit={
-            "records": "incident records",
-            "dead_missing": "persons dead or missing",
-            "dead_missing_split": "persons dead or missing",
-            "dead_missing_cumulative": "persons dead or missing",
-        },
-        separate=("measure",),
-        notes=(
-            "dead_missing_split and dead_missing_cumulative are the parts of dead_missing that come from "
-            "split and cumulative records: already counted in it.",
-        ),
-        chart_where=(("measure", "dead_missing"),),
-        chart_by=("route",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "oda_bilateral",
-        dims=("donor_iso3", "recipient_iso3"),
-        attrs=("donor", "recipient"),
-        unit="US$ millions (current prices)",
-        notes=("No row means no flow; negative values are net repayments.",),
-        chart_by=("recipient_iso3",),
-        chart_sum=True,
-    ),
-    SeriesSpec(
-        "aiddata_commitments",
-        dims=("donor", "donor_kind", "recipient"),
-        attrs=("donor_iso3", "recipient_iso3", "recipient_is_aggregate"),
-        partial="incomplete",
-        unit={
-            "commitments_usd_constant": "US$ (constant prices, base year believed 2009)",
-            "projects": "projects",
-        },
-        notes=("Commitments, not disbursements: lumpy from year to year. Years from 2010 have few records.",),
-        chart_where=(("measure", "commitments_usd_constant"),),
-        chart_by=("donor_kind",),
-        chart_sum=True,
-    ),
-)
+@functools.cache
+def curated() -> tuple[SeriesSpec, ...]:
+    """The curated series, from `reference/series.yaml` (the registry is data: one entry a series)."""
+    doc = safeyaml.load(CURATED_FILE)
+    shared: dict[str, str] = doc["shared_notes"]
+    specs = []
+    for entry in doc["series"]:
+        fields: dict[str, Any] = {}
+        for key, value in entry.items():
+            if key == "chart_where":
+                value = tuple(value.items())
+            elif key == "notes":
+                value = tuple(shared.get(note, note) for note in value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            fields[key] = value
+        specs.append(SeriesSpec(**fields))
+    return tuple(specs)
 
 
 # --- resolving a table into a series -----------------------------------------------------------
@@ -962,9 +484,9 @@ class Catalogue:
         cursor = con.execute(f"SELECT {', '.join(RELEASE_COLUMNS)} FROM releases")
         releases = {row[0]: dict(zip(RELEASE_COLUMNS, row, strict=True)) for row in cursor.fetchall()}
         titles = dict(con.execute("SELECT dataset, coalesce(title, dataset) FROM datasets").fetchall())
-        curated: dict[str, list[SeriesSpec]] = {}
-        for spec in (*CURATED, *extra):
-            curated.setdefault(spec.table, []).append(spec)
+        by_table: dict[str, list[SeriesSpec]] = {}
+        for spec in (*curated(), *extra):
+            by_table.setdefault(spec.table, []).append(spec)
         found: dict[str, Resolved] = {}
         reference: dict[str, str] = {}
         facts = _release_facts(con, [t for _, t, k, _ in tables if k not in OTHER_KINDS], schema, releases)
@@ -974,7 +496,7 @@ class Catalogue:
             if table in REFERENCE_TABLES or table not in schema:
                 reference[table] = REFERENCE_TABLES.get(table, "not in this warehouse")
                 continue
-            for spec in curated.get(table, [SeriesSpec(table)]):
+            for spec in by_table.get(table, [SeriesSpec(table)]):
                 r = resolve(
                     spec,
                     schema[table],

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 import corridor
-from corridor import output
+from corridor import jsonio, output
 from corridor.errors import CorridorError
 
 if TYPE_CHECKING:
@@ -98,6 +98,19 @@ def emit_result(
         title=title,
         headers=headers,
     )
+
+
+def emit_unless_table(result: Any, *, fmt: str, out: Path | None) -> bool:
+    """JSON (the result's `to_dict()`) or a tidy format (`output.emit`, warnings on stderr);
+    False for "table", which each verb prints its own way."""
+    if fmt == "json":
+        text = jsonio.dumps(result.to_dict(), indent=2)
+        (out.write_text(text) if out else typer.echo(text))
+        return True
+    if fmt != "table":
+        output.emit(result.tidy(), fmt=fmt, out=out, metadata=result.metadata(), caption=result.caption())
+        return True
+    return False
 
 
 def write_chart(spec: dict[str, Any], path: Path | None, *, note: str = "wrote chart spec to") -> None:

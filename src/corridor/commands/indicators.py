@@ -8,13 +8,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor import jsonio, output
+from corridor import output
 from corridor.commands.common import (
     ComponentOpt,
     DbOpt,
     FormatOpt,
     OutOpt,
     emit_result,
+    emit_unless_table,
     fail,
     observatory,
     split_list,
@@ -104,12 +105,7 @@ def register(app: typer.Typer) -> None:
             fail(CorridorError(f"--format {fmt!r}: profile prints as table or json"))
         with observatory(db) as obs:
             prof = obs.profile(iso3)
-        if fmt == "json":
-            text = jsonio.dumps(prof.to_dict(), indent=2)
-            if out:
-                out.write_text(text)
-            else:
-                typer.echo(text)
+        if emit_unless_table(prof, fmt=fmt, out=out):  # json: only table and json get here
             return
         from corridor.commands.track import STATUS_STYLE
 

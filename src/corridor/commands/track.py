@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor import jsonio, output
-from corridor.commands.common import DbOpt, FormatOpt, OutOpt, observatory
+from corridor import output
+from corridor.commands.common import DbOpt, FormatOpt, OutOpt, emit_unless_table, observatory
 
 BAND_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", "grey": "dim"}
 STATUS_STYLE = {
@@ -91,22 +91,11 @@ def register(app: typer.Typer) -> None:
                 return
             shipped = framework in obs.frameworks()
             result = obs.track(framework) if shipped else obs.track_file(path=Path(framework))  # type: ignore[arg-type]
-        if fmt == "json":
-            text = jsonio.dumps(result.to_dict(), indent=2)
-            (out.write_text(text) if out else typer.echo(text))
-            return
-        if fmt != "table":  # output.emit prints metadata.warnings on stderr
-            output.emit(result.tidy(), fmt=fmt, out=out, metadata=result.metadata(), caption=result.caption())
-            return
-        _table(result)
+        if not emit_unless_table(result, fmt=fmt, out=out):
+            _table(result)
 
     def _emit_partners(relief: Any, *, fmt: str, out: Path | None) -> None:
-        if fmt == "json":
-            text = jsonio.dumps(relief.to_dict(), indent=2)
-            (out.write_text(text) if out else typer.echo(text))
-            return
-        if fmt != "table":  # output.emit prints metadata.warnings on stderr
-            output.emit(relief.tidy(), fmt=fmt, out=out, metadata=relief.metadata(), caption=relief.caption())
+        if emit_unless_table(relief, fmt=fmt, out=out):
             return
         _partners_table(relief, Console())
         _warn(relief.warnings())

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from corridor.reference import to_iso3
+from corridor.sources._indicators import CATALOG_COLUMNS, INDICATOR_COLUMNS, Indicator
 from corridor.sources.base import (
     Located,
     ParquetTable,
+    Parsed,
+    TableSpec,
     check_range,
     choice_column,
     date_column,
@@ -37,7 +40,8 @@ __all__ = [
     "EXTRA_CODES",
     "INDICATOR_COLUMNS",
     "NON_COUNTRY",
-    "IndicatorDef",
+    "Indicator",
+    "IndicatorTables",
     "Located",
     "ParquetTable",
     "catalog_frame",
@@ -58,6 +62,8 @@ __all__ = [
     "pq_text",
     "pq_unique",
     "read_parquet",
+    "store_yearly",
+    "summed_rows",
 ]
 
 # Codes that publishers in this domain use and `to_iso3` does not know. Applied before to_iso3;
@@ -121,24 +127,11 @@ def is_aggregate(codes: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 # Indicators
 
-INDICATOR_COLUMNS = ("iso3", "is_aggregate", "year", "indicator", "value", "unit", "source", "release_id")
-CATALOG_COLUMNS = ("indicator", "name", "description", "unit", "source", "url", "licence")
-
-
-@dataclass(frozen=True)
-class IndicatorDef:
-    """One indicator's catalog entry."""
-
-    id: str
-    name: str
-    description: str
-    unit: str
-    url: str
-    licence: str
+# The columns of the shared views are `_indicators`' (one layout for every indicator source).
 
 
 def indicator_rows(
-    defn: IndicatorDef, iso3: pd.Series, year: pd.Series, value: pd.Series, source: str, release: str
+    defn: Indicator, iso3: pd.Series, year: pd.Series, value: pd.Series, source: str, release: str
 ) -> pd.DataFrame:
     """Rows for the shared `indicators` view, with its exact columns and types."""
     codes = pd.Series(iso3.to_numpy(), dtype="str")
@@ -159,9 +152,62 @@ def indicator_rows(
     return frame[list(INDICATOR_COLUMNS)]
 
 
-def catalog_frame(defs: Sequence[IndicatorDef], source: str) -> pd.DataFrame:
+def summed_rows(
+    defn: Indicator, frame: pd.DataFrame, code: str, year: str, value: str, source: str, release: str
+) -> pd.DataFrame:
+    """Indicator rows of `value` summed over the rows of `frame` that share a (code, year)."""
+    sums = frame.groupby([code, year], as_index=False)[value].sum()
+    return indicator_rows(defn, sums[code], sums[year], sums[value], source, release)
+
+
+def catalog_frame(defs: Sequence[Indicator], source: str, licence: str) -> pd.DataFrame:
     """Rows for the shared `indicator_catalog` view."""
     return pd.DataFrame(
-        [(d.id, d.name, d.description, d.unit, source, d.url, d.licence) for d in defs],
+        [(d.id, d.name, d.description, d.unit, source, d.url, licence) for d in defs],
         columns=list(CATALOG_COLUMNS),
     ).astype("str")
+
+
+@dataclass(frozen=True)
+class IndicatorTables:
+    """A context source's `ind_<dataset>` and `cat_<dataset>` tables, which the sync appends to
+    the shared `indicators` and `indicator_catalog` views: named, described and built one way."""
+
+    dataset: str
+    description: str
+    licence: str  # of every indicator the dataset defines
+    defs: tuple[Indicator, ...]
+
+    @property
+    def specs(self) -> list[TableSpec]:
+        """The two TableSpecs, values first."""
+        return [
+            TableSpec(name=f"ind_{self.dataset}", description=self.description, append_to="indicators"),
+            TableSpec(
+                name=f"cat_{self.dataset}", description=self.description, append_to="indicator_catalog"
+            ),
+        ]
+
+    def frames(self, parts: Sequence[pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """The indicator rows (`parts`, each from `indicator_rows`) and the catalog, by table name."""
+        return {
+            f"ind_{self.dataset}": pd.concat(parts, ignore_index=True),
+            f"cat_{self.dataset}": catalog_frame(self.defs, self.dataset, self.licence),
+        }
+
+    def add(self, out: Parsed, parts: Sequence[pd.DataFrame]) -> None:
+        """Put both tables into `out`."""
+        out.frames.update(self.frames(parts))
+        out.tables += self.specs
+
+
+def store_yearly(
+    out: Parsed, spec: TableSpec, frame: pd.DataFrame, key: str, rows: int, release: str
+) -> None:
+    """Put a table with a `year` column into `out`, stamped with its release, with its file's
+    data rows and year span."""
+    frame["release_id"] = release
+    out.frames[spec.name] = frame
+    out.tables.append(spec)
+    out.rows[key] = rows
+    out.periods[key] = (str(frame["year"].min()), str(frame["year"].max()))

@@ -16,8 +16,10 @@ importable from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,7 @@ import pandas as pd
 from corridor.reference.countries import canonical_code
 from corridor.sources.base import (
     CellError,
+    FileSpec,
     Parsed,
     RawTable,
     TableSpec,
@@ -42,11 +45,14 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "CellError",
     "Indicator",
+    "IndicatorFile",
     "Part",
+    "Read",
     "catalog_frame",
     "entity_columns",
     "finish",
     "floats",
+    "grouped",
     "indicator_frame",
     "ints",
     "mapped",
@@ -68,6 +74,8 @@ INDICATOR_COLUMNS = (
     "source",
     "release_id",
 )
+K = TypeVar("K", bound=Hashable)
+
 CATALOG_COLUMNS = ("indicator", "name", "description", "unit", "source", "url", "licence")
 
 
@@ -248,3 +256,58 @@ def year_span(years: pd.Series) -> tuple[str, str]:
     """(first, last) year as text, for a release's period."""
     values = np.asarray(years, dtype="int64")
     return str(values.min()), str(values.max())
+
+
+def grouped(
+    frame: pd.DataFrame,
+    by: str | list[str],
+    indicators: Mapping[K, Indicator | None],
+    value: str,
+    release_id: str,
+) -> list[Part]:
+    """One part per indicator of `indicators` (keyed by the values of `by`) from the rows of
+    `frame` (columns iso3, is_aggregate, year and `value`); keys with no rows, or no indicator,
+    give none."""
+    groups = frame.groupby(by, sort=False).indices
+    return [
+        rows(ind, sub["iso3"], sub["is_aggregate"], sub["year"], sub[value], release_id)
+        for key, ind in indicators.items()
+        if ind is not None and key in groups
+        for sub in (frame.iloc[groups[key]],)
+    ]
+
+
+@dataclass(frozen=True)
+class Read:
+    """What an indicator file's reader returns: the parts, the file's data rows and its period."""
+
+    parts: list[Part]
+    rows: int
+    period: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class IndicatorFile:
+    """A source of indicators read from one file.
+
+    Its `read(path, release_id)` checks the file and returns the parts; the `ind_`/`cat_` frames
+    and the file's facts are built here, the same way for every such source.
+    """
+
+    id: str
+    title: str
+    file: FileSpec  # its licence is the catalog's
+    indicators: tuple[Indicator, ...]
+    read: Callable[[Path, str], Read]
+
+    @property
+    def files(self) -> tuple[FileSpec, ...]:
+        return (self.file,)
+
+    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
+        out = Parsed(frames={}, tables=tables(self.id, self.title))
+        got = self.read(paths[self.file.key], releases[self.file.key])
+        finish(out, self.id, got.parts, self.indicators, self.file.licence)
+        out.rows[self.file.key] = got.rows
+        out.periods[self.file.key] = got.period
+        return out

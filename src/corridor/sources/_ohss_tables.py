@@ -22,7 +22,8 @@ import pandas as pd
 
 from corridor.reference.calendar import month_of_fy
 from corridor.sources._cbp_common import FIRST_FY, LAST_FY
-from corridor.sources.base import MAX_WHOLE, RawTable, first_fiscal_year, month_limit, read_sheet
+from corridor.sources._cells import cell_text, rounded_count
+from corridor.sources.base import FileSpec, RawTable, first_fiscal_year, month_limit, read_sheet
 
 MONTH_NAMES = (
     "October",
@@ -43,6 +44,20 @@ OHSS_PUBLISHER = "DHS Office of Homeland Security Statistics"
 OHSS_FILE = "2024_1206_ohss_immigration-enforcement-and-legal-processes-tables-august-2024.xlsx"
 OHSS_PATH = f"outcomes/{OHSS_FILE}"
 OHSS_URL = f"https://ohss.dhs.gov/sites/default/files/2024-12/{OHSS_FILE}"
+
+
+def ohss_file(key: str, *, max_rows: int | None = None, first_fy: int | None = None) -> FileSpec:
+    """The August 2024 OHSS monthly tables workbook, as one source's file: several sources read
+    it, each under its own key and with its own plausibility bounds."""
+    return FileSpec(
+        key=key,
+        mirror_path=OHSS_PATH,
+        url=OHSS_URL,
+        publisher=OHSS_PUBLISHER,
+        published="2024-12-06",
+        max_rows=max_rows,
+        first_fy=first_fy,
+    )
 
 
 @dataclass(frozen=True)
@@ -75,20 +90,21 @@ class SheetData:
     totals: pd.DataFrame  # the published Total rows: fiscal_year, ytd, block, column, value, code
 
 
+def period_rows(data: SheetData, *, annual: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sheet's month rows (or, `annual`, its published fiscal-year Total rows), and a new
+    frame of their period columns (month, fiscal_year; or fiscal_year, ytd) to build on."""
+    f = data.totals if annual else data.frame
+    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
+    if annual:
+        frame["ytd"] = f["ytd"].astype(bool)
+    else:
+        frame.insert(0, "month", f["month"])
+    return f, frame
+
+
 def _strip_note(label: str) -> str:
     """'T8 repatriations1' -> 'T8 repatriations' (footnote digits glued to the label)."""
     return re.sub(r"(?<=[A-Za-z)])\d+$", "", label.strip())
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if np.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
 
 
 def read_ohss_sheet(path: Path, spec: SheetSpec, workbook: Any) -> SheetData:
@@ -125,13 +141,13 @@ def _parse_body(t: RawTable, spec: SheetSpec, labels: list[str]) -> SheetData:
     series_start = max(FIRST_FY, first_fiscal_year(t.path))
     limit, why = month_limit(t.path)
     for i, (fy_raw, month_raw) in enumerate(zip(fy_cells, month_cells, strict=True)):
-        label = _text(month_raw)
-        fy_text = _text(fy_raw)
+        label = cell_text(month_raw)
+        fy_text = cell_text(fy_raw)
         if label == "":
             # A footnote row: text in column A only. Everything after the data must be footnotes.
             if current is None:
                 raise t.error("no data rows before the footnotes", index=i, column="Month")
-            others = [_text(v) for v in t.frame.iloc[i, 2:].tolist()]
+            others = [cell_text(v) for v in t.frame.iloc[i, 2:].tolist()]
             if any(others):
                 raise t.error("row has values but no month label", index=i, column="Month")
             end = i
@@ -240,13 +256,9 @@ def _values(t: RawTable, labels: list[str], end: int) -> tuple[np.ndarray, np.nd
         for i in range(end):
             raw = cells[i]
             if isinstance(raw, float) and not np.isnan(raw):
-                if not raw.is_integer() or raw < 0 or raw > MAX_WHOLE:
-                    raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
-                if int(raw) % 10:
-                    raise t.error(f"{int(raw)} is not rounded to 10 as OHSS publishes", index=i, column=col)
-                values[i, j] = int(raw)
+                values[i, j] = rounded_count(t, raw, i, col)
                 continue
-            text = _text(raw)
+            text = cell_text(raw)
             if text in CODES:
                 codes[i, j] = text
                 continue

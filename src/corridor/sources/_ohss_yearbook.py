@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from corridor.sources._cells import cell_text, rounded_count
+from corridor.sources._context_common import is_aggregate
 from corridor.sources.base import MAX_WHOLE, RawTable, table_from_rows
 
 CODES = {"D": "suppressed", "X": "not_applicable", "-": "none"}
@@ -46,6 +48,24 @@ def with_totals(frame: pd.DataFrame, totals: dict[int, int], *, label: str, valu
     for col in (label, "iso3", "code"):
         out[col] = out[col].astype("str")
     return out
+
+
+def by_country(table: YearbookTable, *, label: str, value: str) -> pd.DataFrame:
+    """A yearbook table's stored rows: fiscal year, the printed `label`, iso3, the count as
+    `value` (rounded to 10, NULL where coded), its code and flags, then the published Totals."""
+    f = table.frame
+    frame = pd.DataFrame(
+        {
+            "fiscal_year": f["year"].astype("int32"),
+            label: f["label"].astype("str"),
+            "iso3": f["iso3"].astype("str"),
+            value: f["value"],
+            "code": f["code"].astype("str"),
+            "rounded": True,
+        }
+    )
+    frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
+    return with_totals(frame, table.totals, label=label, value=value)
 
 
 @dataclass
@@ -105,17 +125,6 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
-
-
 def read_yearbook_table(
     path: Path,
     sheet: str,
@@ -132,10 +141,10 @@ def read_yearbook_table(
     header = [label, *(str(y) for y in years)]
     rows = sheet_rows(path, sheet, workbook)
     t = table_from_rows(path, sheet, rows, columns=header, header_row=6)
-    found_title = _text(rows[3][0]) if len(rows) > 3 and rows[3] else ""
+    found_title = cell_text(rows[3][0]) if len(rows) > 3 and rows[3] else ""
     if found_title != title:
         raise InputError(path, f"expected the title {title!r}, found {found_title!r}", row=4, sheet=sheet)
-    labels = [_text(v) for v in t.frame[label].tolist()]
+    labels = [cell_text(v) for v in t.frame[label].tolist()]
     values, codes, blank = _cells(t, header[1:])
     block = ""
     region_total: int | None = None
@@ -242,13 +251,9 @@ def _cells(t: RawTable, columns: list[str]) -> tuple[np.ndarray, np.ndarray, np.
             if isinstance(raw, bool):
                 raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
             if isinstance(raw, int | float) and raw == raw:
-                if raw != int(raw) or raw < 0 or raw > MAX_WHOLE:
-                    raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
-                if int(raw) % 10:
-                    raise t.error(f"{int(raw)} is not rounded to 10 as OHSS publishes", index=i, column=col)
-                values[i, j] = int(raw)
+                values[i, j] = rounded_count(t, raw, i, col)
                 continue
-            text = _text(raw)
+            text = cell_text(raw)
             if text == "":
                 blank[i, j] = True
                 continue

@@ -2,24 +2,24 @@
 
 from corridor.sources.base import Source
 from corridor.sources.countries import CountriesSource
-from corridor.sources.emdat import EmdatSource
-from corridor.sources.emdat_owid import EmdatOwidSource
-from corridor.sources.fsi import FsiSource
-from corridor.sources.iom_wdi import IomWdiSource
-from corridor.sources.ti_cpi import TiCpiSource
-from corridor.sources.us_aid import UsAidSource
+from corridor.sources.emdat import EMDAT
+from corridor.sources.emdat_owid import EMDAT_OWID
+from corridor.sources.fsi import FSI
+from corridor.sources.iom_wdi import IOM_WDI
+from corridor.sources.ti_cpi import TI_CPI
+from corridor.sources.us_aid import US_AID
 from corridor.sources.wdi import WdiSource
-from corridor.sources.wgi import WgiSource
+from corridor.sources.wgi import WGI
 
 _SOURCES: list[Source] = [
     CountriesSource(),
     WdiSource(),
-    IomWdiSource(),
-    WgiSource(),
-    TiCpiSource(),
-    FsiSource(),
-    EmdatSource(),
-    EmdatOwidSource(),
-    UsAidSource(),
+    IOM_WDI,
+    WGI,
+    TI_CPI,
+    FSI,
+    EMDAT,
+    EMDAT_OWID,
+    US_AID,
 ]
 ROOT_CAUSES: tuple[Source, ...] = tuple(_SOURCES)

@@ -9,20 +9,8 @@ import pandas as pd
 
 from corridor.reference import map_component, map_demographic, map_title
 from corridor.reference.countries import cbp_citizenship
-from corridor.sources.base import (
-    Coverage,
-    CubeSpec,
-    FileSpec,
-    Parsed,
-    ceiling,
-    check_months_contiguous,
-    check_unique,
-    fiscal_year_column,
-    int_column,
-    map_column,
-    month_column,
-    read_csv,
-)
+from corridor.sources._cbp_common import cbp_file, read_cube_csv
+from corridor.sources.base import Coverage, CubeSpec, Parsed, RawTable
 
 COLUMNS = (
     "Fiscal Year",
@@ -41,6 +29,12 @@ ENCOUNTER_TYPES = {
     ("usbp", "title42"): "Expulsions",
     ("ofo", "title42"): "Expulsions",
 }
+DIMS = {
+    "component": ("Component", map_component, "component"),
+    "demographic": ("Demographic", map_demographic, "demographic"),
+    "citizenship": ("Citizenship Grouping", cbp_citizenship, "citizenship"),
+    "title": ("Title of Authority", map_title, "title of authority"),
+}
 
 CUBE = CubeSpec(
     id="cbp_sbo",
@@ -55,50 +49,37 @@ CUBE = CubeSpec(
 )
 
 
+def _check_types(t: RawTable, frame: pd.DataFrame) -> None:
+    """Each row's encounter type is the one its component and title imply."""
+    types = t.frame["Encounter Type"].astype(str).str.strip()
+    for i, (comp, title, kind) in enumerate(zip(frame["component"], frame["title"], types, strict=True)):
+        expected = ENCOUNTER_TYPES[(comp, title)]
+        if not kind.startswith(expected):
+            raise t.error(
+                f"encounter type {kind!r} does not fit {comp}/{title} (expected {expected})",
+                index=i,
+                column="Encounter Type",
+            )
+
+
 class CbpSboSource:
     """The southwest file, the only exact source that splits Border Patrol from ports of entry."""
 
     id = "cbp_sbo"
     title = "CBP Southwest Land Border Encounters (by component)"
     files = (
-        FileSpec(
-            key="fy22-fy25-aug",
-            max_rows=ceiling(1_937),
+        cbp_file(
+            "fy22-fy25-aug",
+            "https://www.cbp.gov/sites/default/files/2025-09/sbo-encounters-fy22-fy25-aug.csv",
+            rows=1_937,
             first_fy=2022,
-            mirror_path="cbp/sbo-encounters-fy22-fy25-aug.csv",
-            url="https://www.cbp.gov/sites/default/files/2025-09/sbo-encounters-fy22-fy25-aug.csv",
-            publisher="U.S. Customs and Border Protection",
             published="2025-09-16",
         ),
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         spec = self.files[0]
-        t = read_csv(paths[spec.key], columns=COLUMNS)
-        fy = fiscal_year_column(t, "Fiscal Year")
-        frame = pd.DataFrame(
-            {
-                "month": month_column(t, fy, "Month (abbv)"),
-                "component": map_column(t, "Component", map_component, "component"),
-                "demographic": map_column(t, "Demographic", map_demographic, "demographic"),
-                "citizenship": map_column(t, "Citizenship Grouping", cbp_citizenship, "citizenship"),
-                "title": map_column(t, "Title of Authority", map_title, "title of authority"),
-                "encounters": int_column(t, "Encounter Count"),
-            }
-        )
-        types = t.frame["Encounter Type"].astype(str).str.strip()
-        for i, (comp, title, kind) in enumerate(zip(frame["component"], frame["title"], types, strict=True)):
-            expected = ENCOUNTER_TYPES[(comp, title)]
-            if not kind.startswith(expected):
-                raise t.error(
-                    f"encounter type {kind!r} does not fit {comp}/{title} (expected {expected})",
-                    index=i,
-                    column="Encounter Type",
-                )
-        keys = ["month", "component", "demographic", "citizenship", "title"]
-        check_unique(t, frame, keys, "Month (abbv)")
-        first, last = check_months_contiguous(t, frame["month"], "Month (abbv)")
-        frame["release_id"] = releases[spec.key]
+        frame, (first, last) = read_cube_csv(paths[spec.key], releases[spec.key], COLUMNS, DIMS, _check_types)
         return Parsed(
             frames={CUBE.table: frame},
             cubes=[CUBE],

@@ -9,21 +9,9 @@ import pandas as pd
 
 from corridor.reference import map_demographic, map_region, map_title
 from corridor.reference.countries import cbp_citizenship
-from corridor.sources.base import (
-    Coverage,
-    CubeSpec,
-    FileSpec,
-    Parsed,
-    ceiling,
-    check_months_contiguous,
-    check_unique,
-    fiscal_year_column,
-    int_column,
-    map_column,
-    month_column,
-    read_csv,
-    state_column,
-)
+from corridor.reference.sectors import state_code
+from corridor.sources._cbp_common import cbp_file, read_cube_csv
+from corridor.sources.base import Coverage, CubeSpec, Parsed, RawTable
 
 COLUMNS = (
     "Fiscal Year",
@@ -37,6 +25,13 @@ COLUMNS = (
     "Encounter Count",
 )
 PAGE = "https://www.cbp.gov/document/stats/nationwide-encounters"
+DIMS = {
+    "region": ("Land Border Region", map_region, "land border region"),
+    "state": ("State", state_code, "US state code"),
+    "demographic": ("Demographic", map_demographic, "demographic"),
+    "citizenship": ("Citizenship", cbp_citizenship, "citizenship"),
+    "title": ("Title of Authority", map_title, "title of authority"),
+}
 
 CUBE = CubeSpec(
     id="cbp_state",
@@ -51,33 +46,14 @@ CUBE = CubeSpec(
 )
 
 
-def parse_state_file(path: Path, release_id: str) -> tuple[pd.DataFrame, tuple]:
-    """One nationwide 'by state' CSV -> cube rows and its (first, last) month."""
-    t = read_csv(path, columns=COLUMNS)
-    fy = fiscal_year_column(t, "Fiscal Year")
-    frame = pd.DataFrame(
-        {
-            "month": month_column(t, fy, "Month (abbv)"),
-            "region": map_column(t, "Land Border Region", map_region, "land border region"),
-            "state": state_column(t, "State"),
-            "demographic": map_column(t, "Demographic", map_demographic, "demographic"),
-            "citizenship": map_column(t, "Citizenship", cbp_citizenship, "citizenship"),
-            "title": map_column(t, "Title of Authority", map_title, "title of authority"),
-            "encounters": int_column(t, "Encounter Count"),
-        }
-    )
+def _check_grouping(t: RawTable, frame: pd.DataFrame) -> None:
+    """'Month Grouping' is FYTD or Remaining on every row."""
     grouping = t.frame["Month Grouping"].astype(str).str.strip()
     bad = ~grouping.isin(["FYTD", "Remaining"]).to_numpy()
     if bad.any():
         i = int(bad.nonzero()[0][0])
         raw = t.frame["Month Grouping"].iloc[i]
         raise t.error(f"unknown month grouping {raw!r}", index=i, column="Month Grouping")
-    check_unique(
-        t, frame, ["month", "region", "state", "demographic", "citizenship", "title"], "Month (abbv)"
-    )
-    first, last = check_months_contiguous(t, frame["month"], "Month (abbv)")
-    frame["release_id"] = release_id
-    return frame, (first, last)
 
 
 class CbpStateSource:
@@ -86,22 +62,18 @@ class CbpStateSource:
     id = "cbp_state"
     title = "CBP Nationwide Encounters (by state)"
     files = (
-        FileSpec(
-            key="fy20-fy23",
-            max_rows=ceiling(42_533),
+        cbp_file(
+            "fy20-fy23",
+            "https://www.cbp.gov/sites/default/files/assets/documents/2023-Nov/nationwide-encounters-fy20-fy23-state.csv",
+            rows=42_533,
             first_fy=2020,
-            mirror_path="cbp/nationwide-encounters-fy20-fy23-state.csv",
-            url="https://www.cbp.gov/sites/default/files/assets/documents/2023-Nov/nationwide-encounters-fy20-fy23-state.csv",
-            publisher="U.S. Customs and Border Protection",
             published="2023-11-14",
         ),
-        FileSpec(
-            key="fy23-fy26-nov",
-            max_rows=ceiling(37_162),
+        cbp_file(
+            "fy23-fy26-nov",
+            "https://www.cbp.gov/sites/default/files/2025-12/nationwide-encounters-fy23-fy26-nov-state.csv",
+            rows=37_162,
             first_fy=2023,
-            mirror_path="cbp/nationwide-encounters-fy23-fy26-nov-state.csv",
-            url="https://www.cbp.gov/sites/default/files/2025-12/nationwide-encounters-fy23-fy26-nov-state.csv",
-            publisher="U.S. Customs and Border Protection",
             published="2025-12-16",
         ),
     )
@@ -109,7 +81,9 @@ class CbpStateSource:
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         frames, coverage, rows, periods = [], [], {}, {}
         for spec in self.files:
-            frame, (first, last) = parse_state_file(paths[spec.key], releases[spec.key])
+            frame, (first, last) = read_cube_csv(
+                paths[spec.key], releases[spec.key], COLUMNS, DIMS, _check_grouping
+            )
             frames.append(frame)
             coverage.append(Coverage(CUBE.id, spec.key, first, last))
             rows[spec.key] = len(frame)

@@ -13,13 +13,13 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.reference import to_iso3
+from corridor.sources._files import release_files
 from corridor.sources._ohss_tables import (
-    OHSS_PATH,
-    OHSS_PUBLISHER,
-    OHSS_URL,
     Block,
     SheetData,
     SheetSpec,
+    ohss_file,
+    period_rows,
     read_ohss_sheet,
 )
 from corridor.sources.base import (
@@ -135,12 +135,7 @@ USCIS_PERIODS = 25
 
 
 def _ohss_frames(data: SheetData, scope: str, stage: str, release: str, *, annual: bool) -> pd.DataFrame:
-    f = data.totals if annual else data.frame
-    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
-    if annual:
-        frame["ytd"] = f["ytd"].astype(bool)
-    else:
-        frame.insert(0, "month", f["month"])
+    f, frame = period_rows(data, annual=annual)
     frame["scope"] = scope
     frame["stage"] = stage
     if stage == "completed":
@@ -156,21 +151,21 @@ def _ohss_frames(data: SheetData, scope: str, stage: str, release: str, *, annua
     return frame
 
 
+USCIS_URL = (
+    "https://www.uscis.gov/tools/reports-and-studies/"
+    "semi-monthly-credible-fear-and-reasonable-fear-receipts-and-decisions"
+)
+# The USCIS semi-monthly report editions: file key -> the span in the file's name.
+USCIS_EDITIONS = {"uscis_2020_01": "01-01-20-to-01-15-21", "uscis_2020_11": "11-01-20-to-11-15-21"}
+
+
 class CredibleFearSource:
     """OHSS monthly credible fear sheets, the OIS nationality table and USCIS semi-monthly reports."""
 
     id = "credible_fear"
     title = "Credible fear screenings: OHSS monthly (FY2014-Aug 2024), DHS OIS, USCIS semi-monthly"
     files = (
-        FileSpec(
-            key="ohss_aug2024",
-            max_rows=ceiling(159),
-            first_fy=2014,
-            mirror_path=OHSS_PATH,
-            url=OHSS_URL,
-            publisher=OHSS_PUBLISHER,
-            published="2024-12-06",
-        ),
+        ohss_file("ohss_aug2024", max_rows=ceiling(159), first_fy=2014),
         FileSpec(
             key="ois_nationality",
             max_rows=ceiling(25),
@@ -178,18 +173,12 @@ class CredibleFearSource:
             url="https://www.dhs.gov/immigration-statistics/readingroom/RFA/credible-fear-cases-interview",
             publisher="DHS Office of Immigration Statistics",
         ),
-        FileSpec(
-            key="uscis_2020_01",
-            max_rows=ceiling(87),
-            mirror_path="outcomes/uscis_cf_rf_semimonthly/Congressional-Semi-Monthly-Report-01-01-20-to-01-15-21.xlsx",
-            url="https://www.uscis.gov/tools/reports-and-studies/semi-monthly-credible-fear-and-reasonable-fear-receipts-and-decisions",
-            publisher="U.S. Citizenship and Immigration Services",
-        ),
-        FileSpec(
-            key="uscis_2020_11",
-            max_rows=ceiling(87),
-            mirror_path="outcomes/uscis_cf_rf_semimonthly/Congressional-Semi-Monthly-Report-11-01-20-to-11-15-21.xlsx",
-            url="https://www.uscis.gov/tools/reports-and-studies/semi-monthly-credible-fear-and-reasonable-fear-receipts-and-decisions",
+        *release_files(
+            (
+                (key, f"outcomes/uscis_cf_rf_semimonthly/Congressional-Semi-Monthly-Report-{span}.xlsx", 87)
+                for key, span in USCIS_EDITIONS.items()
+            ),
+            url=USCIS_URL,
             publisher="U.S. Citizenship and Immigration Services",
         ),
     )
@@ -198,9 +187,7 @@ class CredibleFearSource:
         out = Parsed(frames={})
         self._ohss(paths["ohss_aug2024"], releases["ohss_aug2024"], out)
         self._ois(paths["ois_nationality"], releases["ois_nationality"], out)
-        editions = [
-            self._uscis(paths[key], releases[key], key, out) for key in ("uscis_2020_01", "uscis_2020_11")
-        ]
+        editions = [self._uscis(paths[key], releases[key], key, out) for key in USCIS_EDITIONS]
         semi = pd.concat(editions, ignore_index=True)
         latest = semi.groupby("period_start")["edition"].transform("max")
         semi["is_current"] = semi["edition"] == latest

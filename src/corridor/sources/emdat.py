@@ -12,18 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.sources._indicators import (
-    Indicator,
-    entity_columns,
-    finish,
-    rows,
-    tables,
-    year_span,
-)
+from corridor.sources._indicators import Indicator, IndicatorFile, Read, entity_columns, rows, year_span
 from corridor.sources.base import (
     CellError,
     FileSpec,
-    Parsed,
     ceiling,
     floats,
     ints,
@@ -124,43 +116,37 @@ def _type(subgroup: str, kind: str) -> str:
     return kind
 
 
-class EmdatSource:
+def _read(path: Path, release: str) -> Read:
     """EM-DAT country x year x type totals; rows sharing a key are summed."""
+    t = read_csv(path, columns=COLUMNS)
+    iso3, agg = entity_columns(t, "geo")
+    frame = pd.DataFrame(
+        {
+            "iso3": iso3,
+            "is_aggregate": agg,
+            "type": per_distinct(t, ("subgroup", "type"), _type),
+            "year": year_column(t, "t"),
+            "events": ints(t, "events").astype("float64"),
+            "affected": ints(t, "affected", allow_blank=True).astype("float64"),
+            "deaths": ints(t, "deaths", allow_blank=True).astype("float64"),
+            "damages": floats(t, "damages"),
+        }
+    )
+    bad = (frame["events"] < 1).to_numpy().nonzero()[0]
+    if len(bad):
+        raise t.error("a row must count at least one event", index=int(bad[0]), column="events")
+    keys = ["iso3", "is_aggregate", "year"]
+    by_type = frame.groupby([*keys, "type"], as_index=False)[list(MEASURES)].sum(min_count=1)
+    total = frame.groupby(keys, as_index=False)[list(MEASURES)].sum(min_count=1)
+    parts = []
+    for (measure, kind), ind in INDICATORS.items():
+        sub = total if kind is None else by_type[by_type["type"] == kind]
+        if sub.empty:
+            continue
+        parts.append(rows(ind, sub["iso3"], sub["is_aggregate"], sub["year"], sub[measure], release))
+    return Read(parts, len(t), year_span(frame["year"]))
 
-    id = "emdat"
-    title = "EM-DAT natural disasters (2000-2021)"
-    files: tuple[FileSpec, ...] = (FILE,)
 
-    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        out = Parsed(frames={}, tables=tables(self.id, self.title))
-        release = releases[FILE.key]
-        t = read_csv(paths[FILE.key], columns=COLUMNS)
-        iso3, agg = entity_columns(t, "geo")
-        frame = pd.DataFrame(
-            {
-                "iso3": iso3,
-                "is_aggregate": agg,
-                "type": per_distinct(t, ("subgroup", "type"), _type),
-                "year": year_column(t, "t"),
-                "events": ints(t, "events").astype("float64"),
-                "affected": ints(t, "affected", allow_blank=True).astype("float64"),
-                "deaths": ints(t, "deaths", allow_blank=True).astype("float64"),
-                "damages": floats(t, "damages"),
-            }
-        )
-        bad = (frame["events"] < 1).to_numpy().nonzero()[0]
-        if len(bad):
-            raise t.error("a row must count at least one event", index=int(bad[0]), column="events")
-        keys = ["iso3", "is_aggregate", "year"]
-        by_type = frame.groupby([*keys, "type"], as_index=False)[list(MEASURES)].sum(min_count=1)
-        total = frame.groupby(keys, as_index=False)[list(MEASURES)].sum(min_count=1)
-        parts = []
-        for (measure, kind), ind in INDICATORS.items():
-            sub = total if kind is None else by_type[by_type["type"] == kind]
-            if sub.empty:
-                continue
-            parts.append(rows(ind, sub["iso3"], sub["is_aggregate"], sub["year"], sub[measure], release))
-        finish(out, self.id, parts, INDICATORS.values(), LICENCE)
-        out.rows[FILE.key] = len(t)
-        out.periods[FILE.key] = year_span(frame["year"])
-        return out
+EMDAT = IndicatorFile(
+    "emdat", "EM-DAT natural disasters (2000-2021)", FILE, tuple(INDICATORS.values()), _read
+)

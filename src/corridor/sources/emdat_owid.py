@@ -15,17 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference.countries import to_iso3
-from corridor.sources._indicators import (
-    Indicator,
-    entity_columns,
-    finish,
-    rows,
-    tables,
-    year_span,
-)
+from corridor.sources._indicators import Indicator, IndicatorFile, Read, entity_columns, rows, year_span
 from corridor.sources.base import (
     FileSpec,
-    Parsed,
     ceiling,
     check_unique,
     floats,
@@ -166,25 +158,24 @@ def _entity(label: str) -> tuple[str, bool]:
     return to_iso3(label), False
 
 
-class EmdatOwidSource:
+def _read(path: Path, release: str) -> Read:
     """OWID's country-year EM-DAT table (one wide row per entity and year)."""
+    t = read_csv(path, columns=COLUMNS)
+    iso3, agg = entity_columns(t, "Entity", _entity, kind="country name")
+    year = year_column(t, "Year")
+    check_unique(t, pd.DataFrame({"iso3": iso3, "year": year}), ["iso3", "year"], "Year")
+    matrix = wide_values(t, list(INDICATORS), floats)
+    parts = [
+        rows(ind, iso3, agg, year, pd.Series(matrix[:, j]), release, drop_missing=True)
+        for j, ind in enumerate(INDICATORS.values())
+    ]
+    return Read(parts, len(t), year_span(year))
 
-    id = "emdat_owid"
-    title = "EM-DAT natural disasters, OWID country-year aggregation (1900-2020)"
-    files: tuple[FileSpec, ...] = (FILE,)
 
-    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        out = Parsed(frames={}, tables=tables(self.id, self.title))
-        t = read_csv(paths[FILE.key], columns=COLUMNS)
-        iso3, agg = entity_columns(t, "Entity", _entity, kind="country name")
-        year = year_column(t, "Year")
-        check_unique(t, pd.DataFrame({"iso3": iso3, "year": year}), ["iso3", "year"], "Year")
-        matrix = wide_values(t, list(INDICATORS), floats)
-        parts = [
-            rows(ind, iso3, agg, year, pd.Series(matrix[:, j]), releases[FILE.key], drop_missing=True)
-            for j, ind in enumerate(INDICATORS.values())
-        ]
-        finish(out, self.id, parts, INDICATORS.values(), LICENCE)
-        out.rows[FILE.key] = len(t)
-        out.periods[FILE.key] = year_span(year)
-        return out
+EMDAT_OWID = IndicatorFile(
+    "emdat_owid",
+    "EM-DAT natural disasters, OWID country-year aggregation (1900-2020)",
+    FILE,
+    tuple(INDICATORS.values()),
+    _read,
+)

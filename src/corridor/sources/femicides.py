@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.errors import InputError
-from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows
+from corridor.sources._context_common import Indicator, IndicatorTables, indicator_rows
+from corridor.sources._files import release_files
 from corridor.sources.base import (
-    FileSpec,
     Parsed,
     TableSpec,
     check_unique,
@@ -80,9 +80,7 @@ FEMICIDES = TableSpec(
         "so compare each country with itself, not across countries."
     ),
 )
-INDICATORS = TableSpec(name="ind_femicides", description="Femicides (ECLAC)", append_to="indicators")
-CATALOG = TableSpec(name="cat_femicides", description="Femicides (ECLAC)", append_to="indicator_catalog")
-COUNT = IndicatorDef(
+COUNT = Indicator(
     id="eclac.femicides",
     name="Femicides or feminicides (count)",
     description="Women aged 15 and over killed for gender reasons, as the national law defines "
@@ -90,8 +88,8 @@ COUNT = IndicatorDef(
     "and definitions differ: compare a country with itself over time.",
     unit="women killed (count)",
     url=URL,
-    licence=LICENCE,
 )
+IND = IndicatorTables(ID, "Femicides (ECLAC)", LICENCE, (COUNT,))
 
 
 class FemicidesSource:
@@ -99,23 +97,16 @@ class FemicidesSource:
 
     id = ID
     title = "Femicides by country and year (ECLAC Gender Equality Observatory, CEPALSTAT 2780)"
-    files = (
-        FileSpec(
-            key="data",
-            mirror_path="gender_violence/cepalstat_2780_femicides_20230627.xlsx",
-            url=URL,
-            publisher="UN Economic Commission for Latin America and the Caribbean (ECLAC), CEPALSTAT",
-            licence=LICENCE,
-            published="2023-06-27",
+    # The export and its metadata: one release, published together.
+    files = release_files(
+        (
+            ("data", "gender_violence/cepalstat_2780_femicides_20230627.xlsx", None),
+            ("metadata", "gender_violence/cepalstat_2780_femicides_metadata_20230627.xlsx", None),
         ),
-        FileSpec(
-            key="metadata",
-            mirror_path="gender_violence/cepalstat_2780_femicides_metadata_20230627.xlsx",
-            url=URL,
-            publisher="UN Economic Commission for Latin America and the Caribbean (ECLAC), CEPALSTAT",
-            licence=LICENCE,
-            published="2023-06-27",
-        ),
+        url=URL,
+        publisher="UN Economic Commission for Latin America and the Caribbean (ECLAC), CEPALSTAT",
+        licence=LICENCE,
+        published="2023-06-27",
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
@@ -145,12 +136,8 @@ class FemicidesSource:
             COUNT, frame["iso3"], frame["year"], frame["femicides"], ID, releases["data"]
         )
         return Parsed(
-            frames={
-                FEMICIDES.name: frame,
-                INDICATORS.name: indicators,
-                CATALOG.name: catalog_frame((COUNT,), ID),
-            },
-            tables=[FEMICIDES, INDICATORS, CATALOG],
+            frames={FEMICIDES.name: frame, **IND.frames([indicators])},
+            tables=[FEMICIDES, *IND.specs],
             rows={"data": len(t), "metadata": len(sources)},
             periods={
                 "data": (str(frame["year"].min()), str(frame["year"].max())),

@@ -16,16 +16,16 @@ import pandas as pd
 
 from corridor.sources._indicators import (
     Indicator,
+    IndicatorFile,
+    Read,
     entity_columns,
-    finish,
+    grouped,
     rows,
-    tables,
     year_span,
 )
 from corridor.sources.base import (
     CellError,
     FileSpec,
-    Parsed,
     RawTable,
     ceiling,
     check_unique,
@@ -116,69 +116,56 @@ def _check_repeats(t: RawTable, frame: pd.DataFrame, column: str) -> None:
         )
 
 
-class FsiSource:
+def _read(path: Path, release: str) -> Read:
     """The FSI long table: 12 sub-indicators per country-year, with rank and total."""
-
-    id = "fsi"
-    title = "Fragile States Index"
-    files: tuple[FileSpec, ...] = (FILE,)
-
-    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        out = Parsed(frames={}, tables=tables(self.id, self.title))
-        release = releases[FILE.key]
-        t = read_csv(paths[FILE.key], columns=COLUMNS)
-        code = pd.Series(per_distinct(t, ("code", "indicator"), _label), dtype=object)
-        iso3, agg = entity_columns(t, "geo")
-        frame = pd.DataFrame(
-            {
-                "iso3": iso3,
-                "is_aggregate": agg,
-                "year": year_column(t, "t"),
-                "rank": ints(t, "rank", allow_blank=True).astype("float64"),
-                "total": floats(t, "total", blanks=()),
-                "code": code,
-                "v": floats(t, "v", blanks=()),
-            }
+    t = read_csv(path, columns=COLUMNS)
+    code = pd.Series(per_distinct(t, ("code", "indicator"), _label), dtype=object)
+    iso3, agg = entity_columns(t, "geo")
+    frame = pd.DataFrame(
+        {
+            "iso3": iso3,
+            "is_aggregate": agg,
+            "year": year_column(t, "t"),
+            "rank": ints(t, "rank", allow_blank=True).astype("float64"),
+            "total": floats(t, "total", blanks=()),
+            "code": code,
+            "v": floats(t, "v", blanks=()),
+        }
+    )
+    check_unique(t, frame, ["iso3", "year", "code"], "code")
+    _check_repeats(t, frame, "rank")
+    _check_repeats(t, frame, "total")
+    subs = frame[frame["code"] != CHANGE]
+    _check_sums(t, subs)
+    parts = grouped(subs, "code", SUB_INDICATORS, "v", release)
+    firsts = subs.drop_duplicates(["iso3", "year"])
+    for ind, column in ((TOTAL, "total"), (RANK, "rank")):
+        part = rows(
+            ind,
+            firsts["iso3"],
+            firsts["is_aggregate"],
+            firsts["year"],
+            firsts[column],
+            release,
+            drop_missing=column == "rank",
         )
-        check_unique(t, frame, ["iso3", "year", "code"], "code")
-        _check_repeats(t, frame, "rank")
-        _check_repeats(t, frame, "total")
-        subs = frame[frame["code"] != CHANGE]
-        self._check_sums(t, subs)
-        groups = subs.groupby("code", sort=False).indices
-        parts = [
-            rows(ind, sub["iso3"], sub["is_aggregate"], sub["year"], sub["v"], release)
-            for c, ind in SUB_INDICATORS.items()
-            for sub in (subs.iloc[groups.get(c, [])],)
-        ]
-        firsts = subs.drop_duplicates(["iso3", "year"])
-        for ind, column in ((TOTAL, "total"), (RANK, "rank")):
-            part = rows(
-                ind,
-                firsts["iso3"],
-                firsts["is_aggregate"],
-                firsts["year"],
-                firsts[column],
-                release,
-                drop_missing=column == "rank",
-            )
-            parts.append(part)
-        finish(out, self.id, parts, [TOTAL, RANK, *SUB_INDICATORS.values()], LICENCE)
-        out.rows[FILE.key] = len(t)
-        out.periods[FILE.key] = year_span(frame["year"])
-        return out
+        parts.append(part)
+    return Read(parts, len(t), year_span(frame["year"]))
 
-    @staticmethod
-    def _check_sums(t: RawTable, subs: pd.DataFrame) -> None:
-        """Every country-year has all 12 sub-indicators, summing to its total."""
-        g = subs.groupby(["iso3", "year"], sort=False)
-        n = g["v"].transform("size")
-        gap = (g["v"].transform("sum") - subs["total"]).abs()
-        for bad, message in (
-            (n != len(SUB), "a country-year lacks some of the 12 sub-indicators"),
-            (gap > SUM_TOLERANCE, "the 12 sub-indicators do not add up to the total"),
-        ):
-            hit = np.flatnonzero(bad.to_numpy())
-            if len(hit):
-                pos = subs.index[hit[0]]
-                raise t.error(message, index=int(pos), column="total")
+
+def _check_sums(t: RawTable, subs: pd.DataFrame) -> None:
+    """Every country-year has all 12 sub-indicators, summing to its total."""
+    g = subs.groupby(["iso3", "year"], sort=False)
+    n = g["v"].transform("size")
+    gap = (g["v"].transform("sum") - subs["total"]).abs()
+    for bad, message in (
+        (n != len(SUB), "a country-year lacks some of the 12 sub-indicators"),
+        (gap > SUM_TOLERANCE, "the 12 sub-indicators do not add up to the total"),
+    ):
+        hit = np.flatnonzero(bad.to_numpy())
+        if len(hit):
+            pos = subs.index[hit[0]]
+            raise t.error(message, index=int(pos), column="total")
+
+
+FSI = IndicatorFile("fsi", "Fragile States Index", FILE, (TOTAL, RANK, *SUB_INDICATORS.values()), _read)

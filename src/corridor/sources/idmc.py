@@ -11,17 +11,17 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
-    catalog_frame,
+    Indicator,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    store_yearly,
+    summed_rows,
 )
+from corridor.sources._files import release_files
 from corridor.sources.base import (
-    FileSpec,
     Parsed,
     TableSpec,
-    ceiling,
     check_range,
     check_unique,
     choice_column,
@@ -59,38 +59,24 @@ STOCKS = TableSpec(
     name="idp_stocks",
     description="IDMC people living in internal displacement at year end, by cause x sex x age.",
 )
-INDICATORS = TableSpec(name="ind_idmc", description="IDMC indicators", append_to="indicators")
-CATALOG = TableSpec(name="cat_idmc", description="IDMC indicators", append_to="indicator_catalog")
 
-CONFLICT = IndicatorDef(
+CONFLICT = Indicator(
     id="idmc.new_displacements_conflict",
     name="New internal displacements, conflict and violence",
     description="Internal displacements recorded in the year due to armed conflict, communal "
     "and criminal violence (IDMC GIDD). Movements, not people.",
     unit="displacements",
     url=URL,
-    licence=LICENCE,
 )
-DISASTER = IndicatorDef(
+DISASTER = Indicator(
     id="idmc.new_displacements_disaster",
     name="New internal displacements, disasters",
     description="Internal displacements recorded in the year due to natural hazards (sum of "
     "IDMC's hazards: flood, storm, earthquake, drought, ...). Movements, not people.",
     unit="displacements",
     url=URL,
-    licence=LICENCE,
 )
-
-
-def _spec(key: str, path: str, published_rows: int) -> FileSpec:
-    return FileSpec(
-        key=key,
-        mirror_path=path,
-        url=URL,
-        publisher="Internal Displacement Monitoring Centre (via IOM gdidata)",
-        licence=LICENCE,
-        max_rows=ceiling(published_rows),
-    )
+IND = IndicatorTables(ID, "IDMC indicators", LICENCE, (CONFLICT, DISASTER))
 
 
 class IdmcSource:
@@ -98,25 +84,27 @@ class IdmcSource:
 
     id = ID
     title = "IDMC internal displacement"
-    files: tuple[FileSpec, ...] = (
-        _spec("flows", "displacement/iom_gdidata_idmc_flows.csv", 4_072),
-        _spec("stocks", "displacement/iom_gdidata_idmc_stocks.csv", 1_542),
+    files = release_files(
+        (
+            ("flows", "displacement/iom_gdidata_idmc_flows.csv", 4_072),
+            ("stocks", "displacement/iom_gdidata_idmc_stocks.csv", 1_542),
+        ),
+        url=URL,
+        publisher="Internal Displacement Monitoring Centre (via IOM gdidata)",
+        licence=LICENCE,
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         out = Parsed(frames={})
         flows = self._flows(paths["flows"], releases["flows"], out)
         self._stocks(paths["stocks"], releases["stocks"], out)
-        parts = []
-        for defn, cause in ((CONFLICT, "conflict"), (DISASTER, "disaster")):
-            rows = flows[flows["cause"] == cause]
-            sums = rows.groupby(["iso3", "year"], as_index=False)["displacements"].sum()
-            parts.append(
-                indicator_rows(defn, sums["iso3"], sums["year"], sums["displacements"], ID, releases["flows"])
+        parts = [
+            summed_rows(
+                defn, flows[flows["cause"] == cause], "iso3", "year", "displacements", ID, releases["flows"]
             )
-        out.frames[INDICATORS.name] = pd.concat(parts, ignore_index=True)
-        out.frames[CATALOG.name] = catalog_frame((CONFLICT, DISASTER), ID)
-        out.tables += [INDICATORS, CATALOG]
+            for defn, cause in ((CONFLICT, "conflict"), (DISASTER, "disaster"))
+        ]
+        IND.add(out, parts)
         return out
 
     def _flows(self, path: Path, release: str, out: Parsed) -> pd.DataFrame:
@@ -135,11 +123,7 @@ class IdmcSource:
         )
         check_unique(t, frame, ["iso3", "year", "cause", "hazard"], "cause")
         check_range(t, frame["year"], "t", 2000, 2100)
-        frame["release_id"] = release
-        out.frames[FLOWS.name] = frame
-        out.tables.append(FLOWS)
-        out.rows["flows"] = len(t)
-        out.periods["flows"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, FLOWS, frame, "flows", len(t), release)
         return frame
 
     def _stocks(self, path: Path, release: str, out: Parsed) -> None:
@@ -158,8 +142,4 @@ class IdmcSource:
         )
         check_unique(t, frame, ["iso3", "year", "cause", "sex", "age"], "age")
         check_range(t, frame["year"], "t", 2000, 2100)
-        frame["release_id"] = release
-        out.frames[STOCKS.name] = frame
-        out.tables.append(STOCKS)
-        out.rows["stocks"] = len(t)
-        out.periods["stocks"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, STOCKS, frame, "stocks", len(t), release)

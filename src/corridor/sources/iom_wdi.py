@@ -14,16 +14,16 @@ import pandas as pd
 
 from corridor.sources._indicators import (
     Indicator,
+    IndicatorFile,
     Part,
+    Read,
     entity_columns,
-    finish,
+    grouped,
     rows,
-    tables,
     year_span,
 )
 from corridor.sources.base import (
     FileSpec,
-    Parsed,
     ceiling,
     check_unique,
     floats,
@@ -124,45 +124,36 @@ def _known_var(raw: str) -> str:
     return raw
 
 
-class IomWdiSource:
+def _read(path: Path, release: str) -> Read:
     """The gdidata long WDI table; ids that the API files also carry are not loaded here."""
+    t = read_csv(path, columns=("geo", "var", "t", "v"))
+    var = mapped(t, "var", _known_var, "variable")
+    iso3, agg = entity_columns(t, "geo")
+    year = year_column(t, "t")
+    value = floats(t, "v", blanks=())
+    frame = pd.DataFrame({"iso3": iso3, "is_aggregate": agg, "var": var, "year": year, "value": value})
+    check_unique(t, frame, ["iso3", "var", "year"], "t")
+    parts = grouped(frame, "var", VARS, "value", release)
+    parts.append(_remittances_pct_gdp(frame, release))
+    return Read(parts, len(t), year_span(year))
 
-    id = "iom_wdi"
-    title = "World Bank WDI via IOM gdidata: remittances, GDP, labour, demography"
-    files: tuple[FileSpec, ...] = (FILE,)
 
-    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        out = Parsed(frames={}, tables=tables(self.id, self.title))
-        release = releases[FILE.key]
-        t = read_csv(paths[FILE.key], columns=("geo", "var", "t", "v"))
-        var = mapped(t, "var", _known_var, "variable")
-        iso3, agg = entity_columns(t, "geo")
-        year = year_column(t, "t")
-        value = floats(t, "v", blanks=())
-        frame = pd.DataFrame({"iso3": iso3, "is_aggregate": agg, "var": var, "year": year, "value": value})
-        check_unique(t, frame, ["iso3", "var", "year"], "t")
-        groups = frame.groupby("var", sort=False).indices
-        parts = []
-        for code, ind in VARS.items():
-            if ind is None or code not in groups:
-                continue
-            sub = frame.iloc[groups[code]]
-            parts.append(rows(ind, sub["iso3"], sub["is_aggregate"], sub["year"], sub["value"], release))
-        parts.append(self._remittances_pct_gdp(frame, release))
-        inds = [i for i in VARS.values() if i is not None] + [REMITTANCES_PCT_GDP]
-        finish(out, self.id, parts, inds, LICENCE)
-        out.rows[FILE.key] = len(t)
-        out.periods[FILE.key] = year_span(year)
-        return out
+def _remittances_pct_gdp(frame: pd.DataFrame, release: str) -> Part:
+    """remin / gdp x 100 where both are reported and GDP is positive."""
+    keys = ["iso3", "is_aggregate", "year"]
+    groups = frame.groupby("var", sort=False).indices
+    remin = frame.iloc[groups.get("remin", [])][[*keys, "value"]]
+    gdp = frame.iloc[groups.get("gdp", [])][[*keys, "value"]]
+    both = remin.merge(gdp, on=keys, suffixes=("_rem", "_gdp"))
+    both = both[both["value_gdp"] > 0]
+    pct = both["value_rem"] / both["value_gdp"] * 100.0
+    return rows(REMITTANCES_PCT_GDP, both["iso3"], both["is_aggregate"], both["year"], pct, release)
 
-    @staticmethod
-    def _remittances_pct_gdp(frame: pd.DataFrame, release: str) -> Part:
-        """remin / gdp x 100 where both are reported and GDP is positive."""
-        keys = ["iso3", "is_aggregate", "year"]
-        groups = frame.groupby("var", sort=False).indices
-        remin = frame.iloc[groups.get("remin", [])][[*keys, "value"]]
-        gdp = frame.iloc[groups.get("gdp", [])][[*keys, "value"]]
-        both = remin.merge(gdp, on=keys, suffixes=("_rem", "_gdp"))
-        both = both[both["value_gdp"] > 0]
-        pct = both["value_rem"] / both["value_gdp"] * 100.0
-        return rows(REMITTANCES_PCT_GDP, both["iso3"], both["is_aggregate"], both["year"], pct, release)
+
+IOM_WDI = IndicatorFile(
+    "iom_wdi",
+    "World Bank WDI via IOM gdidata: remittances, GDP, labour, demography",
+    FILE,
+    (*(i for i in VARS.values() if i is not None), REMITTANCES_PCT_GDP),
+    _read,
+)

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from corridor.sources._context_common import (
-    IndicatorDef,
-    catalog_frame,
+    Indicator,
+    IndicatorTables,
     country_code,
     indicator_rows,
-    is_aggregate,
 )
-from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, read_yearbook_table, with_totals
+from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, by_country, read_yearbook_table
 from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
 
 ID = "lpr"
@@ -53,13 +50,7 @@ LPR = TableSpec(
         "than 10 in every year; iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
     ),
 )
-INDICATORS = TableSpec(
-    name="ind_lpr", description="Lawful permanent residents by birth", append_to="indicators"
-)
-CATALOG = TableSpec(
-    name="cat_lpr", description="Lawful permanent residents by birth", append_to="indicator_catalog"
-)
-LPR_FY = IndicatorDef(
+LPR_FY = Indicator(
     id="ohss.lpr_by_birth_fy",
     name="Persons obtaining lawful permanent resident status, by country of birth (fiscal year)",
     description="New lawful permanent residents (green cards: arrivals and adjustments of status) born "
@@ -67,7 +58,9 @@ LPR_FY = IndicatorDef(
     "to 10 by OHSS.",
     unit="persons, rounded to 10",
     url=URL,
-    licence="US government work, public domain (17 U.S.C. 105)",
+)
+IND = IndicatorTables(
+    ID, "Lawful permanent residents by birth", "US government work, public domain (17 U.S.C. 105)", (LPR_FY,)
 )
 
 
@@ -98,27 +91,15 @@ class LprSource:
             mapper=lambda s: country_code(s, BIRTH_COUNTRIES),
             workbook=wb,
         )
-        f = table.frame
-        frame = pd.DataFrame(
-            {
-                "fiscal_year": f["year"].astype("int32"),
-                "country_of_birth": f["label"].astype("str"),
-                "iso3": f["iso3"].astype("str"),
-                "persons": f["value"],
-                "code": f["code"].astype("str"),
-                "rounded": True,
-            }
-        )
-        frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
-        frame = with_totals(frame, table.totals, label="country_of_birth", value="persons")
+        frame = by_country(table, label="country_of_birth", value="persons")
         frame["release_id"] = release
         known = frame[frame["persons"].notna() & ~frame["is_aggregate"]]
         indicators = indicator_rows(
             LPR_FY, known["iso3"], known["fiscal_year"], known["persons"].astype("float64"), ID, release
         )
         return Parsed(
-            frames={LPR.name: frame, INDICATORS.name: indicators, CATALOG.name: catalog_frame((LPR_FY,), ID)},
-            tables=[LPR, INDICATORS, CATALOG],
-            rows={"table3": int(f["row"].nunique())},
+            frames={LPR.name: frame, **IND.frames([indicators])},
+            tables=[LPR, *IND.specs],
+            rows={"table3": int(table.frame["row"].nunique())},
             periods={"table3": (f"FY{YEARS[0]}", f"FY{YEARS[-1]}")},
         )

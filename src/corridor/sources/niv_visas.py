@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from corridor.sources._cells import cell_text
 from corridor.sources._context_common import (
-    IndicatorDef,
-    catalog_frame,
+    Indicator,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    summed_rows,
 )
 from corridor.sources._ohss_yearbook import fast_counts, sheet_rows
 from corridor.sources.base import (
@@ -89,21 +90,16 @@ VISAS = TableSpec(
         "label as published; travel documents without a nationality are flagged is_aggregate."
     ),
 )
-INDICATORS = TableSpec(name="ind_niv_visas", description="H-2A and H-2B visas issued", append_to="indicators")
-CATALOG = TableSpec(
-    name="cat_niv_visas", description="H-2A and H-2B visas issued", append_to="indicator_catalog"
-)
 LICENCE = "US government work, public domain (17 U.S.C. 105)"
-H2A = IndicatorDef(
+H2A = Indicator(
     id="niv.h2a_issued_fy",
     name="H-2A temporary agricultural work visas issued (fiscal year)",
     description="US State Department H-2A visas issued to nationals of the country in the US federal "
     "fiscal year (year = FY; FY N runs from October N-1 to September N). Visas, not admissions.",
     unit="visas issued",
     url=URL,
-    licence=LICENCE,
 )
-H2B = IndicatorDef(
+H2B = Indicator(
     id="niv.h2b_issued_fy",
     name="H-2B temporary non-agricultural work visas issued (fiscal year)",
     description="US State Department H-2B visas issued to nationals of the country in the US federal "
@@ -112,8 +108,8 @@ H2B = IndicatorDef(
     "other countries).",
     unit="visas issued",
     url=URL,
-    licence=LICENCE,
 )
+IND = IndicatorTables(ID, "H-2A and H-2B visas issued", LICENCE, (H2A, H2B))
 
 
 class NivVisasSource:
@@ -144,14 +140,14 @@ class NivVisasSource:
         visas.insert(3, "is_aggregate", is_aggregate(visas["iso3"]).to_numpy())
         visas["release_id"] = release
         out = Parsed(frames={VISAS.name: visas}, tables=[VISAS])
-        rows = []
-        for cls, defn in (("H-2A", H2A), ("H-2B", H2B)):
-            part = visas[(visas["visa_class"] == cls) & ~visas["is_aggregate"]]
-            part = part.groupby(["iso3", "fiscal_year"], as_index=False)["issued"].sum()
-            rows.append(indicator_rows(defn, part["iso3"], part["fiscal_year"], part["issued"], ID, release))
-        out.frames[INDICATORS.name] = pd.concat(rows, ignore_index=True)
-        out.frames[CATALOG.name] = catalog_frame((H2A, H2B), ID)
-        out.tables += [INDICATORS, CATALOG]
+        countries = visas[~visas["is_aggregate"]]
+        rows = [
+            summed_rows(
+                defn, countries[countries["visa_class"] == cls], "iso3", "fiscal_year", "issued", ID, release
+            )
+            for cls, defn in (("H-2A", H2A), ("H-2B", H2B))
+        ]
+        IND.add(out, rows)
         out.rows["niv"] = len(visas) // 2  # nationality rows (two classes each)
         out.periods["niv"] = (f"FY{visas['fiscal_year'].min()}", f"FY{visas['fiscal_year'].max()}")
         return out
@@ -191,7 +187,7 @@ def _header(path: Path, sheet: str, year: int, first: list[Any]) -> list[str]:
     """The sheet's header row: the year first, then the visa classes (unique), Grand Total last."""
     from corridor.errors import InputError
 
-    header = [_text(c) for c in first]
+    header = [cell_text(c) for c in first]
     while header and header[-1] == "":
         header.pop()
     expected = f"Fiscal Year {year}"
@@ -266,7 +262,7 @@ def _read(path: Path, sheet: str, year: int, wb: Any) -> _Sheet:
         rownums=[n for n, _ in body],
         sheet=sheet,
     )
-    labels = [_text(r[0]) for _, r in body]
+    labels = [cell_text(r[0]) for _, r in body]
     counted = {c: _counts(t, c) for c in numeric}
     values = {c: v for c, (v, _) in counted.items()}
     blank = {c: b for c, (_, b) in counted.items()}
@@ -288,7 +284,7 @@ def _structure(s: _Sheet) -> dict[str, np.ndarray]:
         if label in REGIONS:
             cells = body[i][1]
             nonzero = [
-                header[j] for j in range(1, min(width, len(cells))) if _text(cells[j]) not in ("", "0")
+                header[j] for j in range(1, min(width, len(cells))) if cell_text(cells[j]) not in ("", "0")
             ]
             if nonzero:
                 raise t.error(
@@ -409,14 +405,3 @@ def _counts(t: RawTable, column: str) -> tuple[np.ndarray, np.ndarray]:
             raise t.error(f"expected a count, found {raw!r}", index=i, column=column)
         out[i] = int(value)
     return out, blank
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()

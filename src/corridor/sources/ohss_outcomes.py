@@ -11,16 +11,15 @@ import pandas as pd
 
 from corridor.reference import to_iso3
 from corridor.sources._ohss_tables import (
-    OHSS_PATH,
-    OHSS_PUBLISHER,
-    OHSS_URL,
     Block,
     SheetData,
     SheetSpec,
     check_same,
+    ohss_file,
+    period_rows,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, ceiling, open_workbook
+from corridor.sources.base import Parsed, TableSpec, ceiling, open_workbook
 
 T8 = "T8 repatriations1"
 T42 = "T42 expulsions2"
@@ -206,12 +205,7 @@ def label_map(data: SheetData, frame: pd.DataFrame, column: str, mapping, kind: 
 def _outcome_rows(
     data: SheetData, dim: str, mapping, kind: str, release: str, *, annual: bool
 ) -> pd.DataFrame:
-    f = data.totals if annual else data.frame
-    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
-    if annual:
-        frame["ytd"] = f["ytd"].astype(bool)
-    else:
-        frame.insert(0, "month", f["month"])
+    f, frame = period_rows(data, annual=annual)
     frame["agency"] = "all"
     frame["demographic"] = "all"
     frame["citizenship"] = "ALL"
@@ -240,17 +234,7 @@ class OhssOutcomesSource:
 
     id = "ohss_outcomes"
     title = "DHS OHSS enforcement monthly tables: SW border outcomes and repatriations (FY2014-Aug 2024)"
-    files = (
-        FileSpec(
-            key="aug2024",
-            max_rows=ceiling(159),
-            first_fy=2014,
-            mirror_path=OHSS_PATH,
-            url=OHSS_URL,
-            publisher=OHSS_PUBLISHER,
-            published="2024-12-06",
-        ),
-    )
+    files = (ohss_file("aug2024", max_rows=ceiling(159), first_fy=2014),)
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         path = paths["aug2024"]

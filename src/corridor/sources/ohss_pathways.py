@@ -17,17 +17,16 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference import to_iso3
-from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows
+from corridor.sources._context_common import Indicator, IndicatorTables, indicator_rows
 from corridor.sources._ohss_tables import (
-    OHSS_PATH,
-    OHSS_PUBLISHER,
     OHSS_URL,
     Block,
     SheetData,
     SheetSpec,
+    ohss_file,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+from corridor.sources.base import Parsed, TableSpec, open_workbook
 from corridor.sources.ohss_outcomes import label_map
 
 ID = "ohss_pathways"
@@ -67,12 +66,8 @@ CBP_ONE_FY_TABLE = TableSpec(
     "cbp_one_appointments_fy",
     "The fiscal-year Total rows OHSS prints for CBP One appointments; `ytd` marks FY2024 (to August).",
 )
-INDICATORS = TableSpec("ind_ohss_pathways", "CHNV paroles and CBP One appointments", append_to="indicators")
-CATALOG = TableSpec(
-    "cat_ohss_pathways", "CHNV paroles and CBP One appointments", append_to="indicator_catalog"
-)
 PUBLIC = "US government work, public domain (17 U.S.C. 105)"
-CHNV_FY = IndicatorDef(
+CHNV_FY = Indicator(
     id="ohss.chnv_paroles_fy",
     name="Paroles under the CHNV processes, by nationality (fiscal year)",
     description="Confirmed paroles under the processes for Cubans, Haitians, Nicaraguans and "
@@ -80,9 +75,8 @@ CHNV_FY = IndicatorDef(
     "(year = FY). DHS OHSS monthly tables; rounded to 10.",
     unit="paroles, rounded to 10",
     url=OHSS_URL,
-    licence=PUBLIC,
 )
-CBP_ONE_FY = IndicatorDef(
+CBP_ONE_FY = Indicator(
     id="ohss.cbp_one_appointments_fy",
     name="CBP One appointments processed at southwest ports, by nationality (fiscal year)",
     description="Appointments made with the CBP One app and processed at southwest land ports of "
@@ -90,8 +84,8 @@ CBP_ONE_FY = IndicatorDef(
     "DHS OHSS monthly tables; rounded to 10. Appointments, not people.",
     unit="appointments, rounded to 10",
     url=OHSS_URL,
-    licence=PUBLIC,
 )
+IND = IndicatorTables(ID, "CHNV paroles and CBP One appointments", PUBLIC, (CHNV_FY, CBP_ONE_FY))
 
 
 def _nationality(label: str) -> str:
@@ -126,7 +120,7 @@ def _pathway(data: SheetData, measure: str, release: str) -> tuple[pd.DataFrame,
     return months, totals
 
 
-def _indicators(totals: pd.DataFrame, measure: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
+def _indicators(totals: pd.DataFrame, measure: str, defn: Indicator, release: str) -> pd.DataFrame:
     """Complete fiscal years only, one row per nationality (the 'ALL' total is not a country)."""
     rows = totals[~totals["ytd"] & totals[measure].notna() & (totals["citizenship"] != "ALL")]
     values = rows[measure].astype("float64")
@@ -138,15 +132,7 @@ class OhssPathwaysSource:
 
     id = ID
     title = "DHS OHSS monthly tables: CHNV paroles and CBP One appointments (FY2023-Aug 2024)"
-    files = (
-        FileSpec(
-            key="aug2024",
-            mirror_path=OHSS_PATH,
-            url=OHSS_URL,
-            publisher=OHSS_PUBLISHER,
-            published="2024-12-06",
-        ),
-    )
+    files = (ohss_file("aug2024"),)
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         path, release = paths["aug2024"], releases["aug2024"]
@@ -155,13 +141,10 @@ class OhssPathwaysSource:
         cbp_one = read_ohss_sheet(path, CBP_ONE, wb)
         chnv_months, chnv_fy = _pathway(chnv, "paroles", release)
         one_months, one_fy = _pathway(cbp_one, "appointments", release)
-        indicators = pd.concat(
-            [
-                _indicators(chnv_fy, "paroles", CHNV_FY, release),
-                _indicators(one_fy, "appointments", CBP_ONE_FY, release),
-            ],
-            ignore_index=True,
-        )
+        indicators = [
+            _indicators(chnv_fy, "paroles", CHNV_FY, release),
+            _indicators(one_fy, "appointments", CBP_ONE_FY, release),
+        ]
         first = min(chnv.first, cbp_one.first)
         last = max(chnv.last, cbp_one.last)
         return Parsed(
@@ -170,10 +153,9 @@ class OhssPathwaysSource:
                 CHNV_FY_TABLE.name: chnv_fy,
                 CBP_ONE_TABLE.name: one_months,
                 CBP_ONE_FY_TABLE.name: one_fy,
-                INDICATORS.name: indicators,
-                CATALOG.name: catalog_frame((CHNV_FY, CBP_ONE_FY), ID),
+                **IND.frames(indicators),
             },
-            tables=[CHNV_TABLE, CHNV_FY_TABLE, CBP_ONE_TABLE, CBP_ONE_FY_TABLE, INDICATORS, CATALOG],
+            tables=[CHNV_TABLE, CHNV_FY_TABLE, CBP_ONE_TABLE, CBP_ONE_FY_TABLE, *IND.specs],
             rows={"aug2024": len(chnv.table) + len(cbp_one.table)},
             periods={"aug2024": (f"{first:%Y-%m}", f"{last:%Y-%m}")},
         )

@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
-    catalog_frame,
+    Indicator,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    store_yearly,
+    summed_rows,
 )
 from corridor.sources.base import (
     FileSpec,
@@ -82,31 +83,24 @@ AIDDATA = TableSpec(
         "`incomplete` marks 2010+ (few records). Commitments, not disbursements: lumpy."
     ),
 )
-INDICATORS = TableSpec(
-    name="ind_partner_aid", description="Partner-donor ODA indicators", append_to="indicators"
-)
-CATALOG = TableSpec(
-    name="cat_partner_aid", description="Partner-donor ODA indicators", append_to="indicator_catalog"
-)
 
-ODA_TOTAL = IndicatorDef(
+ODA_TOTAL = Indicator(
     id="oda.net_bilateral_total",
     name="Net bilateral ODA received, all country donors",
     description="Net ODA disbursements received from all bilateral (country) donors reporting to "
     "the OECD DAC (DAC2A), current prices. Excludes EU institutions and multilateral agencies.",
     unit="US$ millions, current prices",
     url=OECD_URL,
-    licence=OECD_LICENCE,
 )
-ODA_EXCL_USA = IndicatorDef(
+ODA_EXCL_USA = Indicator(
     id="oda.net_bilateral_excl_usa",
     name="Net bilateral ODA received, country donors other than the USA",
     description="As oda.net_bilateral_total, without the United States: aid from partner "
     "donors (Japan, Spain, Germany, Canada, Korea, ...). Zero where only the USA gave.",
     unit="US$ millions, current prices",
     url=OECD_URL,
-    licence=OECD_LICENCE,
 )
+IND = IndicatorTables(ID, "Partner-donor ODA indicators", OECD_LICENCE, (ODA_TOTAL, ODA_EXCL_USA))
 
 
 class PartnerAidSource:
@@ -139,22 +133,12 @@ class PartnerAidSource:
         oda = self._dac2a(paths["dac2a"], releases["dac2a"], out)
         self._aiddata(paths["aiddata"], releases["aiddata"], out)
         release = releases["dac2a"]
-        total = oda.groupby(["recipient_iso3", "year"], as_index=False)["net_oda_usd_m"].sum()
         others = oda.assign(v=oda["net_oda_usd_m"].where(oda["donor_iso3"] != "USA", 0.0))
-        others = others.groupby(["recipient_iso3", "year"], as_index=False)["v"].sum()
-        out.frames[INDICATORS.name] = pd.concat(
-            [
-                indicator_rows(
-                    ODA_TOTAL, total["recipient_iso3"], total["year"], total["net_oda_usd_m"], ID, release
-                ),
-                indicator_rows(
-                    ODA_EXCL_USA, others["recipient_iso3"], others["year"], others["v"], ID, release
-                ),
-            ],
-            ignore_index=True,
-        )
-        out.frames[CATALOG.name] = catalog_frame((ODA_TOTAL, ODA_EXCL_USA), ID)
-        out.tables += [INDICATORS, CATALOG]
+        parts = [
+            summed_rows(ODA_TOTAL, oda, "recipient_iso3", "year", "net_oda_usd_m", ID, release),
+            summed_rows(ODA_EXCL_USA, others, "recipient_iso3", "year", "v", ID, release),
+        ]
+        IND.add(out, parts)
         return out
 
     def _dac2a(self, path: Path, release: str, out: Parsed) -> pd.DataFrame:
@@ -176,11 +160,7 @@ class PartnerAidSource:
         _one_to_one(t, frame, "recipient", "recipient_iso3", "b_iso3")
         check_unique(t, frame, ["donor_iso3", "recipient_iso3", "year"], "year")
         frame = frame.sort_values(["recipient_iso3", "donor_iso3", "year"], ignore_index=True)
-        frame["release_id"] = release
-        out.frames[ODA.name] = frame
-        out.tables.append(ODA)
-        out.rows["dac2a"] = len(t)
-        out.periods["dac2a"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, ODA, frame, "dac2a", len(t), release)
         return frame
 
     def _aiddata(self, path: Path, release: str, out: Parsed) -> None:
@@ -214,11 +194,7 @@ class PartnerAidSource:
             }
         )
         check_unique(t, frame, ["year", "donor", "recipient"], "recipient")
-        frame["release_id"] = release
-        out.frames[AIDDATA.name] = frame
-        out.tables.append(AIDDATA)
-        out.rows["aiddata"] = len(t)
-        out.periods["aiddata"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, AIDDATA, frame, "aiddata", len(t), release)
 
 
 def _donor(label: str) -> tuple[str, str | None]:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.reference.countries import canonical_code
-from corridor.sources._context_common import IndicatorDef, catalog_frame, indicator_rows
+from corridor.sources._context_common import Indicator, IndicatorTables, indicator_rows
 from corridor.sources.base import FileSpec, Parsed, RawTable, TableSpec, check_unique, int_column
 
 ID = "press_freedom"
@@ -105,9 +105,7 @@ PRESS = TableSpec(
         "method only, ranks across the break. iso3 is NULL for OECS and Northern Cyprus."
     ),
 )
-INDICATORS = TableSpec(name="ind_press_freedom", description="RSF press freedom", append_to="indicators")
-CATALOG = TableSpec(name="cat_press_freedom", description="RSF press freedom", append_to="indicator_catalog")
-SCORE = IndicatorDef(
+SCORE = Indicator(
     id="rsf.score",
     name="RSF World Press Freedom Index: score",
     description="Press freedom score, 0-100, higher = freer. RSF changed its method in 2022: scores "
@@ -115,17 +113,16 @@ SCORE = IndicatorDef(
     "compare within one method era, or use rsf.rank across the break.",
     unit="score 0-100 (100 = freest)",
     url=PAGE,
-    licence=LICENCE,
 )
-RANK = IndicatorDef(
+RANK = Indicator(
     id="rsf.rank",
     name="RSF World Press Freedom Index: rank",
     description="Rank among the 179-180 countries and territories RSF assesses, 1 = freest. Ranks "
     "can be compared across RSF's 2022 change of method.",
     unit="rank (1 = freest)",
     url=PAGE,
-    licence=LICENCE,
 )
+IND = IndicatorTables(ID, "RSF press freedom", LICENCE, (SCORE, RANK))
 FILES = tuple(
     FileSpec(
         key=f"y{year}",
@@ -166,9 +163,8 @@ class PressFreedomSource:
             rows = indicator_rows(defn, known["iso3"], known["year"], values, ID, "")
             rows["release_id"] = pd.Series(known["release_id"].to_numpy(), dtype="str")
             parts.append(rows)
-        out.frames[INDICATORS.name] = pd.concat(parts, ignore_index=True)
-        out.frames[CATALOG.name] = catalog_frame((SCORE, RANK), ID)
-        out.tables += [PRESS, INDICATORS, CATALOG]
+        out.tables.append(PRESS)
+        IND.add(out, parts)
         return out
 
 

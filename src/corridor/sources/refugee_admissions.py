@@ -25,19 +25,20 @@ import pandas as pd
 
 from corridor.errors import InputError
 from corridor.reference.calendar import month_of_fy
+from corridor.sources._cells import cell_text
 from corridor.sources._context_common import (
-    IndicatorDef,
-    catalog_frame,
+    Indicator,
+    IndicatorTables,
     country_code,
     indicator_rows,
     is_aggregate,
 )
 from corridor.sources._ohss_yearbook import (
     OHSS_YEARBOOK_PUBLISHER,
+    by_country,
     fast_counts,
     read_yearbook_table,
     sheet_rows,
-    with_totals,
 )
 from corridor.sources.base import (
     MAX_WHOLE,
@@ -117,14 +118,8 @@ ARRIVALS = TableSpec(
         "iso3 'ALL' = the published Total (an aggregate: do not add it to the rest)."
     ),
 )
-INDICATORS = TableSpec(
-    name="ind_refugee_admissions", description="Refugee admissions", append_to="indicators"
-)
-CATALOG = TableSpec(
-    name="cat_refugee_admissions", description="Refugee admissions", append_to="indicator_catalog"
-)
 LICENCE = "US government work, public domain (17 U.S.C. 105)"
-PRM_FY = IndicatorDef(
+PRM_FY = Indicator(
     id="prm.refugee_admissions_fy",
     name="Refugees admitted to the US (fiscal year, State Department PRM)",
     description="Refugees admitted to the US with the country as country of chargeability, per US "
@@ -133,17 +128,16 @@ PRM_FY = IndicatorDef(
     "listed year is 0; outside that span there is no value.",
     unit="people admitted",
     url=PRM_URL,
-    licence=LICENCE,
 )
-OHSS_FY = IndicatorDef(
+OHSS_FY = Indicator(
     id="ohss.refugee_arrivals_fy",
     name="Refugee arrivals in the US by nationality (fiscal year, OHSS yearbook)",
     description="Refugee arrivals by country of nationality per fiscal year (year = FY), DHS OHSS "
     "Yearbook of Immigration Statistics 2023, Table 14. Rounded to 10 by OHSS.",
     unit="people arrived, rounded to 10",
     url=OHSS_URL,
-    licence=LICENCE,
 )
+IND = IndicatorTables(ID, "Refugee admissions", LICENCE, (PRM_FY, OHSS_FY))
 
 
 class RefugeeAdmissionsSource:
@@ -178,7 +172,9 @@ class RefugeeAdmissionsSource:
         out.frames[MONTHLY.name] = monthly
         out.frames[ANNUAL.name] = annual
         out.frames[ARRIVALS.name] = arrivals
-        out.frames[INDICATORS.name] = pd.concat(
+        out.tables += [MONTHLY, ANNUAL, ARRIVALS]
+        IND.add(
+            out,
             [
                 indicator_rows(
                     PRM_FY,
@@ -197,10 +193,7 @@ class RefugeeAdmissionsSource:
                     releases["ohss_table14"],
                 ),
             ],
-            ignore_index=True,
         )
-        out.frames[CATALOG.name] = catalog_frame((PRM_FY, OHSS_FY), ID)
-        out.tables += [MONTHLY, ANNUAL, ARRIVALS, INDICATORS, CATALOG]
         return out
 
 
@@ -221,19 +214,8 @@ def _span_filled(annual: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
-
-
 def _as_of(path: Path, sheet: str, rows: list[list[Any]]) -> dt.date:
-    text = _text(rows[2][0]) if len(rows) > 2 and rows[2] else ""
+    text = cell_text(rows[2][0]) if len(rows) > 2 and rows[2] else ""
     m = re.fullmatch(r"as of (\d{1,2})-([A-Za-z]+)-(\d{4})", text)
     if not m:
         raise InputError(
@@ -264,7 +246,7 @@ def _counts(t: RawTable, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarr
                     raise t.error(f"expected a count, found {raw!r}", index=i, column=col)
                 values[i, j] = int(raw)
                 continue
-            text = _text(raw)
+            text = cell_text(raw)
             if text == "":
                 blank[i, j] = True
                 continue
@@ -326,8 +308,8 @@ def _prm_sheet(
     month_dates = [month_of_fy(year, name) for name in MONTH_NAMES]
     published = np.array([d <= as_of.replace(day=1) for d in month_dates])
     partial = not published.all()
-    a_cells = [_text(v) for v in t.frame[region_col].tolist()]
-    b_cells = [_text(v) for v in t.frame[label_col].tolist()]
+    a_cells = [cell_text(v) for v in t.frame[region_col].tolist()]
+    b_cells = [cell_text(v) for v in t.frame[label_col].tolist()]
     if not a_cells or a_cells[0] != f"Fiscal Year {year}":
         found = a_cells[0] if a_cells else None
         raise t.error(f"expected 'Fiscal Year {year}', found {found!r}", index=0, column=region_col)
@@ -474,7 +456,7 @@ def _check_sum(
 def _check_summary(path: Path, wb: Any, grand: dict[int, int]) -> None:
     """The Cumulative Summary's Total per fiscal year equals that year's sheet's grand total."""
     t = read_sheet(path, SUMMARY, columns=SUMMARY_COLUMNS, header_row=9, workbook=wb)
-    years = [_text(v) for v in t.frame["Fiscal Year"].tolist()]
+    years = [cell_text(v) for v in t.frame["Fiscal Year"].tolist()]
     seen: set[int] = set()
     for i, text in enumerate(years):
         if not re.fullmatch(r"\d{4}", text):
@@ -513,20 +495,8 @@ def _ohss(path: Path, release: str, out: Parsed) -> pd.DataFrame:
         mapper=lambda s: country_code(s, NATIONALITY),
         workbook=wb,
     )
-    f = table.frame
-    frame = pd.DataFrame(
-        {
-            "fiscal_year": f["year"].astype("int32"),
-            "nationality": f["label"].astype("str"),
-            "iso3": f["iso3"].astype("str"),
-            "arrivals": f["value"],
-            "code": f["code"].astype("str"),
-            "rounded": True,
-        }
-    )
-    frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
-    frame = with_totals(frame, table.totals, label="nationality", value="arrivals")
+    frame = by_country(table, label="nationality", value="arrivals")
     frame["release_id"] = release
-    out.rows["ohss_table14"] = int(f["row"].nunique())
+    out.rows["ohss_table14"] = int(table.frame["row"].nunique())
     out.periods["ohss_table14"] = (f"FY{OHSS_YEARS[0]}", f"FY{OHSS_YEARS[-1]}")
     return frame

@@ -12,16 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.errors import InputError
-from corridor.sources._indicators import (
-    Indicator,
-    entity_columns,
-    finish,
-    rows,
-    tables,
-)
+from corridor.sources._indicators import Indicator, IndicatorFile, Read, entity_columns, rows
 from corridor.sources.base import (
     FileSpec,
-    Parsed,
     RawTable,
     ceiling,
     check_unique,
@@ -125,46 +118,37 @@ def _check_complete(t: RawTable, cells: dict[str, pd.Series], year: int) -> None
             )
 
 
-class TiCpiSource:
+def _read(path: Path, release: str) -> Read:
     """The CPI 2024 'Global Results & Trends' score time series."""
+    _check_title(path)
+    t = read_csv(path, columns=COLUMNS, sep=";", skiprows=2, require_final_newline=False)
+    iso3, agg = entity_columns(t, "ISO3")
+    check_unique(t, pd.DataFrame({"iso3": iso3}), ["iso3"], "ISO3")
+    for i, region in enumerate(t.frame["Region"].tolist()):
+        if str(region).strip() not in REGIONS:
+            raise t.error(f"unknown CPI region {region!r}", index=i, column="Region")
+    kinds = {y: _year_columns(y) for y in YEARS}
+    real = [c for y in YEARS for k, c in kinds[y].items() if k in ("score", "se")]
+    whole = [c for y in YEARS for k, c in kinds[y].items() if k in ("rank", "sources")]
+    values = dict(zip(real, wide_values(t, real, floats).T, strict=True))
+    counts = wide_values(t, whole, lambda tb, c: ints(tb, c, allow_blank=True))
+    values.update(zip(whole, counts.T, strict=True))
+    parts = []
+    for year in YEARS:
+        cells = {kind: pd.Series(values[column]) for kind, column in kinds[year].items()}
+        _check_complete(t, cells, year)
+        keep = cells["score"].notna().to_numpy()
+        years = pd.Series(year, index=iso3.index)[keep]
+        parts += [
+            rows(INDICATORS[k], iso3[keep], agg[keep], years, v[keep], release) for k, v in cells.items()
+        ]
+    return Read(parts, len(t), (str(FIRST), str(LAST)))
 
-    id = "ti_cpi"
-    title = "Transparency International Corruption Perceptions Index"
-    files: tuple[FileSpec, ...] = (FILE,)
 
-    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        out = Parsed(frames={}, tables=tables(self.id, self.title))
-        path = paths[FILE.key]
-        _check_title(path)
-        t = read_csv(path, columns=COLUMNS, sep=";", skiprows=2, require_final_newline=False)
-        iso3, agg = entity_columns(t, "ISO3")
-        check_unique(t, pd.DataFrame({"iso3": iso3}), ["iso3"], "ISO3")
-        for i, region in enumerate(t.frame["Region"].tolist()):
-            if str(region).strip() not in REGIONS:
-                raise t.error(f"unknown CPI region {region!r}", index=i, column="Region")
-        kinds = {y: _year_columns(y) for y in YEARS}
-        real = [c for y in YEARS for k, c in kinds[y].items() if k in ("score", "se")]
-        whole = [c for y in YEARS for k, c in kinds[y].items() if k in ("rank", "sources")]
-        values = dict(zip(real, wide_values(t, real, floats).T, strict=True))
-        counts = wide_values(t, whole, lambda tb, c: ints(tb, c, allow_blank=True))
-        values.update(zip(whole, counts.T, strict=True))
-        parts = []
-        for year in YEARS:
-            cells = {kind: pd.Series(values[column]) for kind, column in kinds[year].items()}
-            _check_complete(t, cells, year)
-            keep = cells["score"].notna().to_numpy()
-            for kind, series in cells.items():
-                parts.append(
-                    rows(
-                        INDICATORS[kind],
-                        iso3[keep],
-                        agg[keep],
-                        pd.Series(year, index=iso3.index)[keep],
-                        series[keep],
-                        releases[FILE.key],
-                    )
-                )
-        finish(out, self.id, parts, INDICATORS.values(), LICENCE)
-        out.rows[FILE.key] = len(t)
-        out.periods[FILE.key] = (str(FIRST), str(LAST))
-        return out
+TI_CPI = IndicatorFile(
+    "ti_cpi",
+    "Transparency International Corruption Perceptions Index",
+    FILE,
+    tuple(INDICATORS.values()),
+    _read,
+)

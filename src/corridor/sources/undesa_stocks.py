@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
-    catalog_frame,
+    Indicator,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    summed_rows,
 )
 from corridor.sources.base import (
     FileSpec,
@@ -43,14 +43,8 @@ STOCKS = TableSpec(
         "destination's statistics count), includes_refugees, imputed (no data; UN DESA's model)."
     ),
 )
-INDICATORS = TableSpec(
-    name="ind_undesa_stocks", description="UN DESA migrant stock indicators", append_to="indicators"
-)
-CATALOG = TableSpec(
-    name="cat_undesa_stocks", description="UN DESA migrant stock indicators", append_to="indicator_catalog"
-)
 
-STOCK_IN_USA = IndicatorDef(
+STOCK_IN_USA = Indicator(
     id="undesa.stock_in_usa",
     name="Migrants born in the country living in the USA",
     description="International migrants from the country living in the United States on 1 July "
@@ -58,18 +52,16 @@ STOCK_IN_USA = IndicatorDef(
     "Years 1990-2020 every five years, then 2024.",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-STOCK_ABROAD = IndicatorDef(
+STOCK_ABROAD = Indicator(
     id="undesa.stock_abroad",
     name="Migrants from the country living abroad",
     description="International migrants from the country living in any other country or area on "
     "1 July (both sexes, summed over destinations; UN DESA International Migrant Stock 2024).",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-DEFS = (STOCK_IN_USA, STOCK_ABROAD)
+IND = IndicatorTables(ID, "UN DESA migrant stock indicators", LICENCE, (STOCK_IN_USA, STOCK_ABROAD))
 
 
 class UndesaStocksSource:
@@ -126,24 +118,15 @@ class UndesaStocksSource:
         pq_unique(t, frame, ["year", "destination_iso3", "origin_iso3", "sex"], "sex")
         frame["release_id"] = release
 
-        usa = frame[frame["destination_iso3"] == "USA"]
-        in_usa = usa.groupby(["origin_iso3", "year"], as_index=False)["migrants"].sum()
+        in_usa = frame[frame["destination_iso3"] == "USA"]
         abroad = frame[frame["destination_iso3"] != frame["origin_iso3"]]
-        abroad = abroad.groupby(["origin_iso3", "year"], as_index=False)["migrants"].sum()
-        indicators = pd.concat(
-            [
-                indicator_rows(
-                    STOCK_IN_USA, in_usa["origin_iso3"], in_usa["year"], in_usa["migrants"], ID, release
-                ),
-                indicator_rows(
-                    STOCK_ABROAD, abroad["origin_iso3"], abroad["year"], abroad["migrants"], ID, release
-                ),
-            ],
-            ignore_index=True,
-        )
+        indicators = [
+            summed_rows(STOCK_IN_USA, in_usa, "origin_iso3", "year", "migrants", ID, release),
+            summed_rows(STOCK_ABROAD, abroad, "origin_iso3", "year", "migrants", ID, release),
+        ]
         return Parsed(
-            frames={STOCKS.name: frame, INDICATORS.name: indicators, CATALOG.name: catalog_frame(DEFS, ID)},
-            tables=[STOCKS, INDICATORS, CATALOG],
+            frames={STOCKS.name: frame, **IND.frames(indicators)},
+            tables=[STOCKS, *IND.specs],
             rows={"stocks": len(t)},
             periods={"stocks": (str(year.min()), str(year.max()))},
         )

@@ -12,18 +12,18 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.sources._context_common import (
-    IndicatorDef,
-    catalog_frame,
+    Indicator,
+    IndicatorTables,
     country_code,
-    indicator_rows,
     is_aggregate,
+    store_yearly,
+    summed_rows,
 )
+from corridor.sources._files import release_files
 from corridor.sources.base import (
-    FileSpec,
     ParquetTable,
     Parsed,
     TableSpec,
-    ceiling,
     check_range,
     check_unique,
     pq_count,
@@ -104,24 +104,21 @@ COUNTRIES = TableSpec(
     name="unhcr_countries",
     description="UNHCR country code list: UNHCR code, ISO3, name, UNHCR and UN SDG regions.",
 )
-INDICATORS = TableSpec(name="ind_unhcr", description="UNHCR indicators", append_to="indicators")
-CATALOG = TableSpec(name="cat_unhcr", description="UNHCR indicators", append_to="indicator_catalog")
 
 _PERSONS_NOTE = (
     "Counted in persons only: rows UNHCR reports in cases (app_pc = C; unit = 'cases' in "
     "table asylum_applications) are left out, not converted. All procedure and application types "
     "(new, repeat, appeal, ...) are included, as in UNHCR's 'applications lodged'."
 )
-APPS_IN_MEX = IndicatorDef(
+APPS_IN_MEX = Indicator(
     id="unhcr.asylum_apps_in_mex",
     name="Asylum applications lodged in Mexico, by origin",
     description="Asylum applications lodged in Mexico by nationals of the country, per year "
     "(UNHCR; a proxy for COMAR's statistics). " + _PERSONS_NOTE,
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-APPS_IN_CRI = IndicatorDef(
+APPS_IN_CRI = Indicator(
     id="unhcr.asylum_apps_in_cri",
     name="Asylum applications lodged in Costa Rica, by origin",
     description="Asylum applications lodged in Costa Rica by nationals of the country, per year "
@@ -129,9 +126,8 @@ APPS_IN_CRI = IndicatorDef(
     + _PERSONS_NOTE,
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-REFUGEES_FROM = IndicatorDef(
+REFUGEES_FROM = Indicator(
     id="unhcr.refugees_from",
     name="Refugees, asylum seekers and others in need of protection from the country",
     description="Year-end stock of refugees + asylum seekers + other people in need of "
@@ -139,30 +135,16 @@ REFUGEES_FROM = IndicatorDef(
     "over all asylum countries (UNHCR).",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-REFUGEES_IN = IndicatorDef(
+REFUGEES_IN = Indicator(
     id="unhcr.refugees_in",
     name="Refugees, asylum seekers and others in need of protection hosted by the country",
     description="Year-end stock of refugees + asylum seekers + oip hosted by the country as "
     "asylum country, summed over all origins (UNHCR).",
     unit="persons",
     url=URL,
-    licence=LICENCE,
 )
-DEFS = (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN)
-
-
-def _spec(key: str, path: str, published_rows: int) -> FileSpec:
-    return FileSpec(
-        key=key,
-        mirror_path=path,
-        url="https://github.com/PopulationStatistics/refugees",
-        publisher=PUBLISHER,
-        licence=LICENCE,
-        published="2025-12-01",
-        max_rows=ceiling(published_rows),
-    )
+IND = IndicatorTables(ID, "UNHCR indicators", LICENCE, (APPS_IN_MEX, APPS_IN_CRI, REFUGEES_FROM, REFUGEES_IN))
 
 
 class UnhcrSource:
@@ -170,11 +152,17 @@ class UnhcrSource:
 
     id = ID
     title = "UNHCR refugee population statistics"
-    files: tuple[FileSpec, ...] = (
-        _spec("population", "unhcr/unhcr_population.parquet", 138_893),
-        _spec("asylum_applications", "unhcr/unhcr_asylum_applications.parquet", 120_597),
-        _spec("asylum_decisions", "unhcr/unhcr_asylum_decisions.parquet", 113_929),
-        _spec("countries", "unhcr/unhcr_countries.csv", 233),
+    files = release_files(
+        (
+            ("population", "unhcr/unhcr_population.parquet", 138_893),
+            ("asylum_applications", "unhcr/unhcr_asylum_applications.parquet", 120_597),
+            ("asylum_decisions", "unhcr/unhcr_asylum_decisions.parquet", 113_929),
+            ("countries", "unhcr/unhcr_countries.csv", 233),
+        ),
+        url="https://github.com/PopulationStatistics/refugees",
+        publisher=PUBLISHER,
+        licence=LICENCE,
+        published="2025-12-01",
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
@@ -185,17 +173,13 @@ class UnhcrSource:
             paths["asylum_applications"], releases["asylum_applications"], countries, out
         )
         self._decisions(paths["asylum_decisions"], releases["asylum_decisions"], countries, out)
-        out.frames[INDICATORS.name] = pd.concat(
-            [
-                _apps_in(apps, "MEX", APPS_IN_MEX, releases["asylum_applications"]),
-                _apps_in(apps, "CRI", APPS_IN_CRI, releases["asylum_applications"]),
-                _stock(pop, "origin_iso3", REFUGEES_FROM, releases["population"]),
-                _stock(pop, "asylum_iso3", REFUGEES_IN, releases["population"]),
-            ],
-            ignore_index=True,
-        )
-        out.frames[CATALOG.name] = catalog_frame(DEFS, ID)
-        out.tables += [INDICATORS, CATALOG]
+        parts = [
+            _apps_in(apps, "MEX", APPS_IN_MEX, releases["asylum_applications"]),
+            _apps_in(apps, "CRI", APPS_IN_CRI, releases["asylum_applications"]),
+            _stock(pop, "origin_iso3", REFUGEES_FROM, releases["population"]),
+            _stock(pop, "asylum_iso3", REFUGEES_IN, releases["population"]),
+        ]
+        IND.add(out, parts)
         return out
 
     def _countries(self, path: Path, release: str, out: Parsed) -> dict[str, str | None]:
@@ -263,11 +247,7 @@ class UnhcrSource:
         for col in POP_COUNTS:
             frame[col] = pq_count(t, col, allow_null=col == "oip")
         frame = frame.drop(columns=["_coo", "_coa"])
-        frame["release_id"] = release
-        out.frames[POPULATION.name] = frame
-        out.tables.append(POPULATION)
-        out.rows["population"] = len(t)
-        out.periods["population"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, POPULATION, frame, "population", len(t), release)
         return frame
 
     def _applications(
@@ -283,11 +263,7 @@ class UnhcrSource:
         pq_unique(t, frame, keys, "app_pc")
         frame["applied"] = pq_count(t, "applied")
         frame = frame.drop(columns=["_coo", "_coa"])
-        frame["release_id"] = release
-        out.frames[APPLICATIONS.name] = frame
-        out.tables.append(APPLICATIONS)
-        out.rows["asylum_applications"] = len(t)
-        out.periods["asylum_applications"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, APPLICATIONS, frame, "asylum_applications", len(t), release)
         return frame
 
     def _decisions(self, path: Path, release: str, countries: dict[str, str | None], out: Parsed) -> None:
@@ -308,23 +284,17 @@ class UnhcrSource:
         for col, name in names.items():
             frame[name] = pq_count(t, col)
         frame = frame.drop(columns=["_coo", "_coa"])
-        frame["release_id"] = release
-        out.frames[DECISIONS.name] = frame
-        out.tables.append(DECISIONS)
-        out.rows["asylum_decisions"] = len(t)
-        out.periods["asylum_decisions"] = (str(frame["year"].min()), str(frame["year"].max()))
+        store_yearly(out, DECISIONS, frame, "asylum_decisions", len(t), release)
 
 
-def _apps_in(apps: pd.DataFrame, asylum: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
+def _apps_in(apps: pd.DataFrame, asylum: str, defn: Indicator, release: str) -> pd.DataFrame:
     """Applications lodged in one asylum country by origin-year, persons only."""
     rows = apps[(apps["asylum_iso3"] == asylum) & (apps["unit"] == "persons")]
-    sums = rows.groupby(["origin_iso3", "year"], as_index=False)["applied"].sum()
-    return indicator_rows(defn, sums["origin_iso3"], sums["year"], sums["applied"], ID, release)
+    return summed_rows(defn, rows, "origin_iso3", "year", "applied", ID, release)
 
 
-def _stock(pop: pd.DataFrame, by: str, defn: IndicatorDef, release: str) -> pd.DataFrame:
+def _stock(pop: pd.DataFrame, by: str, defn: Indicator, release: str) -> pd.DataFrame:
     """Refugees + asylum seekers + oip by origin (or asylum) country and year."""
     total = pop["refugees"] + pop["asylum_seekers"] + pop["oip"].fillna(0)
-    sums = pd.DataFrame({"iso3": pop[by], "year": pop["year"], "v": total})
-    sums = sums.groupby(["iso3", "year"], as_index=False)["v"].sum()
-    return indicator_rows(defn, sums["iso3"], sums["year"], sums["v"], ID, release)
+    rows = pd.DataFrame({"iso3": pop[by], "year": pop["year"], "v": total})
+    return summed_rows(defn, rows, "iso3", "year", "v", ID, release)

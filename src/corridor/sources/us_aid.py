@@ -17,16 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from corridor.reference.countries import AID_REGIONS, canonical_code, to_iso3
-from corridor.sources._indicators import (
-    Indicator,
-    finish,
-    rows,
-    tables,
-)
+from corridor.sources._indicators import Indicator, IndicatorFile, Read, grouped
 from corridor.sources.base import (
     CellError,
     FileSpec,
-    Parsed,
     RawTable,
     ceiling,
     check_unique,
@@ -147,44 +141,33 @@ def _check_stray_empty(t: RawTable) -> None:
             )
 
 
-class UsAidSource:
+def _read(path: Path, release: str) -> Read:
     """ForeignAssistance.gov country summary: one row per recipient x type x fiscal year."""
+    # The export ends without a newline; a cut last row still fails the field count,
+    # because the three stray columns close every row.
+    t = read_csv(path, columns=COLUMNS, require_final_newline=False)
+    _check_stray_empty(t)
+    recipient = per_distinct(t, ("Country Code", "Country Name"), _recipient)
+    iso3 = pd.Series([r[0] for r in recipient], dtype=object)
+    agg = pd.Series([r[1] for r in recipient], dtype=bool)
+    kind = pd.Series(per_distinct(t, ("Transaction Type ID", "Transaction Type Name"), _type), dtype=object)
+    fiscal = per_distinct(t, ("Fiscal Year",), _fiscal_year)
+    year = pd.Series([f[0] for f in fiscal], dtype="int64")
+    tq = pd.Series([f[1] for f in fiscal], dtype=bool)
+    amount = ints(t, "current_amount", nonnegative=False).astype("float64")
+    ints(t, "constant_amount", nonnegative=False)  # checked, not loaded (base unstated)
+    frame = pd.DataFrame(
+        {"iso3": iso3, "is_aggregate": agg, "type": kind, "year": year, "tq": tq, "value": amount}
+    )
+    check_unique(t, frame, ["iso3", "type", "year", "tq"], "Fiscal Year")
+    parts = grouped(frame, ["type", "tq"], INDICATORS, "value", release)
+    return Read(parts, len(t), (f"FY{int(year.min())}", f"FY{int(year.max())}"))
 
-    id = "us_aid"
-    title = "US foreign assistance by country (ForeignAssistance.gov)"
-    files: tuple[FileSpec, ...] = (FILE,)
 
-    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        out = Parsed(frames={}, tables=tables(self.id, self.title))
-        # The export ends without a newline; a cut last row still fails the field count,
-        # because the three stray columns close every row.
-        t = read_csv(paths[FILE.key], columns=COLUMNS, require_final_newline=False)
-        _check_stray_empty(t)
-        recipient = per_distinct(t, ("Country Code", "Country Name"), _recipient)
-        iso3 = pd.Series([r[0] for r in recipient], dtype=object)
-        agg = pd.Series([r[1] for r in recipient], dtype=bool)
-        kind = pd.Series(
-            per_distinct(t, ("Transaction Type ID", "Transaction Type Name"), _type), dtype=object
-        )
-        fiscal = per_distinct(t, ("Fiscal Year",), _fiscal_year)
-        year = pd.Series([f[0] for f in fiscal], dtype="int64")
-        tq = pd.Series([f[1] for f in fiscal], dtype=bool)
-        amount = ints(t, "current_amount", nonnegative=False).astype("float64")
-        ints(t, "constant_amount", nonnegative=False)  # checked, not loaded (base unstated)
-        frame = pd.DataFrame(
-            {"iso3": iso3, "is_aggregate": agg, "type": kind, "year": year, "tq": tq, "value": amount}
-        )
-        check_unique(t, frame, ["iso3", "type", "year", "tq"], "Fiscal Year")
-        groups = frame.groupby(["type", "tq"], sort=False).indices
-        parts = []
-        for (name, is_tq), ind in INDICATORS.items():
-            if (name, is_tq) not in groups:
-                continue
-            sub = frame.iloc[groups[(name, is_tq)]]
-            parts.append(
-                rows(ind, sub["iso3"], sub["is_aggregate"], sub["year"], sub["value"], releases[FILE.key])
-            )
-        finish(out, self.id, parts, INDICATORS.values(), LICENCE)
-        out.rows[FILE.key] = len(t)
-        out.periods[FILE.key] = (f"FY{int(year.min())}", f"FY{int(year.max())}")
-        return out
+US_AID = IndicatorFile(
+    "us_aid",
+    "US foreign assistance by country (ForeignAssistance.gov)",
+    FILE,
+    tuple(INDICATORS.values()),
+    _read,
+)

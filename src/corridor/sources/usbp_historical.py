@@ -18,6 +18,7 @@ from corridor.errors import InputError
 from corridor.reference import sector_region, sector_slug
 from corridor.reference.calendar import month_of_fy
 from corridor.reference.sectors import AGGREGATE_LABELS
+from corridor.sources._files import release_files
 from corridor.sources.base import (
     Coverage,
     CubeSpec,
@@ -35,6 +36,16 @@ from corridor.sources.base import (
 
 KAPLAN = "https://www.cbp.gov/newsroom/stats"
 KAPLAN_PUBLISHER = "U.S. Border Patrol (tables cleaned by J. Kaplan, R package borderpatrol)"
+# The Kaplan tables: (file key, mirror path, rows of the published file).
+KAPLAN_FILES = (
+    ("sw_annual", "cbp/usbp_historical/kaplan_southwest_border_apprehensions_1960_2019.csv", 601),
+    ("nationwide_annual", "cbp/usbp_historical/kaplan_nationwide_total_apprehensions_1925_2019.csv", 96),
+    ("family_child_monthly", "cbp/usbp_historical/kaplan_family_child_total_monthly_2000_2019.csv", 6_488),
+    ("other_than_mexico", "cbp/usbp_historical/kaplan_other_than_mexico_apprehensions_2000_2019.csv", 501),
+    ("sw_deaths", "cbp/usbp_historical/kaplan_southwest_border_deaths_1998_2019.csv", 221),
+    ("staffing", "cbp/usbp_historical/kaplan_border_patrol_staffing_1992_2019.csv", 701),
+    ("sector_profile", "cbp/usbp_historical/kaplan_sector_profile_2011_2019.csv", 217),
+)
 PSV_COLUMNS = (
     "month",
     "livermore",
@@ -185,55 +196,7 @@ class UsbpHistoricalSource:
             url="https://www.cbp.gov/document/stats/us-border-patrol-monthly-encounters-fy-2000-fy-2020",
             publisher="U.S. Border Patrol (transcribed by UWCHR)",
         ),
-        FileSpec(
-            key="sw_annual",
-            max_rows=ceiling(601),
-            mirror_path="cbp/usbp_historical/kaplan_southwest_border_apprehensions_1960_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="nationwide_annual",
-            max_rows=ceiling(96),
-            mirror_path="cbp/usbp_historical/kaplan_nationwide_total_apprehensions_1925_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="family_child_monthly",
-            max_rows=ceiling(6_488),
-            mirror_path="cbp/usbp_historical/kaplan_family_child_total_monthly_2000_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="other_than_mexico",
-            max_rows=ceiling(501),
-            mirror_path="cbp/usbp_historical/kaplan_other_than_mexico_apprehensions_2000_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="sw_deaths",
-            max_rows=ceiling(221),
-            mirror_path="cbp/usbp_historical/kaplan_southwest_border_deaths_1998_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="staffing",
-            max_rows=ceiling(701),
-            mirror_path="cbp/usbp_historical/kaplan_border_patrol_staffing_1992_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
-        FileSpec(
-            key="sector_profile",
-            max_rows=ceiling(217),
-            mirror_path="cbp/usbp_historical/kaplan_sector_profile_2011_2019.csv",
-            url=KAPLAN,
-            publisher=KAPLAN_PUBLISHER,
-        ),
+        *release_files(KAPLAN_FILES, url=KAPLAN, publisher=KAPLAN_PUBLISHER),
     )
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:

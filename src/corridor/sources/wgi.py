@@ -11,17 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corridor.sources._indicators import (
-    Indicator,
-    entity_columns,
-    finish,
-    rows,
-    tables,
-    year_span,
-)
+from corridor.sources._indicators import Indicator, IndicatorFile, Read, entity_columns, rows, year_span
 from corridor.sources.base import (
     FileSpec,
-    Parsed,
     ceiling,
     check_unique,
     floats,
@@ -105,46 +97,39 @@ def _dimension(raw: str) -> str:
     return raw
 
 
-class WgiSource:
+def _read(path: Path, release: str) -> Read:
     """The WGI long workbook (one sheet, one row per economy x year x dimension)."""
+    t = read_sheet(path, SHEET, columns=COLUMNS, workbook=open_workbook(path))
+    iso3, agg = entity_columns(t, "code")
+    year = year_column(t, "year")
+    dim = mapped(t, "indicator", _dimension, "WGI dimension")
+    expected = t.frame["code"].map(str).str.strip() + dim + year.astype(str)
+    bad = np.flatnonzero(t.frame["codeindyr"].map(str).str.strip().to_numpy() != expected.to_numpy())
+    if len(bad):
+        raise t.error(
+            f"key {t.frame['codeindyr'].iloc[bad[0]]!r} does not match code, dimension and year",
+            index=int(bad[0]),
+            column="codeindyr",
+        )
+    frame = pd.DataFrame({"iso3": iso3, "is_aggregate": agg, "dim": dim, "year": year})
+    check_unique(t, frame, ["iso3", "dim", "year"], "codeindyr")
+    for column in ("estimate", "stddev", "pctrank"):
+        frame[column] = floats(t, column, blanks=MISSING)
+    groups = frame.groupby("dim", sort=False).indices
+    parts = [
+        rows(ind, sub["iso3"], sub["is_aggregate"], sub["year"], sub[column], release)
+        for code, inds in INDICATORS.items()
+        if code in groups
+        for sub in (frame.iloc[groups[code]],)
+        for column, ind in inds.items()
+    ]
+    return Read(parts, len(t), year_span(year))
 
-    id = "wgi"
-    title = "Worldwide Governance Indicators"
-    files: tuple[FileSpec, ...] = (FILE,)
 
-    def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
-        out = Parsed(frames={}, tables=tables(self.id, self.title))
-        path = paths[FILE.key]
-        t = read_sheet(path, SHEET, columns=COLUMNS, workbook=open_workbook(path))
-        iso3, agg = entity_columns(t, "code")
-        year = year_column(t, "year")
-        dim = mapped(t, "indicator", _dimension, "WGI dimension")
-        expected = t.frame["code"].map(str).str.strip() + dim + year.astype(str)
-        bad = np.flatnonzero(t.frame["codeindyr"].map(str).str.strip().to_numpy() != expected.to_numpy())
-        if len(bad):
-            raise t.error(
-                f"key {t.frame['codeindyr'].iloc[bad[0]]!r} does not match code, dimension and year",
-                index=int(bad[0]),
-                column="codeindyr",
-            )
-        frame = pd.DataFrame({"iso3": iso3, "dim": dim, "year": year})
-        check_unique(t, frame, ["iso3", "dim", "year"], "codeindyr")
-        values = {c: floats(t, c, blanks=MISSING) for c in ("estimate", "stddev", "pctrank")}
-        parts = []
-        for code, inds in INDICATORS.items():
-            mask = frame["dim"] == code
-            for column, ind in inds.items():
-                parts.append(
-                    rows(
-                        ind,
-                        iso3[mask],
-                        agg[mask],
-                        year[mask],
-                        values[column][mask],
-                        releases[FILE.key],
-                    )
-                )
-        finish(out, self.id, parts, [ind for inds in INDICATORS.values() for ind in inds.values()], LICENCE)
-        out.rows[FILE.key] = len(t)
-        out.periods[FILE.key] = year_span(year)
-        return out
+WGI = IndicatorFile(
+    "wgi",
+    "Worldwide Governance Indicators",
+    FILE,
+    tuple(ind for inds in INDICATORS.values() for ind in inds.values()),
+    _read,
+)

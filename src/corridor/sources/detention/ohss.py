@@ -10,27 +10,18 @@ import pandas as pd
 
 from corridor.reference import to_iso3
 from corridor.sources._ohss_tables import (
-    OHSS_PATH,
-    OHSS_PUBLISHER,
-    OHSS_URL,
     Block,
     SheetData,
     SheetSpec,
+    ohss_file,
+    period_rows,
     read_ohss_sheet,
 )
-from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+from corridor.sources.base import Parsed, TableSpec, open_workbook
 from corridor.sources.ohss_outcomes import label_map
 
 KEY = "ohss_aug2024"
-FILE = FileSpec(
-    key=KEY,
-    mirror_path=OHSS_PATH,
-    url=OHSS_URL,
-    publisher=OHSS_PUBLISHER,
-    published="2024-12-06",
-    max_rows=480,
-    first_fy=2014,
-)
+FILE = ohss_file(KEY, max_rows=480, first_fy=2014)
 
 _REASONS = (
     "Total",
@@ -129,12 +120,7 @@ def parse(path: Path, release: str, out: Parsed) -> None:
 
 
 def _ohss_rows(data: SheetData, measure: str, release: str, *, annual: bool) -> pd.DataFrame:
-    f = data.totals if annual else data.frame
-    frame = pd.DataFrame({"fiscal_year": f["fiscal_year"].astype("int32")})
-    if annual:
-        frame["ytd"] = f["ytd"].astype(bool)
-    else:
-        frame.insert(0, "month", f["month"])
+    f, frame = period_rows(data, annual=annual)
     frame["measure"] = measure
     if measure == "book_outs":
         frame["arresting_agency"] = label_map(data, f, "block", AGENCY, "arresting agency").to_numpy()
