@@ -24,6 +24,14 @@ def test_southwest_fiscal_year_totals(obs, fy: int, published: int) -> None:
     assert _fy(obs, region="southwest")[fy] == published
 
 
+def test_fy2020_southwest_split_by_demographic_sums_to_cbps_total(obs) -> None:
+    # CBP's Southwest Land Border Encounters page: FY2020, 458,088 (all components). The split by
+    # demographic must add up to it, and to the same tool's own unsplit answer.
+    split = obs.flows(region="southwest", by=["fiscal_year", "demographic"]).tidy()
+    fy2020 = split[split["fiscal_year"] == 2020]
+    assert int(fy2020["encounters"].sum()) == 458_088 == _fy(obs, region="southwest")[2020]
+
+
 def test_southwest_series_starts_with_all_encounter_data(obs) -> None:
     result = obs.flows(region="southwest", by="fiscal_year")
     assert result.tidy()["fiscal_year"].min() == 2020

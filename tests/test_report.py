@@ -90,3 +90,22 @@ def test_report_renders_offline_in_chromium(report: Path) -> None:
     assert svgs >= charts
     outside = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
     assert outside == [], outside
+
+
+@pytest.mark.parametrize("section", ["drivers", "forecast", "simulate", "profiles"])
+def test_a_bug_in_a_section_is_not_rendered_as_unavailable(section: str) -> None:
+    """Sections turn only Corridor's own errors into "unavailable"; a typo-like bug (here an
+    AttributeError from the analysis) must fail the report, not ship silently."""
+    import importlib
+
+    module = importlib.import_module(f"corridor.report.sections.{section}")
+
+    class Broken:
+        def __getattr__(self, name: str) -> object:
+            def fail(*args: object, **kwargs: object) -> object:
+                raise AttributeError(f"injected bug in {name}")
+
+            return fail
+
+    with pytest.raises(AttributeError, match="injected bug"):
+        module.build(Broken())

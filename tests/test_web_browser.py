@@ -464,3 +464,15 @@ def test_tracker_runs(page: Any, server: str) -> None:
     assert f"framework={other}" in page.url
     api = httpx.get(f"{server}/api/v1/track", params={"framework": other}).json()
     assert len(_table(page, "#table-track")) == min(len(api["data"]), 500)
+
+
+def test_tracker_shows_the_partners_relief_panel(page: Any, server: str) -> None:
+    """Issue 16: the partners' relief (bilateral aid beside the US) renders on the dashboard, its
+    chart drawn offline and its table in the page, with what the file does not cover said."""
+    _open(page, server + "/tracker")
+    panel = page.locator("#extra-partners")
+    assert panel.count() == 1
+    assert panel.locator(".chart svg").count() == 1
+    assert panel.locator("table tbody tr").count() >= 3
+    text = page.inner_text("body")
+    assert "Japan" in text and "Mexico does not report its aid" in text

@@ -8,6 +8,7 @@ logic behind them fast, on the real warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import html as html_mod
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -214,6 +215,32 @@ def test_analysis_pages_lead_with_a_verdict(client: TestClient, path: str, verbs
         headline = re.search(r'class="verdict-headline"[^>]*>([^<]+)<', result).group(1)
         assert len(headline) > 20
     assert "<pre" not in html, "no monospace dumps"
+
+
+def _card(html: str, verb: str) -> str:
+    result = html.split(f'id="result-{verb}"', 1)[1]
+    return result.split("</section>", 1)[0]
+
+
+def test_verdict_cards_say_one_thing_and_their_counts_add_up(client: TestClient) -> None:
+    # The evaluate card led with the whole verdict paragraph (four methods' diagnostics in bold);
+    # its headline is the verdict's first sentence, the reasons follow under "How sure".
+    page = client.get("/evaluate", params={"run": "evaluate", "policy": "chnv_parole", "region": "southwest",
+                                           "component": "usbp"})  # fmt: skip
+    assert page.status_code == 200
+    card = _card(page.text, "evaluate")
+    headline = html_mod.unescape(re.search(r'class="verdict-headline"[^>]*>([^<]+)<', card).group(1)).strip()
+    assert headline.endswith(".") and "methods agree" not in headline
+    assert not re.search(r"[.!?]\s+[A-Z0-9]", headline)  # one sentence
+    # The tracker's counts of statuses add up to the number of indicators they are "of".
+    card = _card(client.get("/tracker").text, "track")
+    found = re.search(r"Of (\d+) indicators: ([^<]+)\.", html_mod.unescape(card))
+    total, parts = int(found.group(1)), found.group(2).split(", ")
+    assert sum(int(p.split(" ", 1)[0]) for p in parts) == total
+    # The forecast card says its sharpness in words a reader can check against the range shown.
+    card = html_mod.unescape(_card(client.get("/forecast").text, "forecast"))
+    assert "times the forecast wide" not in card
+    assert re.search(r"this month's is \d+% of the forecast", card)
 
 
 def test_form_fields_speak_the_pages_words(client: TestClient) -> None:

@@ -10,12 +10,9 @@ from corridor.report.base import Section
 
 def build(obs: Any) -> Section:
     sec = Section("drivers", "Drivers of migration (root causes)")
-    if not hasattr(obs, "drivers"):
-        sec.unavailable("The drivers model (issue 5) has not landed yet.")
-        return sec
     try:
         res = obs.drivers()
-    except (CorridorError, AttributeError, ValueError) as exc:
+    except CorridorError as exc:
         sec.unavailable(f"The drivers model could not run on this warehouse: {exc}")
         return sec
     sec.text(

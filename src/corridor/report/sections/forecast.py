@@ -11,9 +11,6 @@ from corridor.report.base import Section
 
 def build(obs: Any) -> Section:
     sec = Section("forecast", "Forecast, with its backtest")
-    if not hasattr(obs, "forecast"):
-        sec.unavailable("The forecast (issue 4) has not landed yet.")
-        return sec
     try:
         total = obs.forecast(region="southwest", horizon=6)
         sec.text(
@@ -42,6 +39,6 @@ def build(obs: Any) -> Section:
             title="Forecast by Northern Triangle citizenship (reconciled to their total)",
             caption=nt.caption(),
         )
-    except (CorridorError, AttributeError) as exc:
+    except CorridorError as exc:
         sec.unavailable(f"The forecast could not run on this warehouse: {exc}")
     return sec

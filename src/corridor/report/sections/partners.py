@@ -12,9 +12,6 @@ from corridor.report.base import Section
 
 def build(obs: Any) -> Section:
     sec = Section("partners", "Partners' relief")
-    if not hasattr(obs, "partners_relief"):
-        sec.unavailable("Partners' relief is not available in this version.")
-        return sec
     try:
         relief = obs.partners_relief()
     except CorridorError as exc:

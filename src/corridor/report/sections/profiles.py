@@ -23,7 +23,7 @@ def build(obs: Any) -> Section:
     sec = Section("profiles", "Country profiles")
     try:
         profiles = [obs.profile(code) for code in ("GTM", "HND", "SLV")]
-    except (AttributeError, CorridorError) as exc:
+    except CorridorError as exc:
         sec.unavailable(f"Country profiles are not available: {exc}")
         return sec
     for prof in profiles:

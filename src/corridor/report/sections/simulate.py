@@ -21,9 +21,6 @@ GOAL_AFTER = 7  # the backlog goal: clear it within this many years of the first
 def build(obs: Any) -> Section:
     """Pathways under each shipped scenario, then the backlog with the judges needed to clear it."""
     sec = Section("simulate", "Simulation: processing pathways and the court backlog")
-    if not hasattr(obs, "simulate_pathways"):
-        sec.unavailable("The simulations (issue 7) have not landed yet.")
-        return sec
     try:
         base = obs.simulate_pathways(runs=RUNS, seed=SEED)
         sec.text(
@@ -78,6 +75,6 @@ def build(obs: Any) -> Section:
             title=f"Immigration-court pending cases, median and {backlog.level:.0%} interval",
             caption=backlog.caption(),
         )
-    except (CorridorError, AttributeError) as exc:
+    except CorridorError as exc:
         sec.unavailable(f"The simulations could not run on this warehouse: {exc}")
     return sec

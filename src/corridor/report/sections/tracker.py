@@ -49,9 +49,6 @@ def scorecard(frame: pd.DataFrame) -> pd.DataFrame:
 
 def build(obs: Any) -> Section:
     sec = Section("tracker", "Strategy trackers")
-    if not hasattr(obs, "track"):
-        sec.unavailable("The strategy tracker has not landed yet.")
-        return sec
     for name in FRAMEWORKS:
         try:
             result = obs.track(name)

@@ -149,6 +149,12 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence (not one inside a quoted title)."""
+    found = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9])", text)
+    return text[: found.start()] if found else text
+
+
 def _evaluate_headline(meta: dict[str, Any], head: dict[str, Any], kicker: str) -> Card:
     status = head.get("status")
     verdict = labels.humanize(str(meta.get("verdict") or ""))
@@ -182,7 +188,8 @@ def _evaluate_headline(meta: dict[str, Any], head: dict[str, Any], kicker: str) 
     return {
         "id": "evaluate",
         "kicker": kicker,
-        "headline": verdict or "The evaluation ran; see the estimates below.",
+        # The card leads with the verdict's first sentence; its reasons follow under "How sure".
+        "headline": _first_sentence(verdict) or "The evaluation ran; see the estimates below.",
         "interval": interval,
         "reliability": " ".join(p for p in parts if p),
         "facts": facts,
@@ -227,10 +234,14 @@ def forecast(result: Any) -> Card | None:
             parts.append(str(one["interval_meaning"]))
         bt = one.get("backtest") or {}
         if _finite(bt.get("relative_width_80")):
-            parts.append(
-                f"The 80% range is typically {bt['relative_width_80']:.1f} times the forecast wide "
-                "(its sharpness)."
+            sharp = (
+                f"In backtests the 80% range was on average {float(bt['relative_width_80']):.0%} "
+                "of the actual value wide (its sharpness: narrower is more useful)"
             )
+            if single and {"lo_80", "hi_80"} <= set(first.columns) and total > 0:
+                now = (float(first.iloc[0]["hi_80"]) - float(first.iloc[0]["lo_80"])) / total
+                sharp += f"; this month's is {now:.0%} of the forecast"
+            parts.append(sharp + ".")
         if _finite(bt.get("coverage_80")):
             facts.append(("80% range held in backtests", fmt.pct(bt["coverage_80"], signed=False)))
     table = (meta.get("backtest") or {}).get("table") or []
@@ -411,7 +422,12 @@ def track(result: Any) -> Card | None:
         return None
     counts = frame["status"].value_counts()
     order = ("improving", "no clear change", "worsening", "no data")
-    said = [f"{counts[s]} {s}" for s in order if s in counts.index]
+    # every status is counted, so the parts add up to the total said
+    said = [
+        f"{counts[s]} {s}"
+        for s in (*order, *[s for s in counts.index if s not in order])
+        if s in counts.index
+    ]
     score = data.get("score")
     overall = (
         f"{data.get('band')} overall ({score:.2f} on a scale from 0, all worsening, to 1, all improving)"
