@@ -472,16 +472,14 @@ def read_sheet(
     columns: Sequence[str],
     header_row: int = 1,
     workbook: Any = None,
+    rows: list[list[Any]] | None = None,
 ) -> RawTable:
-    """Read one Excel sheet with calamine; the header (at `header_row`, 1-based) must match."""
-    wb = workbook if workbook is not None else open_workbook(path)
-    names = list(wb.sheet_names)
-    if sheet not in names:
-        raise InputError(path, f"sheet {sheet!r} is missing (found: {', '.join(names)})", sheet=sheet)
-    try:
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own types for damaged sheets
-        raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
+    """Read one Excel sheet with calamine; the header (at `header_row`, 1-based) must match.
+
+    `rows` (from `sheet_cells`) reuses one read of the sheet, e.g. to check two header rows.
+    """
+    if rows is None:
+        rows = sheet_cells(path, sheet, workbook=workbook)
     return table_from_rows(path, sheet, rows, columns=columns, header_row=header_row)
 
 
@@ -504,17 +502,53 @@ def table_from_rows(
                 sheet=sheet,
             )
     width = len(columns)
-    body, rownums = [], []
-    for offset, row in enumerate(rows[header_row:], start=header_row + 1):
-        cells = list(row[:width]) + [""] * (width - len(row))
-        if all(_cell_text(c) == "" for c in cells):
-            continue
-        body.append(cells)
-        rownums.append(offset)
-    if not body:
+    body = rows[header_row:]
+    if body and min(map(len, body)) < width:  # calamine's rows are as wide as the sheet: rare
+        body = [list(r) + [""] * (width - len(r)) for r in body]
+    # One frame built at once, blank rows then dropped column by column (see `_blank_sheet_rows`):
+    # a Python test per row took most of the time of reading a large sheet.
+    raw = pd.DataFrame(body, dtype=object).iloc[:, :width] if body else pd.DataFrame()
+    blank = _blank_sheet_rows(raw)
+    if blank.all():
         raise InputError(path, "sheet has a header but no data rows", sheet=sheet, row=header_row + 1)
-    frame = pd.DataFrame(body, columns=list(columns), dtype=object)
+    keep = np.flatnonzero(~blank)
+    frame = raw.iloc[keep].reset_index(drop=True)
+    frame.columns = list(columns)
+    rownums = (keep + header_row + 1).tolist()
     return RawTable(path=path, frame=frame, rownums=rownums, sheet=sheet)
+
+
+def sheet_cells(path: Path, sheet: str, *, workbook: Any = None) -> list[list[Any]]:
+    """Every row of one Excel sheet as calamine reads it; a missing or damaged sheet raises."""
+    wb = workbook if workbook is not None else open_workbook(path)
+    names = list(wb.sheet_names)
+    if sheet not in names:
+        raise InputError(path, f"sheet {sheet!r} is missing (found: {', '.join(names)})", sheet=sheet)
+    try:
+        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own types for damaged sheets
+        raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
+
+
+def _blank_cell(value: Any) -> bool:
+    """True where `_cell_text(value)` is '' (None, NaN, or whitespace text)."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _blank_sheet_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows of a sheet whose every cell is blank; only rows still blank are looked at in the next
+    column, so on real sheets the scan ends after a column or two."""
+    blank = np.ones(len(raw), dtype=bool)
+    for j in range(raw.shape[1]):
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        cells = raw.iloc[:, j].to_numpy(dtype=object)[rows]
+        filled = np.fromiter((not _blank_cell(c) for c in cells), dtype=bool, count=len(cells))
+        blank[rows[filled]] = False
+    return blank
 
 
 # Caps against decompression bombs: the largest real workbook unpacks to a few tens of MB.
