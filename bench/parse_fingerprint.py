@@ -8,6 +8,10 @@ coverage, per-file rows and periods, tables and assumed mappings.
 
     python bench/parse_fingerprint.py dump DIR [--mirror ../shared/data] [--only a,b]
     python bench/parse_fingerprint.py compare DIR_BEFORE DIR_AFTER
+    python bench/parse_fingerprint.py warehouses A.duckdb B.duckdb
+
+`warehouses` compares two synced warehouses table by table (every row and column, in stored
+order, the load timestamps and the new `dataset_parsers` table aside).
 """
 
 from __future__ import annotations
@@ -113,6 +117,36 @@ def compare(before: Path, after: Path) -> int:
     return 1 if problems else 0
 
 
+_TIMES = {"loaded_at", "synced_at"}
+
+
+def warehouses(a: Path, b: Path) -> int:
+    import duckdb
+
+    def tables(path: Path) -> dict[str, pa.Table]:
+        con = duckdb.connect(str(path), read_only=True)
+        out = {}
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        for name in names:
+            cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall() if r[0] not in _TIMES]
+            sql = ", ".join(f'"{c}"' for c in cols)
+            out[name] = con.sql(f'SELECT {sql} FROM "{name}"').to_arrow_table()
+        con.close()
+        return out
+
+    ta, tb = tables(a), tables(b)
+    problems = [f"table only in one: {n}" for n in sorted(set(ta) ^ set(tb)) if n != "dataset_parsers"]
+    for name in sorted(set(ta) & set(tb)):
+        if not ta[name].equals(tb[name]):
+            problems.append(f"{name}: rows or types differ")
+    both = len(set(ta) & set(tb))
+    print(f"{both} tables compared")
+    for p in problems:
+        print("DIFFERS:", p)
+    print("identical" if not problems else f"{len(problems)} difference(s)")
+    return 1 if problems else 0
+
+
 def main() -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=fmt)
@@ -124,9 +158,14 @@ def main() -> None:
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
+    w = sub.add_parser("warehouses")
+    w.add_argument("a", type=Path)
+    w.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.cmd == "dump":
         dump(args.out, args.mirror, [s for s in args.only.split(",") if s] or None)
+    elif args.cmd == "warehouses":
+        sys.exit(warehouses(args.a, args.b))
     else:
         sys.exit(compare(args.before, args.after))
 

@@ -68,6 +68,13 @@ SCHEMA = [
         start_month DATE NOT NULL,
         end_month DATE NOT NULL
     )""",
+    # The parser version (`ingest.parser_version`: a digest of the code and libraries a source's
+    # parse depends on) each dataset was last parsed with: a dataset whose files are unchanged is
+    # parsed again when this differs, so a fix to a reader reaches the warehouse.
+    """CREATE TABLE IF NOT EXISTS dataset_parsers (
+        dataset VARCHAR PRIMARY KEY,
+        parser_version VARCHAR NOT NULL
+    )""",
     # Labels a sync mapped by assumption (e.g. a country name matched ignoring case) rather than
     # by an entry of a reference table: `corridor status` lists them until the table has one.
     """CREATE TABLE IF NOT EXISTS assumed_mappings (
