@@ -549,7 +549,7 @@ def _naming(src: Source) -> Iterator[None]:
 
 
 def _replace_tables(con: duckdb.DuckDBPyConnection, src: Source, parsed: Parsed) -> None:
-    """Drop one dataset's old tables and create its new ones, inside the open transaction."""
+    """Drop one dataset's old tables and create its new ones (in the private copy)."""
     old_tables = [
         r[0]
         for r in con.execute("SELECT table_name FROM dataset_tables WHERE dataset = ?", [src.id]).fetchall()
