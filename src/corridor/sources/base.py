@@ -585,7 +585,8 @@ def guard_zip(path: Path) -> None:
 # In sheet XML only <row> has an r attribute of bare digits (a cell's has letters); the literal
 # prefix keeps the scans fast, and any other attribute ending in r can only raise the bound.
 _ROW_ATTR = re.compile(rb'r="(\d+)"')
-_WIDE_REF = re.compile(rb'r="([A-Z]{2,})\d')
+_ANY_REF = re.compile(rb'r="[A-Z]{0,3}(\d+)"')
+_LETTERS = {n: re.compile(rb'r="[A-Z]{%d,}\d' % n) for n in (2, 3)}
 
 
 def _column_number(letters: bytes) -> int:
@@ -595,19 +596,55 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+def _above(n: int) -> re.Pattern[bytes]:
+    """A row or cell reference whose row number is written larger than `n` (more digits, or as
+    many digits and greater at the first digit that differs)."""
+    digits = str(n)
+    alts = [rf"\d{{{len(digits) + 1},}}"]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            rest = len(digits) - i - 1
+            alts.append(digits[:i] + f"[{int(ch) + 1}-9]" + (rf"\d{{{rest}}}" if rest else ""))
+    return re.compile(rb'r="[A-Z]{0,3}(?:' + "|".join(alts).encode() + rb')"')
+
+
+def _extent_bound(data: bytes) -> tuple[int, int]:
+    """(rows, columns) that no cell of a sheet's XML lies beyond, from a few scans that build no
+    lists: the last reference in the file gives the last row N (rows are written in order), one
+    scan checks that no reference is written larger, and one or two look for references of two or
+    three letters (columns <= Z, ZZ or XFD). Out of order: (10**8, 16384), to measure exactly."""
+    at = data.rfind(b' r="')
+    last = _ANY_REF.match(data, at + 1) if at >= 0 else None
+    top = int(last.group(1)) if last else 0
+    if _above(top).search(data):
+        return 10**8, 16_384
+    cols = 26 if not _LETTERS[2].search(data) else 16_384 if _LETTERS[3].search(data) else 702
+    return top, cols
+
+
+def _extent_exact(data: bytes) -> tuple[int, int]:
+    """(last row, last column) over every row and cell reference of a sheet's XML."""
+    rows = max((int(r) for r in _ROW_ATTR.findall(data)), default=0)
+    refs = re.findall(rb'r="([A-Z]{1,3})(\d+)"', data)
+    rows = max([rows, *(int(r) for _, r in refs)])
+    cols = max([1, *(_column_number(c) for c in {c for c, _ in refs})])
+    return rows, cols
+
+
 def guard_sheets(path: Path) -> None:
-    """Refuse a workbook with a sheet whose cells span more than MAX_SHEET_CELLS.
+    """Refuse a workbook with a sheet whose cells span more than MAX_SHEET_CELLS, or with more
+    rows than the file's ceiling.
 
     calamine allocates a sheet as one block from its first to its last cell and aborts the
     process (it cannot raise) when that fails: one stray cell at XFD1048576 asks for 0.5 TB.
-    The extent is bounded from the XML first, in a few fast scans: the last row is below 10**d,
-    d being the digits of the last <row r=...> (unless a cell reference has more digits), and the
-    widest column comes from the references with two or more letters. Only a bound over the cap
-    is refined by reading every reference.
+    The extent is bounded from the XML first (`_extent_bound`, a few scans that build nothing);
+    only a sheet over a cap by that bound (or written out of order) is measured exactly,
+    reference by reference.
     """
     import zipfile
     import zlib
 
+    ceiling_rows = row_ceiling(path)
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
@@ -615,22 +652,16 @@ def guard_sheets(path: Path) -> None:
                 if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                     continue
                 data = zf.read(info)
-                top = max((int(r) for r in _ROW_ATTR.findall(data)), default=0)
-                digits = len(str(top))
-                tall = re.findall(rb'r="[A-Z]{1,3}(\d{%d,})"' % (digits + 1), data)
-                rows = max([10**digits - 1, *(int(r) for r in tall)])
-                cols = max([26, *(_column_number(c) for c in set(_WIDE_REF.findall(data)))])
-                if rows * cols > MAX_SHEET_CELLS:  # the bound is loose: count exactly
-                    refs = re.findall(rb'r="([A-Z]{1,3})(\d+)"', data)
-                    rows = max([top, *(int(r) for _, r in refs)])
-                    cols = max([1, *(_column_number(c) for c in {c for c, _ in refs})])
+                rows, cols = _extent_bound(data)
+                if rows * cols > MAX_SHEET_CELLS or rows > ceiling_rows:
+                    rows, cols = _extent_exact(data)
                 if rows * cols > MAX_SHEET_CELLS:
                     raise InputError(
                         path,
                         f"worksheet {name} spans {rows:,} rows x {cols:,} columns; refused "
                         f"(cap {MAX_SHEET_CELLS:,} cells)",
                     )
-                check_row_count(path, top, sheet=name)
+                check_row_count(path, rows, sheet=name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
         raise InputError(path, f"not a readable Excel workbook ({exc})") from None
 
