@@ -29,6 +29,9 @@ import pyarrow as pa
 
 
 def _arrow_digest(frame: pd.DataFrame) -> str:
+    # Through a pickle round trip first: an Arrow-backed column sliced from a larger read keeps
+    # its parent's buffers in memory, which the IPC bytes would show though the values are equal.
+    frame = pickle.loads(pickle.dumps(frame, protocol=5))
     table = pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
@@ -153,7 +156,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("dump")
     d.add_argument("out", type=Path)
-    d.add_argument("--mirror", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    d.add_argument("--mirror", type=Path, default=None, help="default: ../shared/data from the checkout")
     d.add_argument("--only", default="")
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
@@ -163,7 +166,8 @@ def main() -> None:
     w.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.cmd == "dump":
-        dump(args.out, args.mirror, [s for s in args.only.split(",") if s] or None)
+        mirror = args.mirror or Path(__file__).resolve().parents[2] / "shared" / "data"
+        dump(args.out, mirror, [s for s in args.only.split(",") if s] or None)
     elif args.cmd == "warehouses":
         sys.exit(warehouses(args.a, args.b))
     else:

@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.pandas_compat  # every parse converts frames: loaded once, before the workers fork
 
 from corridor import config, fetch
 from corridor.errors import CorridorError, FetchError, InputError, UsageError, WarehouseError

@@ -364,19 +364,25 @@ def read_csv(
         raise InputError(path, f"not valid {encoding} text ({exc.reason})", row=line) from None
     # Rows end at \n, \r\n or \r only: str.splitlines() also breaks at U+0085, U+2028, form feeds
     # and other characters a publisher's text cell may hold, which would split one row in two.
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    # The text is not split into a list of lines: the header is found by its offset, and the
+    # body passed on as one slice (what joining the lines after the header would give).
+    norm = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    nlines = norm.count("\n") + (not norm.endswith("\n"))  # a final newline ends the last line
     header_line = skiprows + 1
-    if len(lines) < header_line:
-        raise InputError(path, "file ends before its header row", row=len(lines))
+    if nlines < header_line:
+        raise InputError(path, "file ends before its header row", row=nlines)
     if require_final_newline and not text.endswith(("\n", "\r")):
         raise InputError(
             path,
             "the last line is not terminated; the file looks truncated",
-            row=len(lines),
+            row=nlines,
         )
-    header_cells = next(csv.reader([lines[skiprows]], delimiter=sep), [])
+    start = 0
+    for _ in range(skiprows):
+        start = norm.index("\n", start) + 1
+    end = norm.find("\n", start)
+    header_text = norm[start:] if end < 0 else norm[start:end]
+    header_cells = next(csv.reader([header_text], delimiter=sep), [])
     header = [h.strip() for h in header_cells]
     width = len(columns)
     if extra_columns == "ignore_blank":
@@ -396,7 +402,7 @@ def read_csv(
             path, f"unexpected extra column {header[width]!r}", row=header_line, column=header[width]
         )
     ncols = max(len(header_cells), width)
-    body_text = "\n".join(lines[skiprows + 1 :])
+    body_text = "" if end < 0 else norm[end + 1 : len(norm) - norm.endswith("\n")]
     if not body_text.strip():
         raise InputError(path, "file has a header but no data rows", row=header_line + 1)
     try:
@@ -421,16 +427,19 @@ def read_csv(
             row = header_line + 1 + int(m.group(1))
             raise InputError(path, "a quoted field is never closed (unbalanced '\"')", row=row) from None
         raise InputError(path, f"not readable as delimited text ({exc})", row=header_line + 1) from None
-    rownums_all = np.arange(header_line + 1, header_line + 1 + len(raw))
+    rownums = np.arange(header_line + 1, header_line + 1 + len(raw))
     blank = _blank_rows(raw)
-    raw = raw[~blank]
-    rownums = rownums_all[~blank]
+    if blank.any():
+        raw = raw[~blank].reset_index(drop=True)
+        rownums = rownums[~blank]
     if raw.empty:
         raise InputError(path, "file has a header but no data rows", row=header_line + 1)
-    short = raw.iloc[:, :width].isna()
-    if short.to_numpy().any():
-        pos = int(short.any(axis=1).to_numpy().nonzero()[0][0])
-        col = int(short.iloc[pos].to_numpy().nonzero()[0][0])
+    # A short line leaves its last fields missing (NaN; an empty field reads as ''), so a row is
+    # short exactly when its last expected field is missing.
+    short = raw[width - 1].isna().to_numpy()
+    if short.any():
+        pos = int(short.nonzero()[0][0])
+        col = int(raw.iloc[pos, :width].isna().to_numpy().nonzero()[0][0])
         raise InputError(
             path,
             f"row has {col} fields, expected {width} (truncated line?)",
@@ -442,10 +451,9 @@ def read_csv(
         if extra.any():
             pos = int(extra.to_numpy().nonzero()[0][0])
             raise InputError(path, f"row has more than {width} fields", row=int(rownums[pos]))
-    frame = raw.iloc[:, :width].copy()
-    frame.columns = list(columns)
-    frame = frame.reset_index(drop=True).astype(object)
-    return RawTable(path=path, frame=frame, rownums=[int(r) for r in rownums])
+    frame = raw.iloc[:, :width] if ncols > width else raw
+    frame = frame.set_axis(list(columns), axis=1).astype(object)
+    return RawTable(path=path, frame=frame, rownums=rownums.tolist())
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
@@ -459,9 +467,13 @@ def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
         rows = np.flatnonzero(blank)
         if not len(rows):
             break
-        cells = raw[col].to_numpy(dtype=object)[rows]
-        empty = [not isinstance(c, str) or not c.strip() for c in cells]
-        blank[rows[~np.asarray(empty, dtype=bool)]] = False
+        # Each distinct cell is tested once: columns repeat a few values many times.
+        codes, uniques = pd.factorize(raw[col].to_numpy(dtype=object)[rows], use_na_sentinel=True)
+        empty = np.fromiter(
+            (not isinstance(c, str) or not c.strip() for c in uniques), dtype=bool, count=len(uniques)
+        )
+        filled = ~np.append(empty, True)[codes]  # code -1 (missing) -> the last slot: empty
+        blank[rows[filled]] = False
     return blank
 
 
@@ -666,8 +678,9 @@ def guard_sheets(path: Path) -> None:
         raise InputError(path, f"not a readable Excel workbook ({exc})") from None
 
 
-def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
-    """Refuse a Parquet file whose metadata or declared uncompressed size exceeds the caps."""
+def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> Any:
+    """Refuse a Parquet file whose metadata or declared uncompressed size exceeds the caps; the
+    opened `pyarrow.parquet.ParquetFile` otherwise (its footer already read, to read the rows)."""
     import pyarrow.parquet as pq
 
     # The footer's length sits just before the closing magic. Parsing a huge footer (say, one
@@ -683,7 +696,8 @@ def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
                 path, f"Parquet metadata of {footer:,} bytes (cap {MAX_PARQUET_FOOTER:,}); refused"
             )
     try:
-        meta = pq.ParquetFile(path).metadata
+        pf = pq.ParquetFile(path)
+        meta = pf.metadata
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     if meta.num_row_groups > MAX_ROW_GROUPS:
@@ -694,6 +708,7 @@ def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if size > max_bytes:
         raise InputError(path, f"Parquet data would unpack to {size:,} bytes (cap {max_bytes:,}); refused")
+    return pf
 
 
 def open_workbook(path: Path) -> Any:
@@ -1175,13 +1190,13 @@ class ParquetTable:
 def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = ()) -> ParquetTable:
     """Read a Parquet file whose columns must equal `columns` (names and order); columns in
     `skip` are checked by name but not loaded (e.g. free-text names the source does not keep)."""
-    import pyarrow.parquet as pq
-
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty")
-    guard_parquet(path)
+    # One open for the guard, the schema and the rows (`ParquetFile.read`, not `read_table`,
+    # whose dataset layer costs an import and a second open per file).
+    pf = guard_parquet(path)
     try:
-        found = list(pq.read_schema(path).names)
+        found = list(pf.schema_arrow.names)
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     for i, expected in enumerate(columns):
@@ -1196,7 +1211,7 @@ def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = 
         extra = found[len(columns)]
         raise InputError(path, f"unexpected extra column {extra!r}", column=extra)
     try:
-        table = pq.read_table(path, columns=[c for c in columns if c not in skip])
+        table = pf.read(columns=[c for c in columns if c not in skip])
     except Exception as exc:
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     if table.num_rows == 0:
@@ -1213,13 +1228,12 @@ def read_parquet_typed(path: Path, columns: Sequence[tuple[str, str]]) -> Parque
     """Read a Parquet file whose columns must be exactly `columns` ((name, 'text'|'number'|'date'));
     dates stay Arrow-backed. Damage is reported at data row 1."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty; expected a Parquet file", row=1)
-    guard_parquet(path)
+    pf = guard_parquet(path)
     try:
-        table = pq.read_table(path)
+        table = pf.read()
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})", row=1) from None
     names = table.column_names
