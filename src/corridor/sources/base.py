@@ -557,9 +557,11 @@ def _blank_sheet_rows(raw: pd.DataFrame) -> np.ndarray:
         rows = np.flatnonzero(blank)
         if not len(rows):
             break
-        cells = raw.iloc[:, j].to_numpy(dtype=object)[rows]
-        filled = np.fromiter((not _blank_cell(c) for c in cells), dtype=bool, count=len(cells))
-        blank[rows[filled]] = False
+        # Each distinct cell is tested once (columns repeat a few labels); a missing cell (None or
+        # NaN: calamine gives no other missing value) takes the factorize sentinel, -1.
+        codes, uniques = pd.factorize(raw.iloc[:, j].to_numpy(dtype=object)[rows], use_na_sentinel=True)
+        filled = np.fromiter((not _blank_cell(c) for c in uniques), dtype=bool, count=len(uniques))
+        blank[rows[np.append(filled, False)[codes]]] = False
     return blank
 
 
@@ -770,6 +772,19 @@ def _first_row(bad: pd.Series | np.ndarray, codes: np.ndarray) -> int | None:
     return _first_bad(np.asarray(bad, dtype=bool)[codes])
 
 
+def _numbers(text: pd.Series, blanks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(blank, number) for distinct texts: which are blank markers, and each one's value as
+    `pd.to_numeric` reads it without thousands separators (NaN if blank or unreadable). Plain
+    arrays: these run once per column, and pandas' per-call overhead dominated small columns."""
+    markers = {*blanks, ""}
+    cells = text.tolist()
+    blank = np.fromiter((t in markers for t in cells), dtype=bool, count=len(cells))
+    cleaned = np.array(
+        [None if b else t.replace(",", "") for t, b in zip(cells, blank, strict=True)], dtype=object
+    )
+    return blank, pd.to_numeric(cleaned, errors="coerce")
+
+
 def int_column(
     table: RawTable,
     column: str,
@@ -784,21 +799,24 @@ def int_column(
     Checks run once per distinct cell; the first offending row is then located.
     """
     codes, text = _distinct_texts(table, column)
-    blank = text.isin(list(blanks)) | (text == "")
+    blank, number = _numbers(text, blanks)
     if not allow_blank and (i := _first_row(blank, codes)) is not None:
         raise table.error("empty cell where a count is required", index=i, column=column)
-    number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-    finite = np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan))
-    bad = (number.isna() & ~blank) | (number.notna() & (~finite | (number != np.floor(number.fillna(0)))))
+    floats = number.astype("float64")
+    missing = np.isnan(floats)
+    finite = np.isfinite(floats)
+    bad = (missing & ~blank) | (~missing & (~finite | (floats != np.floor(np.where(missing, 0, floats)))))
     if (i := _first_row(bad, codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column)
-    if (i := _first_row(number.abs() > MAX_WHOLE, codes)) is not None:
+    # In the number's own type: an int64 just over 2**53 is too large, though it would round to
+    # 2**53 as a float.
+    if (i := _first_row(~missing & (np.abs(number) > MAX_WHOLE), codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"number {raw!r} is too large for a count", index=i, column=column)
-    if nonnegative and (i := _first_row(number < 0, codes)) is not None:
+    if nonnegative and (i := _first_row(~missing & (number < 0), codes)) is not None:
         raise table.error(f"negative count {table.frame[column].iloc[i]!r}", index=i, column=column)
-    values = pd.Series(number.to_numpy(dtype="float64", na_value=np.nan)[codes], index=table.frame.index)
+    values = pd.Series(floats[codes], index=table.frame.index)
     if allow_blank:
         return values.round().astype("Int64")
     return values.round().astype("int64")
@@ -807,12 +825,11 @@ def int_column(
 def float_column(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd.Series:
     """Real numbers from a column; listed blank markers become missing, anything else raises."""
     codes, text = _distinct_texts(table, column)
-    blank = text.isin(list(blanks)) | (text == "")
-    number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-    if (i := _first_row(number.isna() & ~blank, codes)) is not None:
+    blank, number = _numbers(text, blanks)
+    values = number.astype("float64")
+    if (i := _first_row(np.isnan(values) & ~blank, codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a number, found {raw!r}", index=i, column=column)
-    values = number.to_numpy(dtype="float64", na_value=np.nan)
     if (i := _first_row(np.isinf(values), codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a finite number, found {raw!r}", index=i, column=column)
