@@ -531,6 +531,25 @@ def _worker_start(parent: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the sync's handler, inherited by a fork
     die_with_parent(parent)
+    _keep_freed_memory()
+
+
+# glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def _keep_freed_memory() -> None:
+    """In a parse worker (a short-lived process), let glibc reuse freed memory instead of giving
+    each large array its own mapping and returning it at once: a parse allocates and frees many
+    column-sized arrays, and the kernel zeroing fresh pages for each was ~1.4 of the workers'
+    ~7.6 CPU-s (system time), ~1.0 with this. Not done in the sync's own process, which may be
+    a long-lived server. A no-op off glibc."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 256 * 2**20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 512 * 2**20)
 
 
 @contextlib.contextmanager
