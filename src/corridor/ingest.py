@@ -2,9 +2,10 @@
 
 One sync at a time: a sync holds the warehouse's writer lock from start to finish (a second one
 waits, or fails at once with `WarehouseBusy`); readers never take it. Every selected file is
-fetched and checksummed first. A dataset whose files all match the checksums already loaded is
-skipped. Changed datasets are parsed and validated (in worker processes when asked; each reader
-applies its file's plausibility rules, see `sources.base.file_rules`) and loaded, as each is
+fetched and checksummed first. A dataset whose files all match the checksums already loaded, and
+whose parser is unchanged (`parser_version`: its code and the reading libraries), is skipped.
+Changed datasets are parsed and validated (in worker processes when asked; each reader applies
+its file's plausibility rules, see `sources.base.file_rules`) and loaded, as each is
 ready, into a private copy of the warehouse; the copy is renamed over the original only after
 every dataset has loaded and every file still has the checksum it was fetched with (see
 `store`). So a sync lands whole or not at all, and a failure (a full disk, a worker killed for
