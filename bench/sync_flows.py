@@ -4,12 +4,23 @@ Baselines, measured in the same run: pandas reading the same CBP CSV files and t
 workbook (calamine), and pandas `groupby` answering the same 20 questions from frames already
 in memory. Prints each timing beside its baseline and the ratio.
 
-    python bench/sync_flows.py [--mirror ../shared/data] [--repeat 5]
+With `--baseline REF` (default `main`; `--baseline ''` to skip), the full `corridor sync` is also
+run from REF's code (checked out in a temporary worktree, same interpreter and mirror), in turns
+with this checkout's so both see the same load, and twice over: as installed here (this
+environment sets PYTHONDONTWRITEBYTECODE, so every process compiles every module it imports) and
+with a bytecode cache (PYTHONPYCACHEPREFIX, filled by one unmeasured run), which is what a normal
+`pip install` gives. CPU seconds (user + system, parse workers included) are shown beside wall
+seconds: the shared machine's load inflates wall time far more than CPU time.
+
+    python bench/sync_flows.py [--mirror ../shared/data] [--repeat 5] [--baseline main] [--sync-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -110,14 +121,102 @@ def timed(fn, repeat: int) -> list[float]:
     return out
 
 
+def _children_cpu() -> float:
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return kids.ru_utime + kids.ru_stime
+
+
+def _sync_command(src: Path | None, mirror: Path, db: Path, cache: Path | None) -> tuple[list[str], dict]:
+    """`corridor sync` as a user runs it, with the package from `src` (None: as installed)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    if cache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(cache)
+    code = "import sys; from corridor.cli import app; sys.argv[0] = 'corridor'; app()"
+    return [sys.executable, "-c", code, "sync", "--mirror", str(mirror), "--db", str(db)], env
+
+
+def _run_sync(src: Path | None, mirror: Path, db: Path, cache: Path | None) -> tuple[float, float]:
+    """(wall s, CPU s of the process and its parse workers) of one full sync into a new file."""
+    db.unlink(missing_ok=True)
+    cmd, env = _sync_command(src, mirror, db, cache)
+    c0, t0 = _children_cpu(), time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0, _children_cpu() - c0
+
+
+def compare_with(
+    ref: str, mirror: Path, repeat: int, tmp: Path
+) -> list[tuple[str, float, float, float, float]]:
+    """Full syncs of this checkout and of `ref`, in turns: (mode, wall, CPU, base wall, base CPU)."""
+    here = Path(__file__).resolve().parents[1]
+    base = tmp / "baseline"
+    subprocess.run(
+        ["git", "-C", str(here), "worktree", "add", "--detach", str(base), ref],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        out = []
+        for mode in ("as installed", "bytecode cache"):
+            caches = {"new": tmp / "pyc-new", "base": tmp / "pyc-base"} if mode == "bytecode cache" else {}
+            srcs = {"new": here / "src", "base": base / "src"}
+            for k in caches:  # fill each cache once, unmeasured
+                _run_sync(srcs[k], mirror, tmp / f"warm-{k}.duckdb", caches[k])
+            runs: dict[str, list[tuple[float, float]]] = {"new": [], "base": []}
+            for _ in range(repeat):
+                for k in ("base", "new"):
+                    runs[k].append(_run_sync(srcs[k], mirror, tmp / f"{k}.duckdb", caches.get(k)))
+            med = statistics.median
+            out.append(
+                (
+                    mode,
+                    med(w for w, _ in runs["new"]),
+                    med(c for _, c in runs["new"]),
+                    med(w for w, _ in runs["base"]),
+                    med(c for _, c in runs["base"]),
+                )
+            )
+        return out
+    finally:
+        subprocess.run(
+            ["git", "-C", str(here), "worktree", "remove", "--force", str(base)],
+            check=False,
+            capture_output=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--mirror", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
     )
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", default="main", help="git ref to compare full syncs with ('' to skip)")
+    parser.add_argument("--sync-only", action="store_true", help="only the full-sync comparison")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
+    try:
+        _measure(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace, tmp: Path) -> None:
+    if args.baseline:
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
+        rows = compare_with(args.baseline, args.mirror, args.repeat, tmp)
+        print(
+            f"{'full `corridor sync`, median of ' + str(args.repeat):<34} {'wall s':>8} {'CPU s':>8} "
+            f"{args.baseline + ' wall':>12} {args.baseline + ' CPU':>12} {'wall ratio':>10} {'CPU ratio':>10}"
+        )
+        for mode, w, c, bw, bc in rows:
+            print(f"{mode:<34} {w:>8.2f} {c:>8.2f} {bw:>12.2f} {bc:>12.2f} {w / bw:>10.2f} {c / bc:>10.2f}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        if args.sync_only:
+            return
 
     def full_sync() -> None:
         """What a user runs: the `corridor sync` command, from process start to exit."""
@@ -136,8 +235,6 @@ def main() -> None:
         db = tmp / "enc.duckdb"
         db.unlink(missing_ok=True)
         ingest.sync(db=db, mirror=args.mirror, only=["cbp_state", "cbp_sbo", "ohss_usbp", "usbp_historical"])
-
-    import resource
 
     def cpu() -> float:
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -494,14 +494,15 @@ def test_ctrl_c_during_a_sync_ends_in_one_sentence(
 
 
 class _InterruptedCommit:
-    """A DuckDB connection whose COMMIT is interrupted by Ctrl-C (raising `interrupt`)."""
+    """A DuckDB connection whose final write (the COMMIT, or the CHECKPOINT that ends a sync's
+    writes to its copy since tables commit as they are created) is interrupted by Ctrl-C."""
 
     def __init__(self, con: object, interrupt: BaseException) -> None:
         self._con = con
         self._interrupt = interrupt
 
     def execute(self, sql: str, *args: object) -> object:
-        if sql.strip().upper() == "COMMIT":
+        if sql.strip().upper() in ("COMMIT", "CHECKPOINT"):
             raise self._interrupt
         return self._con.execute(sql, *args)  # type: ignore[attr-defined]
 

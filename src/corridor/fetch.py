@@ -11,18 +11,22 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from corridor import config
 from corridor.errors import FetchError, InputError
 from corridor.sources.base import FileSpec
+
+if TYPE_CHECKING:  # httpx is imported on first download: a sync from a mirror never needs it
+    import httpx
 
 RETRIES = 3
 
 
 def _timeout() -> httpx.Timeout:
     """Read/connect timeouts in seconds ($CORRIDOR_HTTP_TIMEOUT, default 30)."""
+    import httpx
+
     seconds = float(os.environ.get("CORRIDOR_HTTP_TIMEOUT", "30"))
     return httpx.Timeout(seconds, connect=min(10.0, seconds))
 
@@ -69,6 +73,8 @@ def download(spec: FileSpec, *, cache: Path | None = None, client: httpx.Client 
     cache.mkdir(parents=True, exist_ok=True)
     url = url_for(spec)
     own = client is None
+    import httpx
+
     client = client or httpx.Client(timeout=_timeout(), follow_redirects=True)
     last: Exception | None = None
     try:

@@ -2,9 +2,10 @@
 
 One sync at a time: a sync holds the warehouse's writer lock from start to finish (a second one
 waits, or fails at once with `WarehouseBusy`); readers never take it. Every selected file is
-fetched and checksummed first. A dataset whose files all match the checksums already loaded is
-skipped. Changed datasets are parsed and validated (in worker processes when asked; each reader
-applies its file's plausibility rules, see `sources.base.file_rules`) and loaded, as each is
+fetched and checksummed first. A dataset whose files all match the checksums already loaded, and
+whose parser is unchanged (`parser_version`: its code and the reading libraries), is skipped.
+Changed datasets are parsed and validated (in worker processes when asked; each reader applies
+its file's plausibility rules, see `sources.base.file_rules`) and loaded, as each is
 ready, into a private copy of the warehouse; the copy is renamed over the original only after
 every dataset has loaded and every file still has the checksum it was fetched with (see
 `store`). So a sync lands whole or not at all, and a failure (a full disk, a worker killed for
@@ -17,12 +18,16 @@ import contextlib
 import dataclasses
 import datetime as dt
 import errno
+import functools
+import hashlib
+import importlib.metadata
 import json
 import multiprocessing as mp
 import os
+import re
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -32,6 +37,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.pandas_compat  # every parse converts frames: loaded once, before the workers fork
 
 from corridor import config, fetch
 from corridor.errors import CorridorError, FetchError, InputError, UsageError, WarehouseError
@@ -84,20 +90,115 @@ def release_id(dataset: str, file_key: str, sha256: str) -> str:
     return f"{dataset}/{file_key}@{sha256[:12]}"
 
 
-def _loaded_checksums(wh: Warehouse) -> dict[tuple[str, str], str]:
+def _loaded(wh: Warehouse) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """The current files' checksums ((dataset, file key) -> sha256) and each dataset's parser
+    version, as loaded; empty for a new warehouse (or one written before versions were kept)."""
     if not wh.exists():
-        return {}
+        return {}, {}
     try:
         con = wh.connect()
     except Exception:
-        return {}
+        return {}, {}
+    rows: list[tuple[str, str, str]] = []
+    versions: list[tuple[str, str]] = []
     try:
         rows = con.execute("SELECT dataset, file_key, sha256 FROM releases WHERE is_current").fetchall()
+        versions = con.execute("SELECT dataset, parser_version FROM dataset_parsers").fetchall()
     except duckdb.Error:
-        rows = []
+        pass
     finally:
         con.close()
-    return {(d, k): s for d, k, s in rows}
+    return {(d, k): s for d, k, s in rows}, dict(versions)
+
+
+# What a parse depends on besides its files: the reading libraries (a new pandas or calamine may
+# read a cell differently), and the corridor modules its source module imports, followed from module
+# to module (imports inside functions included), with the data files beside them.
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(corridor[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+_PLAIN_IMPORT = re.compile(r"^[ \t]*import[ \t]+(corridor[\w.]*)", re.M)
+_PACKAGE_ROOT = Path(__file__).resolve().parent  # src/corridor
+
+
+@functools.cache
+def _module_file(name: str) -> Path | None:
+    """The file of corridor module `name` (a package's __init__.py), or None."""
+    parts = name.split(".")[1:]
+    base = _PACKAGE_ROOT.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@functools.cache
+def _imported_files(path: Path) -> frozenset[Path]:
+    """The corridor module files `path` imports directly (`from pkg import module` included)."""
+    text = path.read_text(encoding="utf-8")
+    found = {f for m in _PLAIN_IMPORT.finditer(text) if (f := _module_file(m.group(1))) is not None}
+    for m in _FROM_IMPORT.finditer(text):
+        module = m.group(1)
+        if (f := _module_file(module)) is not None:
+            found.add(f)
+        names = re.sub(r"#[^\n]*", "", m.group(2)).strip("()")
+        for name in names.split(","):
+            word = name.split()[0] if name.split() else ""
+            if word and (f := _module_file(f"{module}.{word}")) is not None:
+                found.add(f)
+    return frozenset(found)
+
+
+def _parse_code(module: str) -> list[Path]:
+    """Every corridor file a source module's parse can run: the module, what it imports (followed
+    to the end), and the non-Python files in those modules' folders (YAML vocabularies)."""
+    start = _module_file(module)
+    if start is None:
+        return []
+    seen: set[Path] = set()
+    todo = [start]
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        todo.extend(_imported_files(f) - seen)
+    data = {
+        p
+        for folder in {f.parent for f in seen}
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix not in (".py", ".pyc")
+    }
+    return sorted(seen | data)
+
+
+@functools.cache
+def _library_versions() -> str:
+    import numpy
+
+    out = [f"numpy={numpy.__version__}", f"pandas={pd.__version__}", f"pyarrow={pa.__version__}"]
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        out.append(f"python-calamine={importlib.metadata.version('python-calamine')}")
+    return "\n".join(out)
+
+
+@functools.cache
+def _digest_of(module: str, explicit: str) -> str:
+    h = hashlib.sha256(explicit.encode() + b"\0" + _library_versions().encode())
+    for f in _parse_code(module):
+        h.update(_file_digest(f))
+    return h.hexdigest()[:16]
+
+
+@functools.cache
+def _file_digest(path: Path) -> bytes:
+    return hashlib.sha256(str(path.relative_to(_PACKAGE_ROOT)).encode() + b"\0" + path.read_bytes()).digest()
+
+
+def parser_version(src: Source) -> str:
+    """A digest of what parsing `src` depends on besides its files: its code (the source module and
+    every corridor module it imports), the reading libraries' versions, and the source's optional
+    `parser_version` attribute. A sync parses a dataset again when this changes."""
+    explicit = str(getattr(src, "parser_version", "") or "")
+    return _digest_of(type(src).__module__, explicit)
 
 
 def select_sources(only: Sequence[str] | None, skip: Sequence[str] | None = None) -> list[Source]:
@@ -238,12 +339,13 @@ def _sync_locked(
         fetched[src.id] = got
         note(src.id, "fetch", len(src.files), len(src.files))
 
-    known = _loaded_checksums(wh)
+    known, versions = _loaded(wh)
     results: list[DatasetResult] = []
     jobs: list[tuple[Source, dict[str, Path], dict[str, str]]] = []
     for src in sources:
         files = fetched[src.id]
-        if all(known.get((src.id, k)) == f.sha256 for k, f in files.items()):
+        same_code = versions.get(src.id) == parser_version(src)
+        if same_code and all(known.get((src.id, k)) == f.sha256 for k, f in files.items()):
             results.append(DatasetResult(src.id, src.title, "unchanged", 0, None, list(files)))
             note(src.id, "unchanged", 1, 1)
             continue
@@ -261,8 +363,7 @@ def _sync_locked(
                 note(src.id, "load", 0, 1)
                 _replace_tables(con, src, p)
                 note(src.id, "load", 1, 1)
-            for src, _, _ in jobs:
-                _record(con, src, fetched[src.id], parsed[src.id], now)
+            _record(con, [(src, fetched[src.id], parsed[src.id]) for src, _, _ in jobs], now)
             _check_unchanged(fetched, parsed)
             _refresh_views(con)
 
@@ -402,14 +503,26 @@ class _Parser:
                 note(job[0].id, "parse", 1, 1)
                 yield job[0], parsed
             return
-        # Largest inputs first, so the workers finish together rather than one waiting on a big file.
-        ordered = sorted(jobs, key=lambda j: -sum(p.stat().st_size for p in j[1].values()))
+        # Longest parses first, so the workers finish together rather than one waiting on a big file.
+        ordered = sorted(jobs, key=lambda j: -_parse_cost(j[1].values()))
         futures = {self.pool.submit(_parse_in_worker, job): job[0] for job in ordered}
         for fut in as_completed(futures):
             note(futures[fut].id, "parse", 1, 1)
             with _naming(futures[fut]):
                 result = fut.result()
             yield futures[fut], result
+
+
+# Parse seconds per MB by format, measured on the mirror (2026-12): a zipped workbook or a
+# compressed Parquet file takes two to three times longer per byte than a CSV.
+_SECONDS_PER_MB = {".xlsx": 0.35, ".parquet": 0.25}
+_SECONDS_PER_FILE = 0.05
+
+
+def _parse_cost(paths: Iterable[Path]) -> float:
+    """A rough estimate of a dataset's parse time, to start the longest parses first."""
+    rate = _SECONDS_PER_MB.get
+    return sum(_SECONDS_PER_FILE + p.stat().st_size / 1e6 * rate(p.suffix.lower(), 0.12) for p in paths)
 
 
 def _worker_start(parent: int | None) -> None:
@@ -419,6 +532,25 @@ def _worker_start(parent: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the sync's handler, inherited by a fork
     die_with_parent(parent)
+    _keep_freed_memory()
+
+
+# glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def _keep_freed_memory() -> None:
+    """In a parse worker (a short-lived process), let glibc reuse freed memory instead of giving
+    each large array its own mapping and returning it at once: a parse allocates and frees many
+    column-sized arrays, and the kernel zeroing fresh pages for each was ~1.4 of the workers'
+    ~7.6 CPU-s (system time), ~1.0 with this. Not done in the sync's own process, which may be
+    a long-lived server. A no-op off glibc."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 256 * 2**20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 512 * 2**20)
 
 
 @contextlib.contextmanager
@@ -438,7 +570,7 @@ def _naming(src: Source) -> Iterator[None]:
 
 
 def _replace_tables(con: duckdb.DuckDBPyConnection, src: Source, parsed: Parsed) -> None:
-    """Drop one dataset's old tables and create its new ones, inside the open transaction."""
+    """Drop one dataset's old tables and create its new ones (in the private copy)."""
     old_tables = [
         r[0]
         for r in con.execute("SELECT table_name FROM dataset_tables WHERE dataset = ?", [src.id]).fetchall()
@@ -451,81 +583,96 @@ def _replace_tables(con: duckdb.DuckDBPyConnection, src: Source, parsed: Parsed)
 
 def _record(
     con: duckdb.DuckDBPyConnection,
-    src: Source,
-    files: dict[str, fetch.Fetched],
-    parsed: Parsed,
+    done: list[tuple[Source, dict[str, fetch.Fetched], Parsed]],
     now: dt.datetime,
 ) -> None:
-    """Replace one dataset's releases, cubes and table list (its tables are already replaced)."""
-    con.execute("DELETE FROM dataset_tables WHERE dataset = ?", [src.id])
+    """Replace the parsed datasets' releases, cubes, table lists, assumed mappings and parser
+    versions (their tables are already replaced): a few statements for all of them, the rows in
+    the sources' order."""
+    ids = [src.id for src, _, _ in done]
+    within = "dataset IN (SELECT unnest(?::VARCHAR[]))"
+    con.execute(f"DELETE FROM dataset_tables WHERE {within}", [ids])
     con.execute(
-        "DELETE FROM cube_coverage WHERE cube_id IN (SELECT cube_id FROM cubes WHERE dataset = ?)",
-        [src.id],
+        f"DELETE FROM cube_coverage WHERE cube_id IN (SELECT cube_id FROM cubes WHERE {within})", [ids]
     )
-    con.execute("DELETE FROM cubes WHERE dataset = ?", [src.id])
-    con.execute("UPDATE releases SET is_current = false WHERE dataset = ?", [src.id])
-    con.execute("DELETE FROM assumed_mappings WHERE dataset = ?", [src.id])
-    for m in parsed.assumed:
-        row = [src.id, m.label, m.code, m.how, m.reference]
-        con.execute("INSERT INTO assumed_mappings VALUES (?, ?, ?, ?, ?)", row)
+    con.execute(f"DELETE FROM cubes WHERE {within}", [ids])
+    con.execute(f"UPDATE releases SET is_current = false WHERE {within}", [ids])
+    con.execute(f"DELETE FROM assumed_mappings WHERE {within}", [ids])
+    con.execute(f"DELETE FROM dataset_parsers WHERE {within}", [ids])
+    con.execute(f"DELETE FROM datasets WHERE {within}", [ids])
 
-    releases = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
-    specs = {s.key: s for s in src.files}
-    for key, f in files.items():
-        spec = specs[key]
-        period = parsed.periods.get(key, (None, None))
-        con.execute("DELETE FROM releases WHERE release_id = ?", [releases[key]])
-        con.execute(
-            "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
-            [
-                releases[key],
-                src.id,
-                key,
-                Path(spec.mirror_path).name,
-                f.sha256,
-                f.bytes,
-                parsed.rows.get(key),
-                period[0],
-                period[1],
-                now,
-                spec.publisher,
-                spec.url,
-                spec.licence,
-                spec.published,
-            ],
-        )
-
-    for cube in parsed.cubes:
-        con.execute("INSERT INTO dataset_tables VALUES (?, ?, 'cube', ?)", [src.id, cube.table, cube.title])
-        con.execute(
-            "INSERT INTO cubes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                cube.id,
-                src.id,
-                cube.title,
-                cube.table,
-                cube.grain,
-                json.dumps(list(cube.dims)),
-                json.dumps(cube.fixed, sort_keys=True),
-                cube.rounded,
-                json.dumps(cube.schemes, sort_keys=True),
-                json.dumps(cube.dim_since, sort_keys=True),
-                cube.note,
-            ],
-        )
-        for cov in parsed.coverage:
-            if cov.cube == cube.id:
-                con.execute(
-                    "INSERT INTO cube_coverage VALUES (?, ?, ?, ?)",
-                    [cube.id, releases[cov.file_key], cov.start, cov.end],
+    assumed, releases, tables, cubes, coverage, datasets, parsers = [], [], [], [], [], [], []
+    for src, files, parsed in done:
+        assumed += [(src.id, m.label, m.code, m.how, m.reference) for m in parsed.assumed]
+        ids_of = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
+        specs = {s.key: s for s in src.files}
+        for key, f in files.items():
+            spec = specs[key]
+            start, end = parsed.periods.get(key, (None, None))
+            releases.append(
+                (
+                    ids_of[key],
+                    src.id,
+                    key,
+                    Path(spec.mirror_path).name,
+                    f.sha256,
+                    f.bytes,
+                    parsed.rows.get(key),
+                    None if start is None else str(start),
+                    None if end is None else str(end),
+                    now,
+                    spec.publisher,
+                    spec.url,
+                    spec.licence,
+                    spec.published,
+                    True,
                 )
-    for table in parsed.tables:
-        kind = table.append_to or "table"
-        con.execute(
-            "INSERT INTO dataset_tables VALUES (?, ?, ?, ?)",
-            [src.id, table.name, kind, table.description],
-        )
-    con.execute("INSERT OR REPLACE INTO datasets VALUES (?, ?, ?)", [src.id, src.title, now])
+            )
+        for cube in parsed.cubes:
+            tables.append((src.id, cube.table, "cube", cube.title))
+            cubes.append(
+                (
+                    cube.id,
+                    src.id,
+                    cube.title,
+                    cube.table,
+                    cube.grain,
+                    json.dumps(list(cube.dims)),
+                    json.dumps(cube.fixed, sort_keys=True),
+                    cube.rounded,
+                    json.dumps(cube.schemes, sort_keys=True),
+                    json.dumps(cube.dim_since, sort_keys=True),
+                    cube.note,
+                )
+            )
+            coverage += [
+                (cube.id, ids_of[c.file_key], c.start, c.end) for c in parsed.coverage if c.cube == cube.id
+            ]
+        tables += [(src.id, t.name, t.append_to or "table", t.description) for t in parsed.tables]
+        datasets.append((src.id, src.title, now))
+        parsers.append((src.id, parser_version(src)))
+    new_ids = [r[0] for r in releases]
+    con.execute("DELETE FROM releases WHERE release_id IN (SELECT unnest(?::VARCHAR[]))", [new_ids])
+    _insert(con, "assumed_mappings", assumed)
+    _insert(con, "releases", releases)
+    _insert(con, "dataset_tables", tables)
+    _insert(con, "cubes", cubes)
+    _insert(con, "cube_coverage", coverage)
+    _insert(con, "datasets", datasets)
+    _insert(con, "dataset_parsers", parsers)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Insert rows (tuples in the table's column order) in one statement, through Arrow; the
+    insert casts each column to the table's type."""
+    if not rows:
+        return
+    values = pa.table({f"c{i}": pa.array([r[i] for r in rows]) for i in range(len(rows[0]))})
+    con.register("_rows", values)
+    try:
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM _rows')
+    finally:
+        con.unregister("_rows")
 
 
 def _create(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.Table) -> None:

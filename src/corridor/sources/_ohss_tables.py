@@ -23,7 +23,14 @@ import pandas as pd
 from corridor.reference.calendar import month_of_fy
 from corridor.sources._cbp_common import FIRST_FY, LAST_FY
 from corridor.sources._cells import cell_text, rounded_count
-from corridor.sources.base import FileSpec, RawTable, first_fiscal_year, month_limit, read_sheet
+from corridor.sources.base import (
+    FileSpec,
+    RawTable,
+    first_fiscal_year,
+    month_limit,
+    read_sheet,
+    sheet_cells,
+)
 
 MONTH_NAMES = (
     "October",
@@ -115,13 +122,14 @@ def read_ohss_sheet(path: Path, spec: SheetSpec, workbook: Any) -> SheetData:
     """
     header_row = 2 + spec.header_rows
     printed = [c for b in spec.blocks for c in b.columns]
+    rows = sheet_cells(path, spec.name, workbook=workbook)  # read once, for both header rows
     if spec.header_rows == 2:
         groups = ["", ""]
         for block in spec.blocks:
             groups += [block.group] + [""] * (len(block.columns) - 1)
-        read_sheet(path, spec.name, columns=groups, header_row=3, workbook=workbook)
+        read_sheet(path, spec.name, columns=groups, header_row=3, rows=rows)
     table = read_sheet(
-        path, spec.name, columns=["Fiscal Year", "Month", *printed], header_row=header_row, workbook=workbook
+        path, spec.name, columns=["Fiscal Year", "Month", *printed], header_row=header_row, rows=rows
     )
     return _parse_body(table, spec, printed)
 

@@ -364,19 +364,25 @@ def read_csv(
         raise InputError(path, f"not valid {encoding} text ({exc.reason})", row=line) from None
     # Rows end at \n, \r\n or \r only: str.splitlines() also breaks at U+0085, U+2028, form feeds
     # and other characters a publisher's text cell may hold, which would split one row in two.
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    # The text is not split into a list of lines: the header is found by its offset, and the
+    # body passed on as one slice (what joining the lines after the header would give).
+    norm = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    nlines = norm.count("\n") + (not norm.endswith("\n"))  # a final newline ends the last line
     header_line = skiprows + 1
-    if len(lines) < header_line:
-        raise InputError(path, "file ends before its header row", row=len(lines))
+    if nlines < header_line:
+        raise InputError(path, "file ends before its header row", row=nlines)
     if require_final_newline and not text.endswith(("\n", "\r")):
         raise InputError(
             path,
             "the last line is not terminated; the file looks truncated",
-            row=len(lines),
+            row=nlines,
         )
-    header_cells = next(csv.reader([lines[skiprows]], delimiter=sep), [])
+    start = 0
+    for _ in range(skiprows):
+        start = norm.index("\n", start) + 1
+    end = norm.find("\n", start)
+    header_text = norm[start:] if end < 0 else norm[start:end]
+    header_cells = next(csv.reader([header_text], delimiter=sep), [])
     header = [h.strip() for h in header_cells]
     width = len(columns)
     if extra_columns == "ignore_blank":
@@ -396,7 +402,7 @@ def read_csv(
             path, f"unexpected extra column {header[width]!r}", row=header_line, column=header[width]
         )
     ncols = max(len(header_cells), width)
-    body_text = "\n".join(lines[skiprows + 1 :])
+    body_text = "" if end < 0 else norm[end + 1 : len(norm) - norm.endswith("\n")]
     if not body_text.strip():
         raise InputError(path, "file has a header but no data rows", row=header_line + 1)
     try:
@@ -421,16 +427,19 @@ def read_csv(
             row = header_line + 1 + int(m.group(1))
             raise InputError(path, "a quoted field is never closed (unbalanced '\"')", row=row) from None
         raise InputError(path, f"not readable as delimited text ({exc})", row=header_line + 1) from None
-    rownums_all = np.arange(header_line + 1, header_line + 1 + len(raw))
+    rownums = np.arange(header_line + 1, header_line + 1 + len(raw))
     blank = _blank_rows(raw)
-    raw = raw[~blank]
-    rownums = rownums_all[~blank]
+    if blank.any():
+        raw = raw[~blank].reset_index(drop=True)
+        rownums = rownums[~blank]
     if raw.empty:
         raise InputError(path, "file has a header but no data rows", row=header_line + 1)
-    short = raw.iloc[:, :width].isna()
-    if short.to_numpy().any():
-        pos = int(short.any(axis=1).to_numpy().nonzero()[0][0])
-        col = int(short.iloc[pos].to_numpy().nonzero()[0][0])
+    # A short line leaves its last fields missing (NaN; an empty field reads as ''), so a row is
+    # short exactly when its last expected field is missing.
+    short = raw[width - 1].isna().to_numpy()
+    if short.any():
+        pos = int(short.nonzero()[0][0])
+        col = int(raw.iloc[pos, :width].isna().to_numpy().nonzero()[0][0])
         raise InputError(
             path,
             f"row has {col} fields, expected {width} (truncated line?)",
@@ -442,10 +451,9 @@ def read_csv(
         if extra.any():
             pos = int(extra.to_numpy().nonzero()[0][0])
             raise InputError(path, f"row has more than {width} fields", row=int(rownums[pos]))
-    frame = raw.iloc[:, :width].copy()
-    frame.columns = list(columns)
-    frame = frame.reset_index(drop=True).astype(object)
-    return RawTable(path=path, frame=frame, rownums=[int(r) for r in rownums])
+    frame = raw.iloc[:, :width] if ncols > width else raw
+    frame = frame.set_axis(list(columns), axis=1).astype(object)
+    return RawTable(path=path, frame=frame, rownums=rownums.tolist())
 
 
 def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
@@ -459,9 +467,13 @@ def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
         rows = np.flatnonzero(blank)
         if not len(rows):
             break
-        cells = raw[col].to_numpy(dtype=object)[rows]
-        empty = [not isinstance(c, str) or not c.strip() for c in cells]
-        blank[rows[~np.asarray(empty, dtype=bool)]] = False
+        # Each distinct cell is tested once: columns repeat a few values many times.
+        codes, uniques = pd.factorize(raw[col].to_numpy(dtype=object)[rows], use_na_sentinel=True)
+        empty = np.fromiter(
+            (not isinstance(c, str) or not c.strip() for c in uniques), dtype=bool, count=len(uniques)
+        )
+        filled = ~np.append(empty, True)[codes]  # code -1 (missing) -> the last slot: empty
+        blank[rows[filled]] = False
     return blank
 
 
@@ -472,16 +484,14 @@ def read_sheet(
     columns: Sequence[str],
     header_row: int = 1,
     workbook: Any = None,
+    rows: list[list[Any]] | None = None,
 ) -> RawTable:
-    """Read one Excel sheet with calamine; the header (at `header_row`, 1-based) must match."""
-    wb = workbook if workbook is not None else open_workbook(path)
-    names = list(wb.sheet_names)
-    if sheet not in names:
-        raise InputError(path, f"sheet {sheet!r} is missing (found: {', '.join(names)})", sheet=sheet)
-    try:
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own types for damaged sheets
-        raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
+    """Read one Excel sheet with calamine; the header (at `header_row`, 1-based) must match.
+
+    `rows` (from `sheet_cells`) reuses one read of the sheet, e.g. to check two header rows.
+    """
+    if rows is None:
+        rows = sheet_cells(path, sheet, workbook=workbook)
     return table_from_rows(path, sheet, rows, columns=columns, header_row=header_row)
 
 
@@ -504,17 +514,55 @@ def table_from_rows(
                 sheet=sheet,
             )
     width = len(columns)
-    body, rownums = [], []
-    for offset, row in enumerate(rows[header_row:], start=header_row + 1):
-        cells = list(row[:width]) + [""] * (width - len(row))
-        if all(_cell_text(c) == "" for c in cells):
-            continue
-        body.append(cells)
-        rownums.append(offset)
-    if not body:
+    body = rows[header_row:]
+    if body and min(map(len, body)) < width:  # calamine's rows are as wide as the sheet: rare
+        body = [list(r) + [""] * (width - len(r)) for r in body]
+    # One frame built at once, blank rows then dropped column by column (see `_blank_sheet_rows`):
+    # a Python test per row took most of the time of reading a large sheet.
+    raw = pd.DataFrame(body, dtype=object).iloc[:, :width] if body else pd.DataFrame()
+    blank = _blank_sheet_rows(raw)
+    if blank.all():
         raise InputError(path, "sheet has a header but no data rows", sheet=sheet, row=header_row + 1)
-    frame = pd.DataFrame(body, columns=list(columns), dtype=object)
+    keep = np.flatnonzero(~blank)
+    frame = raw.iloc[keep].reset_index(drop=True)
+    frame.columns = list(columns)
+    rownums = (keep + header_row + 1).tolist()
     return RawTable(path=path, frame=frame, rownums=rownums, sheet=sheet)
+
+
+def sheet_cells(path: Path, sheet: str, *, workbook: Any = None) -> list[list[Any]]:
+    """Every row of one Excel sheet as calamine reads it; a missing or damaged sheet raises."""
+    wb = workbook if workbook is not None else open_workbook(path)
+    names = list(wb.sheet_names)
+    if sheet not in names:
+        raise InputError(path, f"sheet {sheet!r} is missing (found: {', '.join(names)})", sheet=sheet)
+    try:
+        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own types for damaged sheets
+        raise InputError(path, f"sheet cannot be read: {exc}", sheet=sheet) from None
+
+
+def _blank_cell(value: Any) -> bool:
+    """True where `_cell_text(value)` is '' (None, NaN, or whitespace text)."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _blank_sheet_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows of a sheet whose every cell is blank; only rows still blank are looked at in the next
+    column, so on real sheets the scan ends after a column or two."""
+    blank = np.ones(len(raw), dtype=bool)
+    for j in range(raw.shape[1]):
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        # Each distinct cell is tested once (columns repeat a few labels); a missing cell (None or
+        # NaN: calamine gives no other missing value) takes the factorize sentinel, -1.
+        codes, uniques = pd.factorize(raw.iloc[:, j].to_numpy(dtype=object)[rows], use_na_sentinel=True)
+        filled = np.fromiter((not _blank_cell(c) for c in uniques), dtype=bool, count=len(uniques))
+        blank[rows[np.append(filled, False)[codes]]] = False
+    return blank
 
 
 # Caps against decompression bombs: the largest real workbook unpacks to a few tens of MB.
@@ -551,7 +599,8 @@ def guard_zip(path: Path) -> None:
 # In sheet XML only <row> has an r attribute of bare digits (a cell's has letters); the literal
 # prefix keeps the scans fast, and any other attribute ending in r can only raise the bound.
 _ROW_ATTR = re.compile(rb'r="(\d+)"')
-_WIDE_REF = re.compile(rb'r="([A-Z]{2,})\d')
+_ANY_REF = re.compile(rb'r="[A-Z]{0,3}(\d+)"')
+_LETTERS = {n: re.compile(rb'r="[A-Z]{%d,}\d' % n) for n in (2, 3)}
 
 
 def _column_number(letters: bytes) -> int:
@@ -561,19 +610,55 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+def _above(n: int) -> re.Pattern[bytes]:
+    """A row or cell reference whose row number is written larger than `n` (more digits, or as
+    many digits and greater at the first digit that differs)."""
+    digits = str(n)
+    alts = [rf"\d{{{len(digits) + 1},}}"]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            rest = len(digits) - i - 1
+            alts.append(digits[:i] + f"[{int(ch) + 1}-9]" + (rf"\d{{{rest}}}" if rest else ""))
+    return re.compile(rb'r="[A-Z]{0,3}(?:' + "|".join(alts).encode() + rb')"')
+
+
+def _extent_bound(data: bytes) -> tuple[int, int]:
+    """(rows, columns) that no cell of a sheet's XML lies beyond, from a few scans that build no
+    lists: the last reference in the file gives the last row N (rows are written in order), one
+    scan checks that no reference is written larger, and one or two look for references of two or
+    three letters (columns <= Z, ZZ or XFD). Out of order: (10**8, 16384), to measure exactly."""
+    at = data.rfind(b' r="')
+    last = _ANY_REF.match(data, at + 1) if at >= 0 else None
+    top = int(last.group(1)) if last else 0
+    if _above(top).search(data):
+        return 10**8, 16_384
+    cols = 26 if not _LETTERS[2].search(data) else 16_384 if _LETTERS[3].search(data) else 702
+    return top, cols
+
+
+def _extent_exact(data: bytes) -> tuple[int, int]:
+    """(last row, last column) over every row and cell reference of a sheet's XML."""
+    rows = max((int(r) for r in _ROW_ATTR.findall(data)), default=0)
+    refs = re.findall(rb'r="([A-Z]{1,3})(\d+)"', data)
+    rows = max([rows, *(int(r) for _, r in refs)])
+    cols = max([1, *(_column_number(c) for c in {c for c, _ in refs})])
+    return rows, cols
+
+
 def guard_sheets(path: Path) -> None:
-    """Refuse a workbook with a sheet whose cells span more than MAX_SHEET_CELLS.
+    """Refuse a workbook with a sheet whose cells span more than MAX_SHEET_CELLS, or with more
+    rows than the file's ceiling.
 
     calamine allocates a sheet as one block from its first to its last cell and aborts the
     process (it cannot raise) when that fails: one stray cell at XFD1048576 asks for 0.5 TB.
-    The extent is bounded from the XML first, in a few fast scans: the last row is below 10**d,
-    d being the digits of the last <row r=...> (unless a cell reference has more digits), and the
-    widest column comes from the references with two or more letters. Only a bound over the cap
-    is refined by reading every reference.
+    The extent is bounded from the XML first (`_extent_bound`, a few scans that build nothing);
+    only a sheet over a cap by that bound (or written out of order) is measured exactly,
+    reference by reference.
     """
     import zipfile
     import zlib
 
+    ceiling_rows = row_ceiling(path)
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
@@ -581,28 +666,23 @@ def guard_sheets(path: Path) -> None:
                 if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                     continue
                 data = zf.read(info)
-                top = max((int(r) for r in _ROW_ATTR.findall(data)), default=0)
-                digits = len(str(top))
-                tall = re.findall(rb'r="[A-Z]{1,3}(\d{%d,})"' % (digits + 1), data)
-                rows = max([10**digits - 1, *(int(r) for r in tall)])
-                cols = max([26, *(_column_number(c) for c in set(_WIDE_REF.findall(data)))])
-                if rows * cols > MAX_SHEET_CELLS:  # the bound is loose: count exactly
-                    refs = re.findall(rb'r="([A-Z]{1,3})(\d+)"', data)
-                    rows = max([top, *(int(r) for _, r in refs)])
-                    cols = max([1, *(_column_number(c) for c in {c for c, _ in refs})])
+                rows, cols = _extent_bound(data)
+                if rows * cols > MAX_SHEET_CELLS or rows > ceiling_rows:
+                    rows, cols = _extent_exact(data)
                 if rows * cols > MAX_SHEET_CELLS:
                     raise InputError(
                         path,
                         f"worksheet {name} spans {rows:,} rows x {cols:,} columns; refused "
                         f"(cap {MAX_SHEET_CELLS:,} cells)",
                     )
-                check_row_count(path, top, sheet=name)
+                check_row_count(path, rows, sheet=name)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
         raise InputError(path, f"not a readable Excel workbook ({exc})") from None
 
 
-def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
-    """Refuse a Parquet file whose metadata or declared uncompressed size exceeds the caps."""
+def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> Any:
+    """Refuse a Parquet file whose metadata or declared uncompressed size exceeds the caps; the
+    opened `pyarrow.parquet.ParquetFile` otherwise (its footer already read, to read the rows)."""
     import pyarrow.parquet as pq
 
     # The footer's length sits just before the closing magic. Parsing a huge footer (say, one
@@ -618,7 +698,8 @@ def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
                 path, f"Parquet metadata of {footer:,} bytes (cap {MAX_PARQUET_FOOTER:,}); refused"
             )
     try:
-        meta = pq.ParquetFile(path).metadata
+        pf = pq.ParquetFile(path)
+        meta = pf.metadata
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     if meta.num_row_groups > MAX_ROW_GROUPS:
@@ -629,6 +710,7 @@ def guard_parquet(path: Path, *, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if size > max_bytes:
         raise InputError(path, f"Parquet data would unpack to {size:,} bytes (cap {max_bytes:,}); refused")
+    return pf
 
 
 def open_workbook(path: Path) -> Any:
@@ -690,6 +772,19 @@ def _first_row(bad: pd.Series | np.ndarray, codes: np.ndarray) -> int | None:
     return _first_bad(np.asarray(bad, dtype=bool)[codes])
 
 
+def _numbers(text: pd.Series, blanks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(blank, number) for distinct texts: which are blank markers, and each one's value as
+    `pd.to_numeric` reads it without thousands separators (NaN if blank or unreadable). Plain
+    arrays: these run once per column, and pandas' per-call overhead dominated small columns."""
+    markers = {*blanks, ""}
+    cells = text.tolist()
+    blank = np.fromiter((t in markers for t in cells), dtype=bool, count=len(cells))
+    cleaned = np.array(
+        [None if b else t.replace(",", "") for t, b in zip(cells, blank, strict=True)], dtype=object
+    )
+    return blank, pd.to_numeric(cleaned, errors="coerce")
+
+
 def int_column(
     table: RawTable,
     column: str,
@@ -704,21 +799,24 @@ def int_column(
     Checks run once per distinct cell; the first offending row is then located.
     """
     codes, text = _distinct_texts(table, column)
-    blank = text.isin(list(blanks)) | (text == "")
+    blank, number = _numbers(text, blanks)
     if not allow_blank and (i := _first_row(blank, codes)) is not None:
         raise table.error("empty cell where a count is required", index=i, column=column)
-    number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-    finite = np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan))
-    bad = (number.isna() & ~blank) | (number.notna() & (~finite | (number != np.floor(number.fillna(0)))))
+    floats = number.astype("float64")
+    missing = np.isnan(floats)
+    finite = np.isfinite(floats)
+    bad = (missing & ~blank) | (~missing & (~finite | (floats != np.floor(np.where(missing, 0, floats)))))
     if (i := _first_row(bad, codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a whole number, found {raw!r}", index=i, column=column)
-    if (i := _first_row(number.abs() > MAX_WHOLE, codes)) is not None:
+    # In the number's own type: an int64 just over 2**53 is too large, though it would round to
+    # 2**53 as a float.
+    if (i := _first_row(~missing & (np.abs(number) > MAX_WHOLE), codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"number {raw!r} is too large for a count", index=i, column=column)
-    if nonnegative and (i := _first_row(number < 0, codes)) is not None:
+    if nonnegative and (i := _first_row(~missing & (number < 0), codes)) is not None:
         raise table.error(f"negative count {table.frame[column].iloc[i]!r}", index=i, column=column)
-    values = pd.Series(number.to_numpy(dtype="float64", na_value=np.nan)[codes], index=table.frame.index)
+    values = pd.Series(floats[codes], index=table.frame.index)
     if allow_blank:
         return values.round().astype("Int64")
     return values.round().astype("int64")
@@ -727,12 +825,11 @@ def int_column(
 def float_column(table: RawTable, column: str, *, blanks: Sequence[str] = ("",)) -> pd.Series:
     """Real numbers from a column; listed blank markers become missing, anything else raises."""
     codes, text = _distinct_texts(table, column)
-    blank = text.isin(list(blanks)) | (text == "")
-    number = pd.to_numeric(text.str.replace(",", "", regex=False).where(~blank), errors="coerce")
-    if (i := _first_row(number.isna() & ~blank, codes)) is not None:
+    blank, number = _numbers(text, blanks)
+    values = number.astype("float64")
+    if (i := _first_row(np.isnan(values) & ~blank, codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a number, found {raw!r}", index=i, column=column)
-    values = number.to_numpy(dtype="float64", na_value=np.nan)
     if (i := _first_row(np.isinf(values), codes)) is not None:
         raw = table.frame[column].iloc[i]
         raise table.error(f"expected a finite number, found {raw!r}", index=i, column=column)
@@ -1110,13 +1207,13 @@ class ParquetTable:
 def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = ()) -> ParquetTable:
     """Read a Parquet file whose columns must equal `columns` (names and order); columns in
     `skip` are checked by name but not loaded (e.g. free-text names the source does not keep)."""
-    import pyarrow.parquet as pq
-
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty")
-    guard_parquet(path)
+    # One open for the guard, the schema and the rows (`ParquetFile.read`, not `read_table`,
+    # whose dataset layer costs an import and a second open per file).
+    pf = guard_parquet(path)
     try:
-        found = list(pq.read_schema(path).names)
+        found = list(pf.schema_arrow.names)
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     for i, expected in enumerate(columns):
@@ -1131,7 +1228,7 @@ def read_parquet(path: Path, *, columns: Sequence[str], skip: Collection[str] = 
         extra = found[len(columns)]
         raise InputError(path, f"unexpected extra column {extra!r}", column=extra)
     try:
-        table = pq.read_table(path, columns=[c for c in columns if c not in skip])
+        table = pf.read(columns=[c for c in columns if c not in skip])
     except Exception as exc:
         raise InputError(path, f"not a readable Parquet file ({exc})") from None
     if table.num_rows == 0:
@@ -1148,13 +1245,12 @@ def read_parquet_typed(path: Path, columns: Sequence[tuple[str, str]]) -> Parque
     """Read a Parquet file whose columns must be exactly `columns` ((name, 'text'|'number'|'date'));
     dates stay Arrow-backed. Damage is reported at data row 1."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty; expected a Parquet file", row=1)
-    guard_parquet(path)
+    pf = guard_parquet(path)
     try:
-        table = pq.read_table(path)
+        table = pf.read()
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(path, f"not a readable Parquet file ({exc})", row=1) from None
     names = table.column_names

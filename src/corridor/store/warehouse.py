@@ -68,6 +68,13 @@ SCHEMA = [
         start_month DATE NOT NULL,
         end_month DATE NOT NULL
     )""",
+    # The parser version (`ingest.parser_version`: a digest of the code and libraries a source's
+    # parse depends on) each dataset was last parsed with: a dataset whose files are unchanged is
+    # parsed again when this differs, so a fix to a reader reaches the warehouse.
+    """CREATE TABLE IF NOT EXISTS dataset_parsers (
+        dataset VARCHAR PRIMARY KEY,
+        parser_version VARCHAR NOT NULL
+    )""",
     # Labels a sync mapped by assumption (e.g. a country name matched ignoring case) rather than
     # by an entry of a reference table: `corridor status` lists them until the table has one.
     """CREATE TABLE IF NOT EXISTS assumed_mappings (
@@ -175,6 +182,11 @@ class Warehouse:
         Any exception (or a kill) before the rename leaves the live file untouched, and the copy
         is removed on every exit path this process lives through (a SIGTERM included, see
         `ingest.sync`); one left by a killed process is removed by the next sync.
+
+        The copy is private, so the rename alone makes the write atomic: statements commit as
+        they run (no enclosing transaction), and DuckDB compresses and writes each table while
+        the sync is still parsing others, instead of all of them in one commit at the end. One
+        DuckDB thread: a sync's parse workers already use the cores.
         """
         target = self.target
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -186,13 +198,11 @@ class Warehouse:
         try:
             if target.exists():
                 shutil.copyfile(target, tmp)
-            con = duckdb.connect(str(tmp))
+            con = duckdb.connect(str(tmp), config={"threads": 1})
             for stmt in SCHEMA:
                 con.execute(stmt)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
-            con.execute("BEGIN TRANSACTION")
             yield con
-            con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
             con = None
