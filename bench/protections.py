@@ -197,8 +197,8 @@ PROTECTIONS: tuple[Protection, ...] = (
         "src/corridor/web/security.py",
         (
             (
-                "await asyncio.wait_for(self.app(scope, receive, send_with_headers), self.timeout)",
-                "await self.app(scope, receive, send_with_headers)",
+                "            async with asyncio.timeout(self.timeout):\n",
+                "            async with asyncio.timeout(None):\n",
             ),
         ),
         (W + "test_slow_answers_time_out_cleanly",),
@@ -612,15 +612,9 @@ WEB_ROUND_TWO: tuple[Protection, ...] = (
     ),
     Protection(
         "19.3 no files",
-        "a foreign Host header gets 400 (TrustedHostMiddleware)",
+        "a foreign Host header gets 400 (HostCheck)",
         "src/corridor/web/app.py",
-        (
-            (
-                "    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or LOOPBACK_HOSTS), "
-                "www_redirect=False)\n",
-                "",
-            ),
-        ),
+        (("    app.add_middleware(HostCheck, hosts=list(hosts or LOOPBACK_HOSTS))\n", ""),),
         (E + "test_a_foreign_host_gets_400",),
     ),
     Protection(
@@ -742,6 +736,25 @@ WEB_ROUND_TWO: tuple[Protection, ...] = (
         "src/corridor/web/server.py",
         (("            or len(self.connections) > self.max_connections\n", ""),),
         (S + "test_the_server_holds_a_bounded_number_of_connections",),
+    ),
+    Protection(
+        "19 soak",
+        "a repeated question answered before routing still passes the Host check and gets the headers",
+        "src/corridor/web/app.py",
+        (
+            (
+                "    app.add_middleware(RepeatMiddleware, warehouse=warehouse, repeats=repeats, "
+                "respond=api.json_response)\n",
+                "",
+            ),
+            (
+                "    app.add_middleware(Limits, timeout=timeout)\n",
+                "    app.add_middleware(Limits, timeout=timeout)\n"
+                "    app.add_middleware(RepeatMiddleware, warehouse=warehouse, repeats=repeats, "
+                "respond=api.json_response)\n",
+            ),
+        ),
+        ("tests/test_web_repeat.py::test_a_repeated_question_still_passes_the_host_check",),
     ),
 )
 PROTECTIONS += WEB_ROUND_TWO

@@ -27,6 +27,13 @@ under 10% after warm-up (PASS or MISS each).
 
     python bench/soak.py [--db corridor.duckdb | --mirror ../shared/data] [--duration 300]
                          [--clients 50] [--warmup SECONDS] [--seed 1] [--write]
+    python bench/soak.py --baseline COMMIT [--this COMMIT2] --duration 60 [--rounds 2] [...]
+
+With `--baseline COMMIT` the same soak runs against this checkout's server (or `--this COMMIT2`'s)
+and against COMMIT's (a git worktree of it under /tmp, with a warehouse synced by its own code,
+both removed after), alternating (this, base, base, this, ...) in one run, and prints each run and the ratios
+this/base of requests/s, p50 and flows p99: a comparison that the machine's load, shared
+alike by both, does not invalidate. Both servers get the same generator, mix and clients.
 
 The CI version is `tests/test_web_soak.py` (the same generator, about 12 s at 20 clients).
 """
@@ -39,11 +46,14 @@ import contextlib
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -393,11 +403,19 @@ def run(
     workers: int = 1,
     compute: int | None = None,
     progress: Callable[[str], None] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Report:
-    """Start `corridor serve` on `db`, soak it, stop it (see `web_load.start_server` for the rest)."""
+    """Start `corridor serve` on `db`, soak it, stop it (see `web_load.start_server` for the rest;
+    `env` adds to the server's environment, e.g. PYTHONPATH for another checkout's code)."""
     load_before = os.getloadavg()[0]
     proc, base = start_server(
-        db, cache_size=cache_size, prelude=prelude, app_kwargs=app_kwargs, workers=workers, compute=compute
+        db,
+        cache_size=cache_size,
+        prelude=prelude,
+        app_kwargs=app_kwargs,
+        workers=workers,
+        compute=compute,
+        env=env,
     )
     try:
         report = asyncio.run(
@@ -415,6 +433,119 @@ def run(
         stop_server(proc)
     report.load_before, report.load_after = load_before, os.getloadavg()[0]
     return report
+
+
+@contextlib.contextmanager
+def baseline_checkout(commit: str, mirror: Path) -> Iterator[tuple[str, Path, dict[str, str]]]:
+    """COMMIT checked out in a temporary git worktree under /tmp with a warehouse synced by its own
+    code (a newer warehouse may not suit older code): (short commit, warehouse, environment that
+    makes a Python process import COMMIT's `corridor`). Both are removed on the way out."""
+    repo = HERE.parent
+    sha = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--short", f"{commit}^{{commit}}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    tmp = Path(tempfile.mkdtemp(prefix=f"corridor-soak-{sha}-", dir="/tmp"))
+    tree = tmp / "tree"
+    subprocess.run(
+        ["git", "-C", str(repo), "worktree", "add", "--detach", str(tree), sha],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        env = {"PYTHONPATH": str(tree / "src")}
+        db = tmp / "corridor.duckdb"
+        code = "import sys; from corridor.cli import main; sys.argv[0] = 'corridor'; main()"
+        subprocess.run(
+            [sys.executable, "-c", code, "sync", "--mirror", str(mirror), "--db", str(db)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, **env},
+            cwd=tmp,
+        )
+        yield sha, db, env
+    finally:
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)],
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def summary_row(name: str, report: Report) -> str:
+    """One run of a comparison as a table row."""
+    s, f = report.stats(), report.stats("flows")
+    return (
+        f"| {name} | {s['requests']:,} | {report.total_errors} | {s['rps']:.0f} | {s['p50_ms']:.1f} | "
+        f"{f['p99_ms']:.1f} | {s['p99_ms']:.1f} | {report.load_before:.1f} / {report.load_after:.1f} |"
+    )
+
+
+def ratios(pairs: list[tuple[Report, Report]]) -> list[str]:
+    """This/base ratios of each round (a pair run back to back) and their geometric mean."""
+
+    def measures(r: Report) -> tuple[float, float, float]:
+        return r.stats()["rps"], r.stats()["p50_ms"], r.stats("flows")["p99_ms"]
+
+    out = ["| round | requests/s this/base | p50 this/base | flows p99 this/base |", "|---|---:|---:|---:|"]
+    logs: list[tuple[float, float, float]] = []
+    for i, (this, base) in enumerate(pairs, 1):
+        r = tuple(a / b for a, b in zip(measures(this), measures(base), strict=True))
+        logs.append(r)  # type: ignore[arg-type]
+        out.append(f"| {i} | {r[0]:.2f} | {r[1]:.2f} | {r[2]:.2f} |")
+    gm = [statistics.geometric_mean(col) for col in zip(*logs, strict=True)]
+    out.append(f"| geometric mean | **{gm[0]:.2f}** | **{gm[1]:.2f}** | **{gm[2]:.2f}** |")
+    return out
+
+
+def compare(
+    db: Path,
+    commit: str,
+    mirror: Path,
+    *,
+    rounds: int,
+    progress: Callable[[str], None],
+    this: str | None = None,
+    **kwargs: object,
+) -> list[str]:
+    """Soak this checkout (or commit `this`) and COMMIT alternately, `rounds` times each (this,
+    base, base, this, ...); the results as table lines."""
+    with contextlib.ExitStack() as stack:
+        sha, base_db, base_env = stack.enter_context(baseline_checkout(commit, mirror))
+        if this:
+            name, this_db, this_env = stack.enter_context(baseline_checkout(this, mirror))
+        else:
+            name = subprocess.run(
+                ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            name, this_db, this_env = f"{name} + worktree changes", db, {}
+        pairs: list[tuple[Report, Report]] = []
+        rows: list[str] = []
+        for i in range(rounds):
+            order = ("this", "base") if i % 2 == 0 else ("base", "this")
+            got: dict[str, Report] = {}
+            for which in order:
+                progress(f"round {i + 1}: {which} ({name if which == 'this' else sha})")
+                if which == "this":
+                    got[which] = run(this_db, progress=progress, env=this_env, **kwargs)  # type: ignore[arg-type]
+                else:
+                    got[which] = run(base_db, progress=progress, env=base_env, **kwargs)  # type: ignore[arg-type]
+                rows.append(summary_row(f"{i + 1}: {which}", got[which]))
+            pairs.append((got["this"], got["base"]))
+    return [
+        f"this = {name}, base = {sha}",
+        "",
+        "| run | requests | errors | requests/s | p50 ms | flows p99 ms | all p99 ms | load before / after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+        *ratios(pairs),
+    ]
 
 
 def section(report: Report, command: str) -> str:
@@ -470,8 +601,42 @@ def main() -> None:
         help="compute worker processes (corridor serve --compute; default: its default)",
     )
     parser.add_argument("--write", action="store_true", help=f"put the results in {RESULTS.name}")
+    parser.add_argument(
+        "--baseline",
+        metavar="COMMIT",
+        help="also soak COMMIT's server, alternating with this one, and print the ratios",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --baseline: runs of each (default 2)")
+    parser.add_argument(
+        "--this",
+        metavar="COMMIT",
+        help="with --baseline: soak COMMIT's code (checked out like the baseline) instead of this checkout's",
+    )
     args = parser.parse_args()
     db = args.db or build_warehouse(args.mirror)
+    if args.baseline:
+        if args.write:
+            parser.error("--write records a plain soak; a --baseline comparison is printed only")
+        print(
+            f"soak: {args.this or 'this checkout'} against {args.baseline}, {args.rounds} rounds of "
+            f"{args.duration:.0f} s"
+        )
+        lines = compare(
+            db,
+            args.baseline,
+            args.mirror,
+            rounds=args.rounds,
+            this=args.this,
+            progress=lambda line: print(line, flush=True),
+            clients=args.clients,
+            duration=args.duration,
+            warmup=args.warmup,
+            seed=args.seed,
+            workers=args.workers,
+            compute=args.compute,
+        )
+        print("\n" + "\n".join(lines))
+        return
     print(
         f"soak: {args.clients} clients for {args.duration:.0f} s against corridor serve on {db}", flush=True
     )

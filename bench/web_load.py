@@ -71,6 +71,7 @@ def start_server(
     args: tuple[str, ...] = (),
     start_timeout: float = 300.0,
     log: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`corridor serve --db DB --port PORT` in a child process on 127.0.0.1; returns it and its base URL.
 
@@ -80,7 +81,8 @@ def start_server(
     worker processes build the app themselves, so `cache_size`, `prelude` and `app_kwargs` apply
     to the start-up check only. `compute` is `serve --compute` (None: its default); `args` are more
     `serve` options. The server has `start_timeout` seconds to answer (a busy machine is slow to
-    import); its output goes to `log` when given.
+    import); its output goes to `log` when given. `env` adds to the child's environment (for
+    example PYTHONPATH, to serve another checkout's code: `soak.py --baseline`).
     """
     port = free_port()
     extra = f", {app_kwargs}" if app_kwargs else ""
@@ -101,7 +103,9 @@ def start_server(
         ]
     )
     out = open(log, "wb") if log is not None else None  # noqa: SIM115 - the child writes to it
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=out)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=out, stderr=out, env={**os.environ, **(env or {})}
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline and proc.poll() is None:

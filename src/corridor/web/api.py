@@ -32,7 +32,7 @@ from corridor.reference.countries import country_name
 from corridor.reference.labels import label
 from corridor.reference.sectors import SECTORS
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
-from corridor.web import compute, downloads, verbs
+from corridor.web import compute, downloads, repeat, verbs
 from corridor.web.params import FlowsParams
 from corridor.web.results import MAX_CACHED_ROWS, Shown, jsonable, show
 from corridor.web.security import header_value
@@ -265,8 +265,11 @@ async def flows(request: Request, params: Annotated[FlowsParams, Query()]) -> Re
     key = ("json", params.key())
     hit = state(request).hit(key)  # a repeated question is answered on the event loop
     if hit is not None:
-        return json_response(hit[1], hit[0])
-    return await run_in_threadpool(_flows_json, request, params, key)
+        response = json_response(hit[1], hit[0])
+    else:
+        response = await run_in_threadpool(_flows_json, request, params, key)
+    repeat.remember(request, key)  # the same query string again: answered before routing
+    return response
 
 
 def _flows_json(request: Request, params: FlowsParams, key: tuple[Any, ...]) -> Response:
@@ -443,11 +446,15 @@ def _json_endpoint(
 ) -> Callable[..., Any]:
     async def endpoint(request: Request, params: Any) -> Response:
         kwargs = verbs.kwargs_of(plist, params)
-        hit = state(request).hit(("json", *verbs.cache_key(verb, kwargs)))
+        key = ("json", *verbs.cache_key(verb, kwargs))
+        hit = state(request).hit(key)
         if hit is not None:
-            return json_response(hit[1], hit[0])
-        _shown, body, version = await run_in_threadpool(verb_answer, request, verb, kwargs)
-        return json_response(body, version)
+            response = json_response(hit[1], hit[0])
+        else:
+            _shown, body, version = await run_in_threadpool(verb_answer, request, verb, kwargs)
+            response = json_response(body, version)
+        repeat.remember(request, key)  # the same query string again: answered before routing
+        return response
 
     plist = params
     endpoint.__signature__ = signature  # type: ignore[attr-defined]

@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 import corridor
 from corridor import config, jsonio
@@ -31,7 +30,8 @@ from corridor.web.assets import STATIC_DIR, vega_bundle
 from corridor.web.compute import Busy, ClientGate, ComputePool, WorkerStopped
 from corridor.web.params import describe_errors, error_lines, suggested_url
 from corridor.web.render import page
-from corridor.web.security import Limits, header_value
+from corridor.web.repeat import RepeatMiddleware, Repeats
+from corridor.web.security import HostCheck, Limits, header_value
 from corridor.web.state import CACHE_BYTES, Cancelled, WarehouseState
 from corridor.web.views import analysis, country, flows, overview, series, status
 
@@ -193,10 +193,14 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        # Corridor sets up no OpenTelemetry; FastAPI's own would look for a provider on every
+        # request (about 9 us each, a tenth of a cached answer: issue 19's profile).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.warehouse = warehouse
     app.state.compute = None
     app.state.gate = ClientGate(client_analyses)
+    app.state.repeats = repeats = Repeats()
     app.state.obs_class = obs_class
     app.state.verbs = verbs.available(obs_class)
     app.state.verb_params = {
@@ -225,8 +229,10 @@ def create_app(
     for module in (overview, flows, country, analysis, series, status):
         app.include_router(module.router)
     _handlers(app)
-    # Starlette runs the last added middleware first: Limits (headers, ids, time limit) wraps all.
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or LOOPBACK_HOSTS), www_redirect=False)
+    # Starlette runs the last added middleware first: Limits (headers, ids, time limit) wraps all,
+    # then the Host check; a repeated API question is answered after both, before routing.
+    app.add_middleware(RepeatMiddleware, warehouse=warehouse, repeats=repeats, respond=api.json_response)
+    app.add_middleware(HostCheck, hosts=list(hosts or LOOPBACK_HOSTS))
     app.add_middleware(Limits, timeout=timeout)
     return app
 

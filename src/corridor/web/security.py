@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import html
 import json
 import logging
@@ -20,7 +21,7 @@ import re
 import secrets
 import threading
 import unicodedata
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +69,13 @@ def header_value(text: object, *, limit: int = MAX_HEADER_VALUE) -> str:
 
     HTTP servers refuse header values that end in a space or hold control or non-ASCII bytes,
     and then close the connection without an answer; every header Corridor writes comes here.
+    Each distinct value is cleaned once (most are the same on every response: the warehouse tag).
     """
+    return _header_value(str(text), limit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_value(text: str, limit: int) -> str:
     s = unicodedata.normalize("NFKD", str(text).translate(_ASCII))
     s = "".join(c for c in s if not unicodedata.combining(c)).translate(_ASCII)
     s = re.sub(r"\s", " ", s)  # any Unicode space or line break (U+0085, U+2028, ...) stays a space
@@ -83,6 +90,9 @@ def header_value(text: object, *, limit: int = MAX_HEADER_VALUE) -> str:
     return (head + "...")[:limit]
 
 
+_CANCEL_LOCK = threading.Lock()
+
+
 @dataclass
 class RequestContext:
     """What the code answering one request may need to know about it, without the request object:
@@ -91,7 +101,19 @@ class RequestContext:
     id: str
     client: str
     app: Any = None
-    cancel: threading.Event = field(default_factory=threading.Event)
+    _cancel: threading.Event | None = field(default=None, repr=False)
+
+    @property
+    def cancel(self) -> threading.Event:
+        """Set when the request is given up. Made when first asked for (by a computation, or at
+        the time limit), not for each request: most are answered from the cache."""
+        event = self._cancel
+        if event is None:
+            with _CANCEL_LOCK:  # a worker thread and the event loop may ask at once
+                if self._cancel is None:
+                    self._cancel = threading.Event()
+                event = self._cancel
+        return event
 
 
 CURRENT: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
@@ -148,7 +170,9 @@ class Limits:
             return
         token = CURRENT.set(ctx)
         try:
-            await asyncio.wait_for(self.app(scope, receive, send_with_headers), self.timeout)
+            # asyncio.timeout, not wait_for: no second task (and loop turn) for every request.
+            async with asyncio.timeout(self.timeout):
+                await self.app(scope, receive, send_with_headers)
         except TimeoutError:
             ctx.cancel.set()  # the computation behind it stops (see corridor.web.compute)
             log.warning("request %s timed out after %.0f s: %s", ctx.id, self.timeout, scope.get("path"))
@@ -192,6 +216,84 @@ class Limits:
             if key == b"transfer-encoding" and b"chunked" in value.lower():
                 return 411, "chunked request bodies are not accepted"
         return None
+
+
+class HostCheck:
+    """ASGI middleware: a request whose Host header names none of `hosts` gets 400 (a page on
+    another site that points its own name at this server: DNS rebinding).
+
+    Names compare without the port and case; "*" allows any Host, "*.example.org" any name
+    under example.org. Each Host value seen is judged once and then looked up (one dict lookup
+    per request; at most `MEMO` values are remembered)."""
+
+    MEMO = 256
+
+    def __init__(self, app: ASGIApp, *, hosts: Sequence[str]) -> None:
+        names = [h.strip().lower() for h in hosts if h.strip()]
+        for name in names:
+            if "*" in name[1:] or (name.startswith("*") and name != "*" and not name.startswith("*.")):
+                raise ValueError(f"a Host pattern is a name, '*' or '*.domain', not {name!r}")
+        self.app = app
+        self.any = "*" in names
+        self.names = frozenset(n for n in names if not n.startswith("*"))
+        self.suffixes = tuple(n[1:] for n in names if n.startswith("*."))
+        self._judged: dict[bytes, bool] = {}
+
+    def allows(self, raw: bytes) -> bool:
+        """Whether a Host header value (as sent, port included) names this server."""
+        ok = self._judged.get(raw)
+        if ok is None:
+            name = host_name(raw)
+            ok = name is not None and (name in self.names or name.endswith(self.suffixes))
+            if len(self._judged) >= self.MEMO:
+                self._judged.clear()
+            self._judged[raw] = ok
+        return ok
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        raw = b""
+        for key, value in scope.get("headers", ()):
+            if key == b"host":
+                raw = value
+                break
+        if self.allows(raw):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        answer = _json if _is_api(scope) else _page
+        await answer(send, 400, "this server does not answer to the Host name in the request")
+
+
+def host_name(raw: bytes) -> str | None:
+    """The name in a Host header value, lower case, without the port ("[::1]" keeps its brackets);
+    None if it is not a host name."""
+    text = raw.decode("latin-1").lower()
+    if text.startswith("["):  # an IPv6 address: [::1] or [::1]:8000
+        end = text.find("]")
+        if end < 0 or (text[end + 1 :] and not _is_port(text[end + 1 :])):
+            return None
+        return text[: end + 1]
+    name, colon, port = text.partition(":")
+    if not _NAME.fullmatch(name) or (colon and not _digits(port)):
+        return None
+    return name
+
+
+# What a host name may hold (RFC 3986 reg-name): nothing that could change a URL's path or authority.
+_NAME = re.compile(r"[a-z0-9._~%!$&'()*+,;=-]+")
+
+
+def _is_port(text: str) -> bool:
+    return text.startswith(":") and _digits(text[1:])
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # "²".isdigit() is true
 
 
 def _is_api(scope: Scope) -> bool:
