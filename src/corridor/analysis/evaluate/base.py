@@ -233,6 +233,23 @@ def log_ratio(actual: float, counterfactual: float) -> float:
     return math.log(actual / counterfactual)
 
 
+def smearing(residuals: np.ndarray) -> float:
+    """Duan's (1983) smearing factor: the mean of exp(residual) over a log-scale fit's residuals.
+
+    A counterfactual fitted on log counts and exponentiated estimates the median month, not the
+    mean: exp(E[log y]) < E[y] (Jensen). Multiplying exp(prediction) by this factor estimates the
+    mean without assuming the residuals are normal. 1.0 when there are no finite residuals."""
+    r = np.asarray(residuals, dtype=float)
+    r = r[np.isfinite(r)]
+    return float(np.mean(np.exp(r))) if len(r) else 1.0
+
+
+def retransform(log_prediction: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
+    """Counts from a prediction of log(1 + counts): exp(prediction) x smearing factor - 1
+    (`factor` may be an array that broadcasts, e.g. one factor a unit)."""
+    return np.exp(np.asarray(log_prediction, dtype=float)) * factor - 1.0
+
+
 def finite(x: float | None) -> float | None:
     """`x` as a float, or None when it is missing or not finite."""
     return float(x) if x is not None and math.isfinite(x) else None

@@ -27,6 +27,8 @@ from corridor.analysis.evaluate.base import (
     MethodSpec,
     log_ratio,
     placebo_p,
+    retransform,
+    smearing,
 )
 
 # Pre-period months needed for one and for two seasonal harmonics.
@@ -80,9 +82,12 @@ def applicable(design: Design) -> str | None:
 
 
 def _counterfactual(y: np.ndarray, t0: int, params: np.ndarray, harmonics: int) -> np.ndarray:
+    """The projected trend and season in counts, retransformed with the pre-period residuals'
+    smearing factor (the mean, not the median, of the counts the log model predicts)."""
     x_cf = _design_matrix(len(y), t0, harmonics)
     x_cf[:, 2:4] = 0.0
-    return np.expm1(x_cf @ params)
+    log_cf = x_cf @ params
+    return retransform(log_cf, smearing(y[:t0] - log_cf[:t0]))
 
 
 def point(design: Design, cache: dict[str, Any]) -> float:
