@@ -120,7 +120,9 @@ def test_no_donors_left_is_a_usage_error() -> None:
     [
         (["--policy", "chnv_parole", "--post", "60"], "runs past the data"),
         (["--policy", "chnv_parole", "--donors", "CUB,MEX"], "cannot be both treated and a comparison"),
-        (["--start", "2023-01", "--treated", "VEN", "--donors", "ZZZ"], "no encounters of the donor"),
+        (["--start", "2023-01", "--treated", "VEN", "--donors", "ATA"], "no encounters of the donor"),
+        (["--start", "2023-01", "--treated", "VEN", "--donors", "ZZZ"], "donors 'ZZZ' is not a country code"),
+        (["--start", "2023-01", "--treated", "Narnia"], "treated 'Narnia' is not a country code"),
         (["--policy", "chnv_parole", "--since", "2023-02"], "cannot start in 2023-02"),
     ],
 )
