@@ -52,6 +52,8 @@ class Design:
     subject: str = ""  # the outcome in words, e.g. "Border Patrol encounters"
     place: str = ""  # where, e.g. "at the southwest border"
     policy: str = ""  # the policy's title, for sentences ("" when evaluating a start month)
+    # why the months before the start were under other rules than those after it ("": they were not)
+    unsettled: str = ""
 
     @property
     def treated(self) -> tuple[str, ...]:
