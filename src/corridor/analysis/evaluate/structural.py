@@ -228,6 +228,7 @@ def estimate(design: Design, *, inference: bool = True) -> Estimate:
                 "beta.donors": fit.beta,
             },
             "loglike": fit.loglike,
+            "smearing": fit.smearing,
         },
     )
 

@@ -235,6 +235,7 @@ def estimate(design: Design, *, inference: bool = True, interval: bool = True) -
             "weights": dict(sorted(weights.items(), key=lambda kv: -kv[1])),
             "log_effect": tau,
             "pre_rmspe_log": pre_rmspe_log,
+            "smearing": smearing(gaps[:t0]),
             "rmspe_ratio": ratio,
             "placebo_ratios": sorted(round(r, 3) for r in placebo),
             "pre_months_outside_donor_range": outside,
