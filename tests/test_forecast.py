@@ -324,6 +324,20 @@ def test_cli_csv_and_chart(warehouse: Path, tmp_path: Path) -> None:
     assert chart.exists()
 
 
+def test_cli_table_titles_its_columns_in_words(warehouse: Path) -> None:
+    # A reader of the terminal table sees "80% low", never the CSV id lo_80; the values are the CSV's.
+    args = ["forecast", "--region", "southwest", "--db", str(warehouse)]
+    table = runner.invoke(app, args, env={"COLUMNS": "80"})
+    csv = runner.invoke(app, [*args, "--format", "csv"])
+    assert table.exit_code == 0 and csv.exit_code == 0, table.output
+    header = next(line for line in table.stdout.splitlines() if "month" in line)
+    for words in ("forecast", "80% low", "80% high", "95% low", "95% high"):
+        assert words in header
+    assert not any(f"{side}_{lvl}" in table.stdout for side in ("lo", "hi") for lvl in (80, 95))
+    first = csv.stdout.splitlines()[1].split(",")
+    assert f"{round(float(first[2])):,}" in table.stdout  # the 80% low of the first month
+
+
 def test_recent_suite_matches_issue_baselines(obs) -> None:
     # The suite reproduces the issue's naive and seasonal-naive numbers, and Corridor beats naive.
     data, bt = fs.run(obs, "recent", baselines=("naive", "snaive"))

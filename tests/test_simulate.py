@@ -437,3 +437,25 @@ def test_every_simulation_id_has_a_label(baseline, obs) -> None:
         assert code not in summary and code not in set(table["outcome"])
         assert label("outcome", code) in chart
     assert set(baseline.tidy()["label"]) == {label("outcome", s) for s in SERIES}
+
+
+@pytest.mark.parametrize("verb", [["backlog", "--goal", "clear-by 2030", "--runs", "200"], ["pathways"]])
+def test_cli_says_each_sentence_once_in_words_at_80_columns(warehouse: Path, verb: list[str]) -> None:
+    # The terminal answer: every warning once (not also in the summary), the interval of the
+    # judges needed once, no raw definition id, and no prose line wider than the terminal.
+    res = runner.invoke(app, ["simulate", *verb, "--db", str(warehouse)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    text = res.stderr + res.stdout
+    flat = " ".join(text.split())
+    meta = json.loads(
+        runner.invoke(app, ["simulate", *verb, "--format", "json", "--db", str(warehouse)]).stdout
+    )["metadata"]
+    assert meta["warnings"]
+    for warning in meta["warnings"]:
+        assert flat.count(" ".join(warning.split())) == 1, warning
+    assert "eoir_2026" not in text
+    if verb[0] == "backlog":
+        g = meta["goal"]
+        assert flat.count(f"{g['lower']:,.0f} to {g['upper']:,.0f}") == 1
+    prose = [line for line in res.stderr.splitlines() if not set(line) & set("┃│━─┏┗┡└┌")]
+    assert max(len(line) for line in prose) <= 80

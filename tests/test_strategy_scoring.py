@@ -33,6 +33,19 @@ def test_a_share_falling_from_61_to_0_is_a_clear_change() -> None:
     assert "monthly variation" in s.method and "binomial floor" in s.method
 
 
+def test_a_value_with_nothing_near_the_baseline_is_no_baseline_not_no_data() -> None:
+    # Poverty surveys: 2014 and 2023 only. The 2023 value is shown; there is nothing to compare.
+    s = score_series(
+        _series([50.5, 9.7], start=2014).set_axis([2014, 2023]), direction="lower", baseline=2020
+    )
+    assert s.status == "no baseline"
+    assert s.latest == pytest.approx(9.7) and s.latest_year == 2023
+    assert s.change is None and s.baseline is None
+    assert score_series(_series([]), direction="lower", baseline=2020).status == "no data"
+    stale = score_series(_series([3.0, 4.0], start=2019), direction="lower", baseline=2020)
+    assert stale.status == "no later data" and stale.latest_year == 2020
+
+
 def test_a_share_is_never_judged_on_the_counts_scale() -> None:
     # The same share with or without the counts behind it gets the same verdict and threshold.
     share = _series([7.25, 17.36, 28.31], start=2022)

@@ -481,6 +481,12 @@ def profile(obs: Any, iso3: str) -> Profile:
     missing = table[table["status"] == "no data"]["name"].tolist() if len(table) else []
     if missing:
         warnings.append(f"No value near {PROFILE_BASELINE} or after it for: {'; '.join(missing)}.")
+    unanchored = table[table["status"] == "no baseline"]["name"].tolist() if len(table) else []
+    if unanchored:
+        warnings.append(
+            f"A recent value but none near the {PROFILE_BASELINE} baseline to compare it with, so no "
+            f"change is judged, for: {'; '.join(unanchored)}."
+        )
     return Profile(code, country_name(code), table, encounters, caption, sources, warnings)
 
 

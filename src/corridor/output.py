@@ -44,8 +44,10 @@ def emit(
     caption: str,
     title: str = "",
     console: Console | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Write `frame` in `fmt` to `out` (or stdout)."""
+    """Write `frame` in `fmt` to `out` (or stdout). `headers` renames columns in the table format
+    only (a reader's words), while CSV, JSON and Parquet keep the stable column ids."""
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     err = Console(stderr=True, soft_wrap=True)
@@ -59,7 +61,7 @@ def emit(
         err.print(f"wrote {len(frame)} rows to {out}")
         return
     if fmt == "table":
-        text = render_table(frame, caption=caption, title=title, console=console)
+        text = render_table(frame, caption=caption, title=title, console=console, headers=headers)
         if out is not None:
             out.write_text(text)
         print_warnings(metadata, err)
@@ -86,8 +88,23 @@ def print_warnings(metadata: dict[str, Any], err: Console) -> None:
         err.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
+def print_prose(text: str, err: Console) -> None:
+    """Lines of prose on stderr, each long line wrapped at spaces to the terminal's width (never cut
+    inside a word), short and aligned lines as they are."""
+    width = max(err.width, 40)
+    for line in text.splitlines():
+        if len(line) > width:
+            line = textwrap.fill(line, width=width, break_long_words=False, break_on_hyphens=False)
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def render_table(
-    frame: pd.DataFrame, *, caption: str, title: str = "", console: Console | None = None
+    frame: pd.DataFrame,
+    *,
+    caption: str,
+    title: str = "",
+    console: Console | None = None,
+    headers: dict[str, str] | None = None,
 ) -> str:
     """Print the frame for a terminal of the console's width and return the plain text.
 
@@ -97,7 +114,8 @@ def render_table(
     thousands separators, other numbers at one precision per column (`fmt.formatters`).
     """
     console = console or Console()
-    headers, cells = text_cells(frame)
+    names, cells = text_cells(frame)
+    headers = [(headers or {}).get(n, n) for n in names]
     numeric = [fmt.column_kind(c, frame[c]) not in ("other", "year") for c in frame.columns]
     layout = choose_layout(headers, cells, width=console.width)
     if layout == "records":

@@ -85,8 +85,10 @@ def emit_result(
     frame: pd.DataFrame | None = None,
     metadata: dict[str, Any] | None = None,
     caption: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Emit a result: its `tidy()`, `metadata()` and `caption()` unless given instead."""
+    """Emit a result: its `tidy()`, `metadata()` and `caption()` unless given instead (`headers`:
+    the table format's column titles)."""
     output.emit(
         result.tidy() if frame is None else frame,
         fmt=fmt,
@@ -94,6 +96,7 @@ def emit_result(
         metadata=result.metadata() if metadata is None else metadata,
         caption=result.caption() if caption is None else caption,
         title=title,
+        headers=headers,
     )
 
 

@@ -52,6 +52,16 @@ SHORT = {
 }
 
 
+# The forecast table's column titles in a terminal (CSV and JSON keep the ids lo_80, hi_80, ...).
+TABLE_HEADERS = {
+    "point": "forecast",
+    "lo_80": "80% low",
+    "hi_80": "80% high",
+    "lo_95": "95% low",
+    "hi_95": "95% high",
+}
+
+
 def _compact(table: pd.DataFrame) -> pd.DataFrame:
     """The columns that fit a terminal, with short names (W = Winkler score, cov = coverage)."""
     from corridor.reference.labels import label
@@ -146,7 +156,8 @@ def forecast(
             level=level,
             backtest=backtest,
         )
-        emit_result(result, fmt=fmt, out=out, title="Forecast")  # prints metadata.warnings on stderr
+        # Prints metadata.warnings on stderr.
+        emit_result(result, fmt=fmt, out=out, title="Forecast", headers=TABLE_HEADERS)
         if backtest:
             if fmt == "table":
                 _emit_backtest(result.backtest, fmt="table", title="Backtest")

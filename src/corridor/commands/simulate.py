@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from corridor import output
 from corridor.commands.common import (
     DbOpt,
     FormatOpt,
@@ -90,7 +91,7 @@ def pathways(
         )
         frame = result.tidy()
         if fmt == "table":
-            err.print(result.summary(), highlight=False, markup=False)
+            output.print_prose(result.summary(), err)
             frame = result.table()
         emit_result(result, fmt=fmt, out=out, title="Simulated processing pathways", frame=frame)
         write_chart(result.chart(), chart, note=CHART_NOTE)
@@ -144,14 +145,14 @@ def backlog(
             level=level,
         )
         if fmt == "table":
-            err.print(result.summary(), highlight=False, markup=False)
+            output.print_prose(result.summary(), err)
         emit_result(
             result,
             fmt=fmt,
             out=out,
             title=f"Immigration-court pending cases, median and {result.level:.0%} interval",
             frame=result.table() if fmt == "table" else None,
-            caption=result.caption() + " Assumptions: --format json.",
+            caption=result.caption() + " Every assumption, in full: --format json.",
         )
         write_chart(result.chart(), chart, note=CHART_NOTE)
 

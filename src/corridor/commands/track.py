@@ -19,6 +19,8 @@ STATUS_STYLE = {
     "worsening": "red",
     "no clear change": "yellow",
     "too little history": "dim",
+    "no baseline": "dim",
+    "no later data": "dim",
     "no data": "dim",
     "context": "dim",
     "clear rise": "green",

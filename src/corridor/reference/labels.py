@@ -445,6 +445,7 @@ COLUMNS: dict[str, Label] = {
     "indicator": Label("Indicator"),
     "value": Label("Value"),
     "unit": Label("Unit"),
+    "net_oda_usd_m": Label("Net ODA, US$ millions (current)"),
     "source": Label("Source"),
     "name": Label("Name"),
     "description": Label("Description"),

@@ -38,6 +38,8 @@ TONES = {
     "red": "bad",
     "worsening": "bad",
     "grey": "none",
+    "no baseline": "none",
+    "no later data": "none",
     "no data": "none",
 }
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from corridor.errors import UsageError
-from corridor.reference.labels import label
+from corridor.reference.labels import choice, label
 from corridor.simulate.history import SOURCES
 from corridor.simulate.options import check_options, in_ten
 
@@ -242,7 +242,7 @@ def calibrate(
     )
     src = "table published about Apr 2026" if definition == "eoir_2026" else "generated 19 Apr 2021"
     notes = [
-        f"Calibrated on EOIR {definition} FY{years[0]}-FY{years[-1]} ({src}).",
+        f"Calibrated on the {choice('definition', definition)} FY{years[0]}-FY{years[-1]} ({src}).",
         "Completions per judge-year: "
         + ", ".join(
             f"FY{y} {v:,.0f}{' (pandemic)' if y in shock_years else ''}" for y, v in per_judge.items()
@@ -407,7 +407,8 @@ class BacklogResult:
     def caption(self) -> str:
         """What, when, how many runs, calibrated on what, the sources, and what the interval means."""
         return (
-            f"EOIR pending cases ({self.calibration.definition}), FY{self.years[0]}-FY{self.years[-1]}; "
+            f"EOIR pending cases ({choice('definition', self.calibration.definition)}), "
+            f"FY{self.years[0]}-FY{self.years[-1]}; "
             f"median and {self.level:.0%} interval of {self.runs:,} runs (seed {self.seed}); calibrated on "
             f"FY{self.calibration.years[0]}-FY{self.calibration.until}; {self.judges_added:,} judges added. "
             f"{self.interval_meaning()} Sources: DOJ EOIR workload statistics, CRS R47637, GAO-17-438."
@@ -415,20 +416,17 @@ class BacklogResult:
 
     def summary(self) -> str:
         """A few lines: period, runs, pending by year with its interval, and the goal's answer."""
-        pct = f"{self.level:.0%}"
         lines = [
             f"Immigration-court backlog FY{self.years[0]}-FY{self.years[-1]} "
-            f"({self.calibration.definition}), {self.runs:,} runs (seed {self.seed})",
+            f"({choice('definition', self.calibration.definition)}), {self.runs:,} runs (seed {self.seed})",
             f"Judges added: {self.judges_added:,}; receipts: {self.receipts_source}",
         ]
         if self.goal:
             g = self.goal
             lines.append(
                 f"To clear the backlog by the end of FY{g['clear_by']}: {g['median']:,.0f} more judges "
-                f"({pct} interval {g['lower']:,.0f} to {g['upper']:,.0f})."
+                f"(median of the runs). {g['sentence']}"  # the sentence gives the interval, once
             )
-            lines.append(g["sentence"])
-        lines += self.warnings
         return "\n".join(lines)
 
     def chart(self) -> dict:
@@ -443,7 +441,7 @@ class BacklogResult:
             subtitle=(
                 f"FY{self.years[0]}-FY{self.years[-1]}, median and {self.level:.0%} interval "
                 f"of {self.runs:,} runs; "
-                f"EOIR definition {self.calibration.definition}, calibrated on "
+                f"{choice('definition', self.calibration.definition)}, calibrated on "
                 f"FY{self.calibration.years[0]}-FY{self.calibration.until}"
             ),
             source="Source: DOJ EOIR workload statistics; CRS R47637; GAO-17-438; Corridor simulation.",

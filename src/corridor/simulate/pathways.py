@@ -312,7 +312,6 @@ class PathwaysResult:
         lo, mid, hi = np.quantile(det, [lo_q, 0.5, hi_q])
         name = f"{label('outcome', 'detained')}, {self.months[-1]:%Y-%m}"
         lines.append(f"  {name:<26} {mid:>10,.0f}  ({lo:,.0f} to {hi:,.0f})")
-        lines += self.warnings
         return "\n".join(lines)
 
     def chart(

@@ -82,8 +82,13 @@ class PartnersResult:
         out.append("Values are current US dollars, not adjusted for inflation.")
         return out
 
+    def recipient_names(self) -> str:
+        """The recipients as a reader names them ("Guatemala, Honduras and El Salvador")."""
+        names = [country_name(code) for code in self.recipients]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
     def caption(self) -> str:
-        who = ", ".join(self.recipients)
+        who = self.recipient_names()
         return (
             f"Net bilateral ODA disbursed to {who} (summed), US$ millions at current prices, "
             f"{self.since}-{self.until}. Source: OECD DAC2A (bilateral country donors). {NOT_COVERED}"
@@ -120,10 +125,10 @@ class PartnersResult:
             frame,
             y="net_oda_usd_m",
             color="donor",
-            title=f"Bilateral aid to {', '.join(self.recipients)}: the strategy's partners beside the US",
+            title=f"Bilateral aid to {self.recipient_names()}: the strategy's partners beside the US",
             caption=self.caption(),
+            y_title="Net ODA, US$ millions (current)",
         )
-        spec["layer"][0]["encoding"]["y"]["title"] = "net ODA, US$ millions (current)"
         return spec
 
     def to_dict(self) -> dict[str, Any]:

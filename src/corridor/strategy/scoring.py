@@ -36,7 +36,16 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-Status = Literal["improving", "worsening", "no clear change", "too little history", "context", "no data"]
+Status = Literal[
+    "improving",
+    "worsening",
+    "no clear change",
+    "too little history",
+    "context",
+    "no baseline",
+    "no later data",
+    "no data",
+]
 Scale = Literal["count", "amount", "share", "level"]
 STATUSES: tuple[str, ...] = (
     "improving",
@@ -44,6 +53,8 @@ STATUSES: tuple[str, ...] = (
     "no clear change",
     "too little history",
     "context",
+    "no baseline",
+    "no later data",
     "no data",
 )
 SCORES = {"improving": 1.0, "no clear change": 0.5, "worsening": 0.0}
@@ -163,9 +174,11 @@ def _score(
         return _empty("no data", "no observations")
     base_years = [y for y in s.index if baseline - window <= y <= baseline]
     if not base_years:
+        # A later value exists but nothing near the baseline to compare it with: say so, never
+        # "no data" beside a number.
         return _empty(
-            "no data",
-            f"no observation in {baseline - window}..{baseline}",
+            "no baseline",
+            f"no observation in {baseline - window}..{baseline} to compare with",
             latest_year=int(s.index[-1]),
             latest=float(s.iloc[-1]),
         )
@@ -180,7 +193,7 @@ def _score(
         baseline_year=b_year, baseline=b, latest_year=l_year, latest=latest, change=change, change_pct=pct
     )
     if l_year <= b_year:
-        return _empty("no data", "no observation after the baseline", **values)
+        return _empty("no later data", "no observation after the baseline", **values)
     if direction == "context":
         return _empty("context", "shown, not scored", **values)
     k = l_year - b_year

@@ -173,8 +173,9 @@ class TrackResult:
             "score": self.score,
             "band": self.band,
             "rule": (
-                "improving = 1, no clear change = 0.5, worsening = 0; 'too little history', 'context' "
-                "and 'no data' are not scored. A change is clear when it exceeds 1.96 x its noise: "
+                "improving = 1, no clear change = 0.5, worsening = 0; 'too little history', "
+                "'context', 'no baseline', 'no later data' and 'no data' are not scored. A change is "
+                "clear when it exceeds 1.96 x its noise: "
                 "published standard errors; counts on the log scale against their own or a long "
                 "reference series' yearly variation, never below a Poisson floor; shares in "
                 "percentage points against their own variation, never below a binomial floor."

@@ -421,7 +421,7 @@ def track(result: Any) -> Card | None:
     if not data or "status" not in frame:
         return None
     counts = frame["status"].value_counts()
-    order = ("improving", "no clear change", "worsening", "no data")
+    order = ("improving", "no clear change", "worsening", "no baseline", "no later data", "no data")
     # every status is counted, so the parts add up to the total said
     said = [
         f"{counts[s]} {s}"
