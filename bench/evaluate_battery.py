@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/evaluate_battery.py [--db corridor.duckdb] [--draws 200] [--workers 2]
         [--seed 1] [--scenarios main,out_of_hull,staggered] [--real] [--save runs.pkl] [--load runs.pkl]
-        [--quick]
+        [--rescore] [--quick]
 
 **Synthetic panels.** The base is the real DHS OHSS series of Border Patrol encounters at the
 southwest border by citizenship (FY2000 on, rounded to 10). Each draw picks a start month (half
@@ -172,7 +172,7 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
         others = pre.drop(columns=list(cohorts)).mean().max()
         level = spec["level"] * others / max(pre[list(cohorts)].sum(axis=1).mean(), 1.0)
     panel = noisy_panel(counts, cohorts, effect=spec["effect"], seed=spec["seed"], level=level)
-    treatment = dz.Treatment(cohorts=dict(cohorts), region="southwest")
+    treatment = dz.Treatment(cohorts=dict(cohorts), region="southwest", component="usbp")
     t = time.process_time()
     record: dict[str, Any] = {k: v for k, v in spec.items() if k != "cohorts"}
     record.update(treated=",".join(cohorts), start=min(cohorts.values()), level_factor=level)
@@ -190,6 +190,7 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     record.update(
         cpu=time.process_time() - t,
         n_donors=len(design.donors),
+        unsettled=design.unsettled,
         above=above_donors(result.design),
         pre_months=design.window().pre_months,
         status=h.status,
@@ -261,7 +262,7 @@ def rescore(record: dict[str, Any], rule: Any) -> dict[str, Any]:
     bt = Backtest(
         starts=[], errors={k: np.asarray(m["errors"], dtype=float) for k, m in record["methods"].items()}
     )
-    design = SimpleNamespace(alpha=0.05, post_months=record["post"])
+    design = SimpleNamespace(alpha=0.05, post_months=record["post"], unsettled=_unsettled(record))
     h = choose(results, bt, design, rule, above=record.get("above", record["scenario"] == "out_of_hull"))  # type: ignore[arg-type]
     return {
         **record,
@@ -272,6 +273,17 @@ def rescore(record: dict[str, Any], rule: Any) -> dict[str, Any]:
         "hi": h.effect_rel_hi,
         "p": h.p_value,
     }
+
+
+def _unsettled(record: dict[str, Any]) -> str:
+    """The design's settled-rules reason of a saved draw (computed from its start when the draw was
+    saved before the rule existed)."""
+    if "unsettled" in record:
+        return str(record["unsettled"])
+    from corridor.analysis.evaluate import design as dz
+    from corridor.reference import events as ev
+
+    return dz.unsettled(record["start"], timeline=ev.load_events(), region="southwest", component="usbp")
 
 
 @dataclass
@@ -623,6 +635,11 @@ def main() -> None:
     parser.add_argument(
         "--compare", action="store_true", help="also score the candidate headline rules on the same draws"
     )
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="with --load: choose every saved draw's headline again under the current rules",
+    )
     parser.add_argument("--save", type=Path)
     parser.add_argument("--load", type=Path)
     args = parser.parse_args()
@@ -633,6 +650,10 @@ def main() -> None:
     load = os.getloadavg()[0]
     if args.load:
         records = pickle.loads(args.load.read_bytes())
+        if args.rescore:
+            from corridor.analysis.evaluate.headline import RULE
+
+            records = [rescore(r, RULE) for r in records]
     else:
         base = load_base(args.db)
         specs = []

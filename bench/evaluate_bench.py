@@ -1,16 +1,19 @@
-"""What-works speed benchmark: `corridor evaluate` end to end, against the code on main, in one run.
+"""What-works speed benchmark: `corridor evaluate` end to end, against a named baseline commit, in one run.
 
-    .venv/bin/python bench/evaluate_bench.py [--db corridor.duckdb] [--repeat 5] [--baseline main]
+    .venv/bin/python bench/evaluate_bench.py [--db corridor.duckdb] [--repeat 5] [--baseline 86f247b]
                                              [--no-baseline] [--append bench/RESULTS.md]
 
 Each design is run as the command a user types (a new process: imports, warehouse, every method,
 the output), `--repeat` times, for this checkout and for `--baseline` (a git ref, checked out in a
-temporary worktree and run with the same interpreter and warehouse). The median wall time of each
-is printed with the ratio new / baseline. Both are measured twice: as installed here (this
-environment sets PYTHONDONTWRITEBYTECODE, so every process compiles every module it imports from
-source) and with a bytecode cache (PYTHONPYCACHEPREFIX, filled by one unmeasured run), which is
-what a normal `pip install` gives. Process CPU time (user + system, children included) is shown
-beside wall time because other work on the shared machine inflates wall time.
+temporary worktree and run with the same interpreter and warehouse). The default baseline is
+`BASELINE`, the last commit of main before issue 14's evaluate work was merged, so the ratio keeps
+meaning "against the old code" as main moves on (`--baseline main` compares with main instead).
+The median wall time of each is printed with the ratio new / baseline. Both are measured twice: as
+installed here (this environment sets PYTHONDONTWRITEBYTECODE, so every process compiles every
+module it imports from source) and with a bytecode cache (PYTHONPYCACHEPREFIX, filled by one
+unmeasured run), which is what a normal `pip install` gives. Process CPU time (user + system,
+children included) is shown beside wall time because other work on the shared machine inflates
+wall time.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ DESIGNS = {
         "12",
     ],
 }
+# main before issue 14's evaluate work was merged (the old four-method evaluate, 30 to 90 s)
+BASELINE = "86f247b"
 RUN = "import sys; from corridor.cli import main; sys.argv[0] = 'corridor'; main()"
 
 
@@ -118,7 +123,9 @@ def main() -> None:
     )
     parser.add_argument("--db", type=Path, default=ROOT / "corridor.duckdb")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--baseline", default="main", help="git ref to compare with")
+    parser.add_argument(
+        "--baseline", default=BASELINE, help=f"git ref to compare with (default {BASELINE}: before issue 14)"
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--append", type=Path)
     args = parser.parse_args()

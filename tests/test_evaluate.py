@@ -269,3 +269,14 @@ def test_evaluate_cli_bad_input_exits_2(warehouse: Path, args: list[str], messag
     res = runner.invoke(app, ["evaluate", *args, "--db", str(warehouse)])
     assert res.exit_code == 2, res.output
     assert message in res.stderr
+
+
+def test_a_policy_right_after_a_rule_change_for_everyone_is_inconclusive_and_says_why(obs) -> None:
+    # Family reunification parole (July 2023) began two months after Title 42 ended: the treated
+    # nationalities were expelled under Title 42 and most donors were not, so no comparison built on
+    # the months before can separate the two (its raw before/after is up, the methods disagree)
+    res = obs.evaluate(policy="family_reunification_parole", component="usbp")
+    assert res.headline.status == "inconclusive" and res.headline.effect_rel is None
+    verdict = res.verdict()
+    assert verdict.startswith("Inconclusive") and "Title 42 order ends" in verdict
+    assert "May 2023" in verdict and "family_reunification_parole" not in verdict

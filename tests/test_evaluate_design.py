@@ -120,7 +120,9 @@ def test_no_donors_left_is_a_usage_error() -> None:
     [
         (["--policy", "chnv_parole", "--post", "60"], "runs past the data"),
         (["--policy", "chnv_parole", "--donors", "CUB,MEX"], "cannot be both treated and a comparison"),
-        (["--start", "2023-01", "--treated", "VEN", "--donors", "ZZZ"], "no encounters of the donor"),
+        (["--start", "2023-01", "--treated", "VEN", "--donors", "ATA"], "no encounters of the donor"),
+        (["--start", "2023-01", "--treated", "VEN", "--donors", "ZZZ"], "donors 'ZZZ' is not a country code"),
+        (["--start", "2023-01", "--treated", "Narnia"], "treated 'Narnia' is not a country code"),
         (["--policy", "chnv_parole", "--since", "2023-02"], "cannot start in 2023-02"),
     ],
 )
@@ -128,3 +130,35 @@ def test_bad_designs_exit_2_on_the_command_line(warehouse: Path, args: list[str]
     res = runner.invoke(app, ["evaluate", *args, "--db", str(warehouse)])
     assert res.exit_code == 2, res.output
     assert message in res.stderr and "Traceback" not in res.output
+
+
+def _treatment_for(start: str, component: str, demographic: tuple[str, ...] = ()) -> dz.Treatment:
+    return dz.Treatment(
+        cohorts={"GTM": dt.date.fromisoformat(start + "-01")},
+        region="southwest",
+        component=component,
+        demographic=demographic,
+    )
+
+
+def test_a_policy_for_every_nationality_just_before_the_start_leaves_the_design_unsettled() -> None:
+    # Title 42 ended (and the lawful-pathways rule began) in May 2023, two months before July 2023
+    design, _, _ = dz.build(_panel(), _treatment_for("2023-07", "usbp"), timeline=TIMELINE)
+    assert "Title 42 order ends" in design.unsettled and "2 months before this start" in design.unsettled
+    assert "{" not in design.unsettled and "title42_end" not in design.unsettled
+    # October 2022: the last policy for every nationality at the southwest border was 14 months earlier
+    design, _, _ = dz.build(_panel(), _treatment_for("2022-10", "usbp"), timeline=TIMELINE)
+    assert design.unsettled == ""
+
+
+def test_settled_rules_count_only_policies_for_the_outcome_component_and_group() -> None:
+    def why(month: str, **kwargs: object) -> str:
+        start = dt.date.fromisoformat(month + "-01")
+        return dz.unsettled(start, timeline=TIMELINE, region="southwest", **kwargs)  # type: ignore[arg-type]
+
+    # CBP One appointments (January 2023) changed the rules at ports of entry only
+    assert why("2023-03", component="usbp") == ""
+    assert "CBP One" in why("2023-03", component="ofo")
+    # expedited removal for families (August 2021) changed the rules for people in family units only
+    assert why("2022-07", demographic=("single_adults",)) == ""
+    assert "11 months before" in why("2022-07", demographic=("family_units",))

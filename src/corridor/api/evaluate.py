@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from corridor import params
 from corridor.errors import UsageError
 from corridor.reference import events as ev
 
@@ -21,25 +22,6 @@ DRIVERS_FE = {"origin_year", "origin", "year", "none"}
 # Event-based indicators: a country-year the publisher lists no event for had none (zero), within
 # the years the publisher covers. EM-DAT records disasters, not country-years.
 ZERO_WHEN_ABSENT = ("emdat.affected", "emdat.deaths", "emdat.events")
-
-
-def _codes(value: str | Sequence[str] | None, *, upper: bool = False) -> list[str]:
-    if value is None:
-        return []
-    items = (
-        value.split(",") if isinstance(value, str) else [v for item in value for v in str(item).split(",")]
-    )
-    out = [v.strip() for v in items if v and v.strip()]
-    return [v.upper() for v in out] if upper else out
-
-
-def _unit_codes(values: list[str], option: str) -> list[str]:
-    for v in values:
-        if not re.fullmatch(r"[A-Z]{3}|OTHER", v):
-            raise UsageError(f"{option} {v!r} is not an ISO 3166 alpha-3 code (or OTHER)")
-    if len(set(values)) != len(values):
-        raise UsageError(f"{option} lists a unit twice")
-    return values
 
 
 class EvaluateMixin:
@@ -65,7 +47,7 @@ class EvaluateMixin:
             start=since,
             end=until,
             region=region,
-            citizenship=_codes(citizenship, upper=True),
+            citizenship=list(params.countries(citizenship, "citizenship")),
         )
         return ev.EventsResult(chosen)
 
@@ -99,17 +81,17 @@ class EvaluateMixin:
         from corridor.analysis.evaluate import run
 
         timeline = ev.load_events()
-        units = _codes(treated, upper=True)
+        everyone_treated = params.codes(treated, upper=True) == (dz.ALL_UNITS,)
         treatment = dz.resolve_treatment(
-            policy_ids=_codes(policy),
+            policy_ids=list(params.codes(policy)),
             start=start,
-            treated=units if units == ["ALL"] else _unit_codes(units, "treated"),
+            treated=[dz.ALL_UNITS] if everyone_treated else list(params.countries(treated, "treated")),
             region=region,
             component=component,
             demographic=demographic,
             timeline=timeline,
         )
-        donor_list = _unit_codes(_codes(donors, upper=True), "donors") if donors else []
+        donor_list = list(params.countries(donors, "donors"))
         everyone = list(treatment.cohorts) == [dz.ALL_UNITS] and not treatment.excluded and not donor_list
         flows = self.flows(  # type: ignore[attr-defined]
             region=treatment.region,
@@ -136,7 +118,7 @@ class EvaluateMixin:
             selection=flows.request.describe(),
             caption=flows.caption(),
             subject=dz.SUBJECTS.get(component, "Encounters"),
-            where=dz.place(treatment.region, _codes(sector) or None),
+            where=dz.place(treatment.region, list(params.codes(sector)) or None),
         )
         result = run(design, method=method)  # type: ignore[arg-type]
         result.notes = treatment.notes + notes + result.notes
@@ -176,7 +158,7 @@ class EvaluateMixin:
             raise UsageError(f"--lag {lag} must be between 0 and 10 years")
         if not 0 <= int(oos_years) <= 10:
             raise UsageError(f"--oos-years {oos_years} must be between 0 and 10")
-        specs = _codes(drivers) or list(dr.DEFAULT_DRIVERS)
+        specs = list(params.items(drivers)) or list(dr.DEFAULT_DRIVERS)
         lags: dict[str, int] = {}
         for spec in specs:
             name, _, k = spec.partition(":")
@@ -184,7 +166,7 @@ class EvaluateMixin:
                 raise UsageError(f"--drivers {spec!r}: the lag after ':' must be a whole number of years")
             lags[name] = int(k) if k else int(lag)
         transforms: dict[str, str] = {}
-        for spec in _codes(transform):
+        for spec in params.items(transform):
             name, _, how = spec.partition("=")
             if name not in lags:
                 raise UsageError(f"--transform {spec!r}: {name} is not one of the drivers")

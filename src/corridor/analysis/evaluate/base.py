@@ -52,6 +52,8 @@ class Design:
     subject: str = ""  # the outcome in words, e.g. "Border Patrol encounters"
     place: str = ""  # where, e.g. "at the southwest border"
     policy: str = ""  # the policy's title, for sentences ("" when evaluating a start month)
+    # why the months before the start were under other rules than those after it ("": they were not)
+    unsettled: str = ""
 
     @property
     def treated(self) -> tuple[str, ...]:
@@ -231,6 +233,23 @@ def log_ratio(actual: float, counterfactual: float) -> float:
     if not (actual > 0 and counterfactual > 0 and math.isfinite(counterfactual)):
         return math.nan
     return math.log(actual / counterfactual)
+
+
+def smearing(residuals: np.ndarray) -> float:
+    """Duan's (1983) smearing factor: the mean of exp(residual) over a log-scale fit's residuals.
+
+    A counterfactual fitted on log counts and exponentiated estimates the median month, not the
+    mean: exp(E[log y]) < E[y] (Jensen). Multiplying exp(prediction) by this factor estimates the
+    mean without assuming the residuals are normal. 1.0 when there are no finite residuals."""
+    r = np.asarray(residuals, dtype=float)
+    r = r[np.isfinite(r)]
+    return float(np.mean(np.exp(r))) if len(r) else 1.0
+
+
+def retransform(log_prediction: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
+    """Counts from a prediction of log(1 + counts): exp(prediction) x smearing factor - 1
+    (`factor` may be an array that broadcasts, e.g. one factor a unit)."""
+    return np.exp(np.asarray(log_prediction, dtype=float)) * factor - 1.0
 
 
 def finite(x: float | None) -> float | None:

@@ -9,6 +9,11 @@ Given monthly counts by citizenship and the treated units with their start month
 - **Post period**: `post_default` months from the (last) start, ended early before the next
   policy that names a treated unit or applies to every citizenship in the region, and at the end
   of the data. `post` overrides it (and must fit in the data).
+- **Settled rules**: when a policy for every citizenship (in the region, for the outcome's
+  component and group) took effect fewer than `settle` months before the start, the months before
+  the start were under other rules than the post period: the design says so (`Design.unsettled`)
+  and the headline is inconclusive for that reason. A policy in the start month itself is a common
+  shock, as in the pre period.
 - **Donors**: every citizenship that is not treated, that no citizenship-specific policy names
   between the first pre-period month and the end of the post period, and that averaged at least
   `donor_floor` encounters a month in the pre period. `donors` overrides the list.
@@ -39,6 +44,9 @@ class DesignRules:
     min_clean_pre: int = 24
     post_default: int = 12
     donor_floor: float = 10.0
+    # months a policy for every citizenship must precede the start by (the minimum pre period: the
+    # methods need that many months under the rules in force at the start)
+    settle: int = MIN_PRE_MONTHS
 
 
 RULES = DesignRules()
@@ -58,6 +66,8 @@ class Treatment:
     region: str | None = None
     policy_ids: tuple[str, ...] = ()
     title: str = ""  # the policy's title (or titles), for sentences
+    component: str = "all"  # the outcome's component (usbp, ofo or all)
+    demographic: tuple[str, ...] = ()  # the outcome's groups (empty: every group)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -90,6 +100,7 @@ def resolve_treatment(
     from corridor.reference import events as ev
     from corridor.reference.labels import label
 
+    groups = (demographic,) if isinstance(demographic, str) else tuple(demographic or ())
     if policy_ids and (start or treated):
         raise UsageError("give a policy, or a start month with treated citizenships; not both")
     if not policy_ids:
@@ -99,13 +110,16 @@ def resolve_treatment(
         assert first is not None
         units = list(treated)
         return Treatment(
-            cohorts={ALL_UNITS: first} if units == ["ALL"] else dict.fromkeys(units, first), region=region
+            cohorts={ALL_UNITS: first} if units == ["ALL"] else dict.fromkeys(units, first),
+            region=region,
+            component=component,
+            demographic=groups,
         )
     chosen = [ev.get_event(i, timeline) for i in policy_ids]
     universal = [e for e in chosen if e.all_citizenships]
     if universal and len(chosen) > 1:
         raise UsageError(f"policy {universal[0].id} applies to every citizenship; evaluate it on its own")
-    out = Treatment(cohorts={}, policy_ids=tuple(policy_ids))
+    out = Treatment(cohorts={}, policy_ids=tuple(policy_ids), component=component, demographic=groups)
     if universal:
         out.excluded = universal[0].excluded
         out.cohorts = {ALL_UNITS: universal[0].start_month}
@@ -227,6 +241,53 @@ def choose_first(
                 f"units' own rules ({month_diff(first, start)} months, default rule)."
             )
     return first, why
+
+
+def _applies(event: Any, component: str, demographic: Sequence[str]) -> bool:
+    """Whether a policy touches the outcome's component and groups (an outcome over several
+    components or groups is touched when any of them is)."""
+    comps = getattr(event, "components", ("all",))
+    groups = getattr(event, "demographics", ("all",))
+    comp_ok = "all" in comps or component == "all" or component in comps
+    every_group = not demographic or "all" in demographic
+    group_ok = "all" in groups or every_group or bool(set(groups) & set(demographic))
+    return comp_ok and group_ok
+
+
+def unsettled(
+    start: dt.date,
+    *,
+    timeline: Sequence[Any],
+    region: str | None,
+    component: str = "all",
+    demographic: Sequence[str] = (),
+    policy_ids: Sequence[str] = (),
+    rules: DesignRules = RULES,
+) -> str:
+    """Why the months before `start` were under other rules than the months after it ("" when they
+    were not): a policy for every citizenship took effect fewer than `rules.settle` months before."""
+    from corridor.reference.labels import label
+
+    recent = [
+        e
+        for e in timeline
+        if e.all_citizenships
+        and e.id not in policy_ids
+        and add_months(start, -rules.settle) < e.start_month < start
+        and e.covers_region(region)
+        and _applies(e, component, demographic)
+    ]
+    if not recent:
+        return ""
+    month = max(e.start_month for e in recent)
+    names = " and ".join(f"“{label('event', e.id)}”" for e in recent if e.start_month == month)
+    gap = month_diff(month, start)
+    return (
+        f"{names} changed the rules for every nationality in {month:%B %Y}, "
+        f"{gap} month{'s' if gap != 1 else ''} before this start, so the months before the start were "
+        f"under other rules than the months after it and no comparison can separate this policy's "
+        f"effect from that change (at least {rules.settle} months under the same rules are needed)."
+    )
 
 
 def choose_post(
@@ -414,6 +475,15 @@ def build(
         and e.covers_region(region)
         and e.id not in treatment.policy_ids
     ]
+    settled = unsettled(
+        min(cohorts.values()),
+        timeline=timeline,
+        region=region,
+        component=treatment.component,
+        demographic=treatment.demographic,
+        policy_ids=treatment.policy_ids,
+        rules=rules,
+    )
     notes = [why_first, why_post, *donor_notes]
     if common:
         from corridor.reference.labels import label
@@ -434,5 +504,6 @@ def build(
         subject=subject,
         place=where,
         policy=treatment.title,
+        unsettled=settled,
     )
     return design, notes, warnings

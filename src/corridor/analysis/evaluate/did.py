@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from corridor.analysis.evaluate.base import Design, Estimate, MethodSpec, log_ratio, placebo_p
+from corridor.analysis.evaluate.base import (
+    Design,
+    Estimate,
+    MethodSpec,
+    log_ratio,
+    placebo_p,
+    retransform,
+    smearing,
+)
 
 MAX_PERMUTATIONS = 199
 LEADS = 12
@@ -195,11 +203,16 @@ def _placebo_sets(design: Design, cohorts: dict[str, int]) -> list[dict[str, int
 
 
 def _staggered_fit(y: np.ndarray, d: np.ndarray) -> tuple[float, np.ndarray]:
-    """Two-stage ATT on log(1 + y) (units x months) and the untreated fit exp(unit + month) - 1."""
+    """Two-stage ATT on log(1 + y) (units x months) and the untreated fit in counts: exp(unit +
+    month effects) times each unit's smearing factor over its untreated months, minus 1."""
     n_u, n_t = y.shape
     units, times = np.repeat(np.arange(n_u), n_t), np.tile(np.arange(n_t), n_u)
-    att, alpha, gamma = two_stage(units, times, np.log1p(y.ravel()), d.ravel())
-    return att, np.expm1(alpha[:, None] + gamma[None, :])
+    ly = np.log1p(y)
+    att, alpha, gamma = two_stage(units, times, ly.ravel(), d.ravel())
+    fit = alpha[:, None] + gamma[None, :]
+    residuals = np.where(d, np.nan, ly - fit)
+    factors = np.array([smearing(r) for r in residuals])
+    return att, retransform(fit, factors[:, None])
 
 
 def _permutation_effects(design: Design, assignments: list[dict[str, int]]) -> np.ndarray:

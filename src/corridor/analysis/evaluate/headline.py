@@ -14,7 +14,9 @@ speed (issue 14)"):
    the uncertainty of its estimate where something did; the factor 1.5 allows for picking the
    smallest of four errors and for errors heavier-tailed than 24 overlapping windows show, and
    0.1 is the least error any counterfactual of these series is credited with.
-4. The headline is **inconclusive** when no method is eligible, when the best out-of-sample
+4. The headline is **inconclusive** when the design says the months before the start were under
+   other rules (a policy for every citizenship took effect less than 12 months before it:
+   `design.unsettled`), when no method is eligible, when the best out-of-sample
    error is above 0.5 (off by 65% on average: no method predicts the months before the start well
    enough), when the interval excludes zero but an eligible method's estimate has the other
    sign, or when the treated group's level is above every donor's (outside their hull) and the
@@ -174,6 +176,16 @@ def choose(
     eligible = eligibility(results, bt, rule)
     oos = bt.to_dict()
     ok = [r for r in results if eligible[r.method] is None]
+    if getattr(design, "unsettled", ""):
+        return Headline(
+            status="inconclusive",
+            method=None,
+            why=design.unsettled,
+            agreement=_agreement(results, 0, eligible),
+            level=level,
+            eligible=eligible,
+            out_of_sample=oos,
+        )
     if not ok:
         reasons = "; ".join(f"{label('method', m)}: {why}" for m, why in eligible.items())
         return Headline(

@@ -27,6 +27,8 @@ from corridor.analysis.evaluate.base import (
     MethodSpec,
     log_ratio,
     placebo_p,
+    retransform,
+    smearing,
 )
 
 # Pre-period months needed for one and for two seasonal harmonics.
@@ -80,9 +82,16 @@ def applicable(design: Design) -> str | None:
 
 
 def _counterfactual(y: np.ndarray, t0: int, params: np.ndarray, harmonics: int) -> np.ndarray:
-    x_cf = _design_matrix(len(y), t0, harmonics)
+    """The projected trend and season in counts, retransformed with the pre-period residuals'
+    smearing factor (the mean, not the median, of the counts the log model predicts)."""
+    log_cf = _log_counterfactual(len(y), t0, params, harmonics)
+    return retransform(log_cf, smearing(y[:t0] - log_cf[:t0]))
+
+
+def _log_counterfactual(n: int, t0: int, params: np.ndarray, harmonics: int) -> np.ndarray:
+    x_cf = _design_matrix(n, t0, harmonics)
     x_cf[:, 2:4] = 0.0
-    return np.expm1(x_cf @ params)
+    return x_cf @ params
 
 
 def point(design: Design, cache: dict[str, Any]) -> float:
@@ -144,6 +153,7 @@ def estimate(design: Design, *, inference: bool = True) -> Estimate:
             "log_effect": tau,
             "log_effect_se": se,
             "seasonal_harmonics": harmonics,
+            "smearing": smearing(y[:t0] - _log_counterfactual(len(y), t0, params, harmonics)[:t0]),
             "level_change": float(params[2]),
             "slope_change_per_year": float(params[3]),
         },

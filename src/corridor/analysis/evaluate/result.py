@@ -79,6 +79,7 @@ class EvaluationSet:
             "post_months": d.post_months,
             "pre_period": f"{d.months[0]:%Y-%m}..{add_months(d.start, -1):%Y-%m}",
             "post_period": f"{d.start:%Y-%m}..{d.end:%Y-%m}",
+            "unsettled_rules": d.unsettled or None,
             "selection": d.selection,
             "seed": d.seed,
             "alpha": d.alpha,

@@ -28,6 +28,7 @@ from corridor.analysis.evaluate.base import (
     MethodSpec,
     log_ratio,
     placebo_p,
+    retransform,
 )
 
 SIMULATIONS = 4000
@@ -55,6 +56,12 @@ class LevelFit:
     fitted: np.ndarray  # one-step-ahead predictions of y (the first month: y itself, diffuse)
     level: float  # predicted level (of y - beta x) for the month after the data
     level_var: float  # its variance
+
+    @property
+    def smearing(self) -> float:
+        """The lognormal retransformation factor exp(irregular variance / 2): a month's mean count
+        around the level, where exp(level) alone is its median."""
+        return math.exp(self.sigma2_irregular / 2)
 
     def forecast(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and joint covariance of y over the months after the data, given their regressor x."""
@@ -153,8 +160,9 @@ def point(design: Design, cache: dict[str, Any]) -> float:
     """log(actual / forecast) of the post-period totals, the model refitted on the pre period."""
     t0, post = design.pre_months, design.post_months
     y, x = _inputs(design)
-    _, mean, _ = _forecast(y, x, t0, post)
-    return log_ratio(float(np.expm1(y[t0:]).sum()), float(np.expm1(mean).clip(min=0).sum()))
+    fit, mean, _ = _forecast(y, x, t0, post)
+    cf = retransform(mean, fit.smearing).clip(min=0)
+    return log_ratio(float(np.expm1(y[t0:]).sum()), float(cf.sum()))
 
 
 def estimate(design: Design, *, inference: bool = True) -> Estimate:
@@ -168,7 +176,9 @@ def estimate(design: Design, *, inference: bool = True) -> Estimate:
     totals = np.expm1(paths).clip(min=0).sum(axis=0)
     a = design.alpha
     total_lo, total_hi = np.quantile(totals, [a / 2, 1 - a / 2])
-    counterfactual = pd.Series(np.expm1(np.concatenate([fit.fitted, forecast])), index=design.months)
+    counterfactual = pd.Series(
+        retransform(np.concatenate([fit.fitted, forecast]), fit.smearing), index=design.months
+    )
     band = pd.DataFrame(
         {
             "lo": np.concatenate([np.full(t0, np.nan), np.quantile(np.expm1(paths), a / 2, axis=1)]),
@@ -218,6 +228,7 @@ def estimate(design: Design, *, inference: bool = True) -> Estimate:
                 "beta.donors": fit.beta,
             },
             "loglike": fit.loglike,
+            "smearing": fit.smearing,
         },
     )
 

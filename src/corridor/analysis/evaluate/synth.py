@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
 
-from corridor.analysis.evaluate.base import Design, Estimate, MethodSpec, log_ratio, placebo_p
+from corridor.analysis.evaluate.base import (
+    Design,
+    Estimate,
+    MethodSpec,
+    log_ratio,
+    placebo_p,
+    retransform,
+    smearing,
+)
 
 # The pre-period check: the treated units' de-meaned path must lie within the donors' range in all
 # but this share of pre-period months, or no weighted average of donors can reproduce it.
@@ -152,7 +160,13 @@ def point(design: Design, cache: dict[str, Any]) -> float:
     z1, z0 = _logs(design)
     gaps, _ = _gaps(z1, z0, t0)
     actual = np.expm1(z1[t0:]).sum()
-    return log_ratio(float(actual), float(np.expm1(z1[t0:] - gaps[t0:]).sum()))
+    return log_ratio(float(actual), float(_synthetic(z1, gaps, t0)[t0:].sum()))
+
+
+def _synthetic(z1: np.ndarray, gaps: np.ndarray, t0: int) -> np.ndarray:
+    """The synthetic path in counts: exp(treated log - gap) times the smearing factor of the
+    pre-period gaps (the mean, not the median, of the counts it predicts)."""
+    return retransform(z1 - gaps, smearing(gaps[:t0]))
 
 
 def estimate(design: Design, *, inference: bool = True, interval: bool = True) -> Estimate:
@@ -161,7 +175,7 @@ def estimate(design: Design, *, inference: bool = True, interval: bool = True) -
     t0 = design.pre_months
     z1, z0 = _logs(design)
     gaps, w = _gaps(z1, z0, t0)
-    counterfactual = pd.Series(np.expm1(z1 - gaps), index=design.months)
+    counterfactual = pd.Series(_synthetic(z1, gaps, t0), index=design.months)
     ratio = _ratio(gaps, t0)
     placebo = []
     for j in range(z0.shape[1] if inference else 0):
@@ -221,6 +235,7 @@ def estimate(design: Design, *, inference: bool = True, interval: bool = True) -
             "weights": dict(sorted(weights.items(), key=lambda kv: -kv[1])),
             "log_effect": tau,
             "pre_rmspe_log": pre_rmspe_log,
+            "smearing": smearing(gaps[:t0]),
             "rmspe_ratio": ratio,
             "placebo_ratios": sorted(round(r, 3) for r in placebo),
             "pre_months_outside_donor_range": outside,
