@@ -5,10 +5,8 @@ Bounded: a few dozen examples per operation, no shrinking phase, under a minute 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -27,7 +25,6 @@ DEFAULT_EXAMPLES = 8
 # A verb's CSV endpoint shares its JSON twin's parameters and validation; one call checks the
 # CSV writer (an unfiltered CSV, e.g. every indicator, is a 30 MB answer).
 CSV_EXAMPLES = 1
-BUDGET_S = 60.0
 
 
 def test_generated_requests_never_get_a_server_error(warehouse: Path) -> None:
@@ -36,11 +33,8 @@ def test_generated_requests_never_get_a_server_error(warehouse: Path) -> None:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         operations = [result.ok() for result in schema.get_all_operations()]
         assert {op.path for op in operations} >= {"/api/v1/flows", "/api/v1/status", "/api/v1/cubes"}
-        started = time.monotonic()
         seen: dict[str, set[int]] = {}
-        for op in operations:
-            if time.monotonic() - started > BUDGET_S:
-                pytest.fail(f"fuzzing took longer than {BUDGET_S:.0f} s; reached {op.path}")
+        for op in operations:  # bounded by the example counts above, never by a clock
             fuzz(op, seen)
         assert 200 in seen["/api/v1/flows"] and 422 in seen["/api/v1/flows"], seen
 
