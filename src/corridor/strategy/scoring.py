@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -47,16 +47,7 @@ Status = Literal[
     "no data",
 ]
 Scale = Literal["count", "amount", "share", "level"]
-STATUSES: tuple[str, ...] = (
-    "improving",
-    "worsening",
-    "no clear change",
-    "too little history",
-    "context",
-    "no baseline",
-    "no later data",
-    "no data",
-)
+STATUSES: tuple[str, ...] = get_args(Status)  # the statuses, in the order above
 SCORES = {"improving": 1.0, "no clear change": 0.5, "worsening": 0.0}
 Z = 1.96
 MIN_CHANGES = 8  # yearly changes for the normal multiplier; fewer use Student's t
