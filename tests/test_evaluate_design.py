@@ -76,7 +76,7 @@ def test_donors_leave_out_small_and_policy_named_citizenships() -> None:
     design, notes, _ = dz.build(panel, _treatment("2023-02", "BRA"), timeline=TIMELINE, post=3)
     assert "VEN" not in design.donors and "ISL" not in design.donors and "MEX" in design.donors
     assert "GTM" in design.donors  # family reunification parole (2023-07) is after the window
-    assert any("VEN" in n for n in notes) and any("ISL" in n for n in notes)
+    assert any("Venezuela" in n for n in notes) and any("Iceland" in n for n in notes)  # names, not codes
 
 
 def test_overrides_since_and_donors() -> None:
@@ -162,3 +162,20 @@ def test_settled_rules_count_only_policies_for_the_outcome_component_and_group()
     # expedited removal for families (August 2021) changed the rules for people in family units only
     assert why("2022-07", demographic=("single_adults",)) == ""
     assert "11 months before" in why("2022-07", demographic=("family_units",))
+
+
+def test_the_caption_and_chart_name_the_treated_and_left_out_countries_in_words() -> None:
+    # Readers see country names, never "COL,SLV,GTM,HND" (a hand-written two-unit panel).
+    import datetime as dt
+
+    import pandas as pd
+
+    from corridor.analysis.evaluate.base import Design, names_of
+
+    months = pd.date_range("2020-01-01", periods=12, freq="MS").date
+    panel = pd.DataFrame({"COL": 1.0, "SLV": 1.0, "MEX": 1.0}, index=months)
+    start = dt.date(2020, 10, 1)
+    design = Design(panel=panel, cohorts={"COL": start, "SLV": start}, donors=("MEX",), post_months=3)
+    assert design.describe_treated() == "Colombia and El Salvador"
+    assert names_of(["CUB", "HTI", "VEN"]) == "Cuba, Haiti and Venezuela"
+    assert names_of(["GTM"]) == "Guatemala"

@@ -176,7 +176,18 @@ class Design:
         return np.arange(len(self.months)) >= self._index(self.start)
 
     def describe_treated(self) -> str:
-        return "all citizenships" if self.treated == (ALL_UNITS,) else ",".join(self.treated)
+        """The treated units as a reader names them ("Colombia, El Salvador and Guatemala")."""
+        if self.treated == (ALL_UNITS,):
+            return "all citizenships"
+        return names_of(self.treated)
+
+
+def names_of(codes: Sequence[str]) -> str:
+    """Country names for ISO3 codes, joined for a sentence: "A", "A and B", "A, B and C"."""
+    from corridor.reference.countries import country_name
+
+    names = [country_name(c) for c in codes]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from corridor.analysis.evaluate.base import ALL_UNITS, MIN_PRE_MONTHS, Design
+from corridor.analysis.evaluate.base import ALL_UNITS, MIN_PRE_MONTHS, Design, names_of
 from corridor.errors import UsageError
 from corridor.reference.calendar import add_months
 
@@ -380,13 +380,14 @@ def choose_donors(
     left_out = sorted((targeted & set(panel.columns)) - set(cohorts))
     if left_out:
         notes.append(
-            f"Donors exclude {', '.join(left_out)}: named by another policy between {first:%Y-%m} "
+            f"Donors exclude {names_of(left_out)}: named by another policy between {first:%Y-%m} "
             f"and {end:%Y-%m}."
         )
     if small:
         notes.append(
             f"Donors exclude {len(small)} citizenships under {rules.donor_floor:.0f} encounters a month "
-            f"before the start ({', '.join(sorted(small))})."
+            f"before the start"
+            + (f" ({names_of(sorted(small))})." if len(small) <= 8 else "; the metadata lists the donors.")
         )
     return chosen, notes, warnings
 
