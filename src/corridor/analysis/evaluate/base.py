@@ -346,12 +346,19 @@ class EvaluationResult:
         """One row: the effect, its interval, the p-value and the pre-period fit."""
         return pd.DataFrame([self.row()])
 
+    def treated_names(self) -> str:
+        """The treated units in words (country names; "all citizenships" for the total)."""
+        return "all citizenships" if tuple(self.treated) == (ALL_UNITS,) else names_of(self.treated)
+
     def summary(self) -> str:
+        from corridor.reference.labels import label
+
         lvl = f"{100 * (1 - self.alpha):.0f}%"
         lo, hi = self.effect_rel_lo, self.effect_rel_hi
         interval = f"[{pct(lo)}, {pct(hi)}]" if lo is not None and hi is not None else "[unbounded]"
         lines = [
-            f"{self.method} ({self.library}): treated {','.join(self.treated)} from {self.start:%Y-%m}, "
+            f"{label('method', self.method)} ({self.library}): treated {self.treated_names()} from "
+            f"{self.start:%Y-%m}, "
             f"{self.post_months} post months, {len(self.donors)} donors.",
             f"  Effect: {pct(self.effect_rel)} {lvl} {interval}; {self.effect_abs:+,.0f} encounters a month "
             f"({self.effect_cum:+,.0f} in all).",
@@ -419,7 +426,7 @@ class EvaluationResult:
         return {
             "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "title": {
-                "text": f"{label('method', self.method)}: {','.join(self.treated)} actual vs counterfactual",
+                "text": f"{label('method', self.method)}: {self.treated_names()} actual vs counterfactual",
                 "subtitle": textwrap.wrap(self.caption, 110),
                 "anchor": "start",
                 "subtitleFontSize": 10,
