@@ -457,6 +457,10 @@ def test_a_worker_killed_for_memory_ends_in_one_sentence(small_old: Path, data: 
     assert not _tmp_copies(db)
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("phase", ["parsing", "writing"])
 def test_ctrl_c_during_a_sync_ends_in_one_sentence(
     small_old: Path, data: Path, tmp_path: Path, phase: str
@@ -474,6 +478,9 @@ def test_ctrl_c_during_a_sync_ends_in_one_sentence(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As from a terminal: Ctrl-C at its default. The test runner's process may ignore SIGINT
+        # (something earlier in an xdist worker set SIG_IGN), and an ignored signal survives exec.
+        preexec_fn=_sigint_default,
     )
     if phase == "writing":
         _wait_for_copy(proc, db)
