@@ -88,3 +88,12 @@ def test_known_mappings() -> None:
     assert map_demographic("UC / Single Minors") == map_demographic("UAC") == "uac"
     assert map_demographic("FMUA") == map_demographic("Family Unit Individuals") == "family_units"
     assert sector_slug("Rio Grande Valley, TX") == sector_slug("rio grande valley") == "rio_grande_valley"
+
+
+def test_an_evaluations_treated_cell_reads_as_country_names() -> None:
+    # The evaluate page's per-method table said "VEN"; the JSON/CSV keep the codes.
+    from corridor.reference.labels import display
+
+    assert display("VEN", "treated") == "Venezuela"
+    assert display("CUB,HTI,NIC", "treated") == "Cuba, Haiti, Nicaragua"
+    assert display("ALL", "treated") == "All nationalities"

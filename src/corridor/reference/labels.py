@@ -840,8 +840,8 @@ def display(value: str, column: str) -> str:
         return label("dataset", value)
     if column == "grain":
         return column_label(value)
-    if column in ("regions", "citizenships"):
-        if value == "all":
+    if column in ("regions", "citizenships", "treated"):  # treated: an evaluation's units
+        if value in ("all", "ALL"):
             return "All regions" if column == "regions" else "All nationalities"
         kind = "region" if column == "regions" else "citizenship"
         return ", ".join(label(kind, v.strip()) for v in value.split(",") if v.strip())
