@@ -1,8 +1,8 @@
 """Validation battery for `corridor evaluate`: the headline on panels with known effects and real policies.
 
     .venv/bin/python bench/evaluate_battery.py [--db corridor.duckdb] [--draws 200] [--workers 2]
-        [--seed 1] [--scenarios main,out_of_hull,staggered] [--real] [--save runs.pkl] [--load runs.pkl]
-        [--rescore] [--quick]
+        [--seed 1] [--scenarios main,out_of_hull,staggered] [--cell-draws -0.5=500,...] [--real]
+        [--save runs.pkl] [--load runs.pkl] [--rescore] [--quick]
 
 **Synthetic panels.** The base is the real DHS OHSS series of Border Patrol encounters at the
 southwest border by citizenship (FY2000 on, rounded to 10). Each draw picks a start month (half
@@ -138,6 +138,18 @@ def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: i
         "trend": HULL_TREND if scenario == "out_of_hull" and index % 2 else 0.0,
         "era": "2019 on" if start >= RECENT else "2004-2018",
     }
+
+
+def cell_draws(option: str, draws: int) -> dict[float, int]:
+    """Draws per main effect: `draws` each, except those `option` names ("-0.5=500,0.1=500")."""
+    cells = dict.fromkeys(EFFECTS, draws)
+    for item in filter(None, (x.strip() for x in option.split(","))):
+        effect, n = item.split("=")
+        match = [e for e in EFFECTS if math.isclose(e, float(effect))]
+        if not match:
+            raise SystemExit(f"--cell-draws: {effect} is not one of the effects {EFFECTS}")
+        cells[match[0]] = int(n)
+    return cells
 
 
 def _init(base: pd.DataFrame) -> None:
@@ -496,7 +508,9 @@ def candidates() -> dict[str, Any]:
         "inflate 2.0": replace(RULE, inflate=2.0),
         "no error floor (floor 0)": replace(RULE, floor=0.0),
         "weighted combination": replace(RULE, selection="weighted"),
-        "bias-corrected centre": replace(RULE, bias_correct=True),
+        "no out-of-sample correction (the rule before seed 3)": replace(RULE, bias_correct=False),
+        "correction by the mean error": replace(RULE, bias_centre="mean"),
+        "correction, spread from the errors' standard deviation": replace(RULE, bias_spread="std"),
         "no pre-fit limit": replace(RULE, max_pre_mape=None),
         "no method diagnostics": replace(RULE, use_diagnostics=False),
         "no hull check": replace(RULE, hull_precision=None),
@@ -623,6 +637,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenarios", default="main,out_of_hull,staggered")
     parser.add_argument(
+        "--cell-draws",
+        default="",
+        help="main: draws for some effects instead of --draws, e.g. -0.5=500,-0.1=500,0.1=500",
+    )
+    parser.add_argument(
         "--hull-draws", type=int, help="draws for out_of_hull and staggered (default --draws)"
     )
     parser.add_argument("--real", action="store_true", help="also run the real-policy comparison")
@@ -657,11 +676,16 @@ def main() -> None:
     else:
         base = load_base(args.db)
         specs = []
+        cells = cell_draws(args.cell_draws, args.draws)
+        stride = max(cells.values())  # main: effect k's draws are indices k * stride .. (no overlap)
         for scenario in args.scenarios.split(","):
-            n = args.draws * len(EFFECTS) if scenario == "main" else (args.hull_draws or args.draws)
+            if scenario == "main":
+                index = [k * stride + j for k, e in enumerate(EFFECTS) for j in range(cells[e])]
+            else:
+                index = list(range(args.hull_draws or args.draws))
             specs += [
-                {**draw_spec(base, scenario, i, args.seed, args.draws), "pre_window": args.pre_window}
-                for i in range(n)
+                {**draw_spec(base, scenario, i, args.seed, stride), "pre_window": args.pre_window}
+                for i in index
             ]
         records = run_all(specs, base, args.workers)
         if args.save:
