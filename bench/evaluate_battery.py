@@ -57,6 +57,7 @@ POSTS = (3, 6, 12)
 TREATED_FLOOR = 50.0  # each treated unit's mean a month in the 36 months before the start
 DATES = 48  # pseudo-treatment dates kept per draw (rules may use fewer)
 HULL_FACTOR = 5.0  # out-of-hull: the treated group's level, in multiples of the largest donor's
+SAVE_EVERY = 100  # --save writes the draws done so far this often
 HULL_TREND = 0.04  # ... and, in half of those draws, its own growth a month (before and after the start)
 FIRST_START, RECENT, LAST_DATA = dt.date(2004, 1, 1), dt.date(2019, 1, 1), dt.date(2024, 11, 1)
 _BASE: pd.DataFrame | None = None
@@ -230,15 +231,41 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def run_all(specs: list[dict[str, Any]], base: pd.DataFrame, workers: int) -> list[dict[str, Any]]:
+def run_all(
+    specs: list[dict[str, Any]], base: pd.DataFrame, workers: int, save: Path | None = None
+) -> list[dict[str, Any]]:
+    """Every draw's record, in the order of `specs`. With `save`, the draws done so far are written
+    there every SAVE_EVERY draws (a run stopped early still leaves a scoreable file)."""
+    records: list[dict[str, Any]] = []
+
+    def keep(record: dict[str, Any]) -> None:
+        records.append(record)
+        if save is not None and (len(records) % SAVE_EVERY == 0 or len(records) == len(specs)):
+            save.write_bytes(pickle.dumps(records))
+
     if workers <= 1:
         _init(base)
-        return [run_draw(s) for s in specs]
+        for spec in specs:
+            keep(run_draw(spec))
+        return records
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init, initargs=(base,)
     ) as pool:
-        return list(pool.map(run_draw, specs, chunksize=4))
+        for record in pool.map(run_draw, specs, chunksize=4):
+            keep(record)
+    return records
+
+
+def interleaved(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The specs with every cell (scenario and, for main, effect) spread evenly over the run, so
+    that the draws done at any point cover every cell in proportion."""
+    cells: dict[tuple[str, float], list[dict[str, Any]]] = {}
+    for spec in specs:
+        key = (spec["scenario"], spec["effect"] if spec["scenario"] == "main" else 0.0)
+        cells.setdefault(key, []).append(spec)
+    ranked = [((i + 0.5) / len(c), n, s) for n, c in enumerate(cells.values()) for i, s in enumerate(c)]
+    return [s for *_, s in sorted(ranked, key=lambda x: (x[0], x[1]))]
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -687,9 +714,7 @@ def main() -> None:
                 {**draw_spec(base, scenario, i, args.seed, stride), "pre_window": args.pre_window}
                 for i in index
             ]
-        records = run_all(specs, base, args.workers)
-        if args.save:
-            args.save.write_bytes(pickle.dumps(records))
+        records = run_all(interleaved(specs), base, args.workers, save=args.save)
     print(
         f"Battery: seed {args.seed}, {len(records)} draws; machine {platform.machine()}, "
         f"nproc {os.cpu_count()}, "
