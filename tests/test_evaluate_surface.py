@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corridor import fmt
 from corridor.reference.labels import label
@@ -129,3 +131,32 @@ def test_the_page_opens_on_the_evaluation_the_report_shows(client: TestClient) -
     page = client.get("/evaluate")
     assert page.status_code == 200
     assert label("event", section.POLICY).split(" (")[0] in page.text
+
+
+def test_agreement_counts_the_methods_that_pass_their_checks_first(evaluations: dict[str, Any]) -> None:
+    res = evaluations["chnv_parole"]
+    passing = [m for m, why in res.headline.eligible.items() if why is None]
+    assert 0 < len(passing) < len(res.results)  # the case has a method that fails
+    sign = 1 if res.headline.effect_rel > 0 else -1
+    agree = sum((res[m].effect_rel > 0) == (sign > 0) for m in passing)
+    assert f"{agree} of {len(passing)} methods that pass their checks agree in direction" in res.verdict()
+
+
+@given(
+    methods=st.integers(2, 6),
+    data=st.data(),
+)
+def test_the_agreement_sentence_never_counts_more_than_there_are(methods: int, data: Any) -> None:
+    from corridor.analysis.evaluate.headline import agreement_sentence
+
+    eligible = data.draw(st.integers(0, methods))
+    same = data.draw(st.integers(0, methods))
+    passing = data.draw(st.integers(0, min(eligible, same)))
+    text = agreement_sentence(
+        {"methods": methods, "eligible": eligible, "same_sign": same, "passing_same_sign": passing}
+    )
+    pairs = [(int(a), int(b)) for a, b in re.findall(r"(\d+) of (\d+)", text)]
+    assert pairs and all(a <= b <= methods for a, b in pairs)
+    assert (same, methods) in pairs
+    if 2 <= eligible < methods:
+        assert (passing, eligible) in pairs

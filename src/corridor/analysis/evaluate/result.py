@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from corridor import jsonio
+from corridor.fmt import cell
 from corridor.analysis.evaluate.backtest import Backtest
 from corridor.analysis.evaluate.base import Design, EvaluationResult, pct
 from corridor.analysis.evaluate.headline import Headline, verdict
@@ -70,7 +71,7 @@ class EvaluationSet:
                     "method": f"Headline ({h.to_dict()['method_label'] or 'combined'})",
                     "effect": pct(h.effect_rel),
                     f"{100 * h.level:.0f}% CI": _interval(h.effect_rel_lo, h.effect_rel_hi),
-                    "p": round(h.p_value, 3) if h.p_value is not None else "–",
+                    "p": cell(h.p_value, "p"),
                     "pre-fit": "",
                     "held-out": "",
                 }
@@ -87,7 +88,7 @@ class EvaluationSet:
                     f"{100 * (1 - r.alpha):.0f}% CI": _interval(r.effect_rel_lo, r.effect_rel_hi)
                     if ok
                     else "–",
-                    "p": round(r.p_value, 3) if ok else "–",
+                    "p": cell(r.p_value, "p") if ok else "–",
                     "pre-fit": f"{100 * r.pre_mape:.0f}%",
                     "held-out": _oos(self.backtest.rmse(r.method)),
                 }

@@ -174,10 +174,11 @@ def _evaluate_headline(meta: dict[str, Any], head: dict[str, Any], kicker: str) 
         interval += f". From {method}."
     agreement = head.get("agreement") or {}
     parts = [labels.humanize(str(head.get("why") or ""))]
-    if agreement.get("same_sign") is not None and agreement.get("methods"):
-        parts.append(
-            f"{agreement['same_sign']} of {agreement['methods']} methods estimate the same direction."
-        )
+    from corridor.analysis.evaluate.headline import agreement_sentence  # the verdict's own words
+
+    agree = agreement_sentence(agreement)
+    if agree:
+        parts.append(agree)
     facts = []
     if _finite(head.get("p_value")):
         facts.append(("p-value", fmt.cell(head.get("p_value"), "p")))
