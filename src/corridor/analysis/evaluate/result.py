@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from corridor import jsonio
-from corridor.fmt import cell
 from corridor.analysis.evaluate.backtest import Backtest
 from corridor.analysis.evaluate.base import Design, EvaluationResult, pct
 from corridor.analysis.evaluate.headline import Headline, verdict
+from corridor.fmt import cell
 from corridor.reference.calendar import add_months
 
 
