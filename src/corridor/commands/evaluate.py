@@ -197,20 +197,8 @@ def drivers(
         )
         frame = result.tidy()
         if fmt == "table":
-            frame = frame[
-                [
-                    "driver",
-                    "transform",
-                    "lag",
-                    "estimate",
-                    "ci_lo",
-                    "ci_hi",
-                    "p_value",
-                    "effect_pct",
-                    "per",
-                    "effect_pct_sd",
-                ]
-            ]
+            Console(soft_wrap=False).print(result.verdict(), highlight=False, markup=False)
+            frame = result.table()
         caption = result.caption() + (
             "\n" + "\n".join(f"Note: {n}" for n in result.notes) if result.notes else ""
         )
