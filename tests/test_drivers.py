@@ -70,6 +70,13 @@ def test_recovers_known_elasticity_and_semi_elasticity() -> None:
     assert hom["ci_lo"] <= 0.03 <= hom["ci_hi"]
     assert abs(noise["estimate"]) < 0.2  # a driver with no true effect stays near zero
     assert gdp["effect_pct"] == pytest.approx(100 * (1.1 ** gdp["estimate"] - 1))
+    # A level driver reads per one within-country standard deviation, computed here independently
+    panel = dr.synthetic_panel(seed=3).dropna(subset=["wdi.homicide_rate", "encounters"])
+    within = panel["wdi.homicide_rate"] - panel.groupby("citizenship")["wdi.homicide_rate"].transform("mean")
+    assert hom["per"].startswith("+1 s.d.")
+    assert hom["within_sd"] == pytest.approx(within.std(), rel=0.15)
+    assert hom["effect_pct"] == pytest.approx(100 * math.expm1(hom["estimate"] * hom["within_sd"]))
+    assert hom["effect_pct_per_unit"] == pytest.approx(100 * math.expm1(hom["estimate"]))
     assert 0 < result.pseudo_r2 < 1 and result.n_origins == 40
     assert result.dropped["missing_driver_or_outcome"] > 0  # the panel has holes, counted not filled
 

@@ -395,6 +395,16 @@ def fit_drivers(
         lo, hi = b - q * s, b + q * s
         within = data[c] - data.groupby(fe[0])[c].transform("mean") if fe else data[c] - data[c].mean()
         sd = float(within.std())
+        per = "+10%"
+        if how == "level":
+            # An index such as control of corruption (-2.5..2.5) moves a few tenths within a
+            # country: "+1 unit" would read as a 12-fold change. Its effect is stated per one
+            # within-country standard deviation, a change the countries have actually seen.
+            if math.isfinite(sd) and sd > 0:
+                step, per = sd, f"+1 s.d. ({sd:.2g})"
+                text = text.replace("+1 unit of", f"+1 within-country s.d. ({sd:.2g}) of")
+            else:
+                per = "+1 unit"
         rows.append(
             {
                 "driver": d,
@@ -408,9 +418,10 @@ def fit_drivers(
                 "effect_pct": 100 * math.expm1(b * step),
                 "effect_pct_lo": 100 * math.expm1(lo * step),
                 "effect_pct_hi": 100 * math.expm1(hi * step),
-                "per": "+10%" if how != "level" else "+1 unit",
+                "per": per,
                 "within_sd": sd,
                 "effect_pct_sd": 100 * math.expm1(b * sd),
+                "effect_pct_per_unit": 100 * math.expm1(b) if how == "level" else float("nan"),
                 "interpretation": text,
             }
         )
