@@ -1,7 +1,7 @@
 """One headline per evaluation, chosen out of sample, and the verdict sentence that says it.
 
 The rule (`RULE`; how each setting was chosen is in bench/RESULTS.md, "Evaluate: battery and
-speed (issue 14)"):
+speed (issue 14)", and for the correction in step 3, "Evaluate: battery, seed 3"):
 
 1. A method is *eligible* when its own pre-period check passes (`EvaluationResult.diagnostic`
    is None: for the synthetic control, the treated path must lie within the donors' range),
