@@ -60,7 +60,7 @@ PROTECTIONS: tuple[Protection, ...] = (
         "1 faults",
         "files re-checksummed after parsing (a file changed mid-read)",
         "src/corridor/ingest.py",
-        (("            _check_unchanged(fetched, parsed)\n", "            pass\n"),),
+        (("                _check_unchanged(fetched[src.id], sums)\n", "                pass\n"),),
         (I + "test_file_changing_during_sync_is_refused",),
     ),
     Protection(
