@@ -153,7 +153,7 @@ def test_a_refused_analysis_is_a_503_with_retry_after_api_and_page(slow_app: tup
         assert res.status_code == 503, (path, res.text[:300])
         assert 1 <= int(res.headers["retry-after"]) <= 60
         text = res.json()["detail"] if path.startswith("/api") else res.text
-        assert "more analyses waiting than it can start" in text
+        assert "more analyses waiting than it can answer" in text
     worker.join(timeout=60)
     assert busy and busy[0].status_code == 200  # the running question was not disturbed
     assert pool.killed == 0 and pool.refused == 2

@@ -72,7 +72,10 @@ SERVICE_WEIGHT = 0.3  # weight of the newest analysis in a client's recent servi
 SERVICE_WEIGHT_ALL = 0.1  # and in everybody's (for clients not seen yet)
 SERVICE_CLIENTS = 1024  # clients whose recent service time is remembered
 RETRY_MAX = 60  # seconds: the longest Retry-After of a refused analysis
-ANALYSIS_NICE = 10  # analysis workers run at this lower CPU priority than flows and the server
+# Analysis workers run at this lower CPU priority than the flows worker and the server (weight
+# 423 against 1024): flows questions and cached answers get a core first. At 10 the analyses
+# starved on a machine shared with other work and ran past their time limit.
+ANALYSIS_NICE = 4
 
 
 class WorkerStopped(RuntimeError):
@@ -295,15 +298,16 @@ class ComputePool:
         return self._service.get(client, self._service_all or 0.0)
 
     def _admit(self, client: str, deadline: float) -> None:
-        """Raise Overloaded if a new analysis of `client` would start too late to be answered by
-        `deadline`: later than the deadline less its own expected service time (at most half the
-        time it has). Under `_cond`."""
+        """Raise Overloaded if a new analysis of `client` would not be answered within half the
+        time it has left by `deadline` (its expected start plus its own expected service time,
+        counted at most as half): the estimates are recent averages, and a machine that slows
+        down makes them short, so half the limit is kept in reserve. Under `_cond`."""
         now = time.monotonic()
         wait = self._expected_start(client, now)
         if wait is None:
             return
         left = deadline - now
-        late = wait - (left - min(self._estimate(client), left / 2))
+        late = wait + min(self._estimate(client), left / 2) - left / 2
         if late <= 0:
             return
         self.refused += 1
@@ -312,8 +316,8 @@ class ComputePool:
         retry = min(RETRY_MAX, max(1, math.ceil(late)))
         shown = f"about {wait:.0f} s" if math.isfinite(wait) else "longer than that"
         raise Overloaded(
-            f"the server has more analyses waiting than it can start within the {left:.0f} s this "
-            f"question has left ({shown}); try again in {retry} s",
+            f"the server has more analyses waiting than it can answer within the {left:.0f} s this "
+            f"question may take (it would wait {shown} to start); try again in {retry} s",
             retry_after=retry,
         )
 
@@ -330,8 +334,9 @@ class ComputePool:
             free = 0.0
             if index in self._starting:  # being replaced
                 free = self._starting[index] + self._spawn_seconds - now
-            elif busy is not None and owner:
-                free = busy.started + self._estimate(owner) - now
+            elif busy is not None and owner:  # one running past its estimate has as long again
+                elapsed = now - busy.started
+                free = max(self._estimate(owner) - elapsed, elapsed / 2)
             heap.append((max(free, 0.0), n, owner))
         heapq.heapify(heap)
         running = Counter(self._running)
