@@ -346,7 +346,7 @@ class ComputePool:
             heap.append((max(free, 0.0), n, owner))
         heapq.heapify(heap)
         running = Counter(self._running)
-        queues = {c: [t.seq for t in q] for c, q in self._analyses.items()}
+        queues: dict[str, list[float]] = {c: [float(t.seq) for t in q] for c, q in self._analyses.items()}
         queues.setdefault(client, []).append(math.inf)  # the new question: the newest of all
         pos = dict.fromkeys(queues, 0)
         tie = len(heap)
