@@ -224,7 +224,8 @@ class Limits:
                 await answer(
                     send_with_headers,
                     503,
-                    f"the answer took longer than {self.timeout:.0f} s; narrow the request and try again",
+                    f"the answer took longer than {self.timeout:.0f} s: the server is busy or the question "
+                    "is large; try again in a minute, or ask a narrower question",
                     [(b"retry-after", b"5")],
                 )
         except Exception as exc:  # a bug: log it with its id, answer with the id, never a traceback
