@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from corridor.cli import app
@@ -119,3 +121,45 @@ def test_status_lists_checksums(warehouse: Path) -> None:
         r["file_name"] == "sbo-encounters-fy22-fy25-aug.csv" and r["sha256"].startswith("644a70518bea0888")
         for r in rows
     )
+
+
+def test_status_table_has_one_row_a_dataset_that_sums_its_files(warehouse: Path) -> None:
+    """The default `status` answers 'what is loaded' in one row a dataset; its files and rows are
+    the per-file listing's (JSON), and its period spans every file's period."""
+    from corridor.cli import _months, by_dataset
+
+    files = json.loads(runner.invoke(app, ["status", "--format", "json", "--db", str(warehouse)]).stdout)[
+        "data"
+    ]
+    res = runner.invoke(app, ["status", "--db", str(warehouse)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0 and "Loaded datasets" in res.stdout
+    import pandas as pd
+
+    table = by_dataset(pd.DataFrame(files)).set_index("dataset")
+    for dataset, part in pd.DataFrame(files).groupby("dataset"):
+        assert table.loc[dataset, "files"] == len(part)
+        assert table.loc[dataset, "rows"] == part["rows"].sum()
+        assert f"{dataset} " in res.stdout
+        if part["period_start"].notna().any():
+            first, last = str(table.loc[dataset, "period"]).split("..")
+            assert all(
+                _months(first, end=False) <= _months(str(v), end=False) for v in part["period_start"].dropna()
+            )
+            assert all(
+                _months(last, end=True) >= _months(str(v), end=True) for v in part["period_end"].dropna()
+            )
+    # refugee admissions mix fiscal years (OHSS yearbook) and months (PRM): the later one ends it
+    assert table.loc["refugee_admissions", "period"].endswith("2024-12")
+    res = runner.invoke(app, ["status", "--files", "--db", str(warehouse)], env={"COLUMNS": "200"})
+    assert "sbo-encounters-fy22-fy25-aug.csv" in res.stdout
+
+
+@given(year=st.integers(1900, 2100), month=st.integers(1, 12))
+def test_period_months_place_a_month_inside_its_year_and_fiscal_year(year: int, month: int) -> None:
+    from corridor.cli import _months
+
+    m = f"{year}-{month:02d}"
+    fy = year + 1 if month >= 10 else year
+    assert _months(str(year), end=False) <= _months(m, end=False) <= _months(str(year), end=True)
+    assert _months(f"FY{fy}", end=False) <= _months(m, end=False) <= _months(f"FY{fy}", end=True)
+    assert _months(f"{m}-15", end=True) == m

@@ -70,6 +70,13 @@ def test_recovers_known_elasticity_and_semi_elasticity() -> None:
     assert hom["ci_lo"] <= 0.03 <= hom["ci_hi"]
     assert abs(noise["estimate"]) < 0.2  # a driver with no true effect stays near zero
     assert gdp["effect_pct"] == pytest.approx(100 * (1.1 ** gdp["estimate"] - 1))
+    # A level driver reads per one within-country standard deviation, computed here independently
+    panel = dr.synthetic_panel(seed=3).dropna(subset=["wdi.homicide_rate", "encounters"])
+    within = panel["wdi.homicide_rate"] - panel.groupby("citizenship")["wdi.homicide_rate"].transform("mean")
+    assert hom["per"].startswith("+1 s.d.")
+    assert hom["within_sd"] == pytest.approx(within.std(), rel=0.15)
+    assert hom["effect_pct"] == pytest.approx(100 * math.expm1(hom["estimate"] * hom["within_sd"]))
+    assert hom["effect_pct_per_unit"] == pytest.approx(100 * math.expm1(hom["estimate"]))
     assert 0 < result.pseudo_r2 < 1 and result.n_origins == 40
     assert result.dropped["missing_driver_or_outcome"] > 0  # the panel has holes, counted not filled
 
@@ -183,3 +190,33 @@ def test_drivers_cli_json_and_bad_driver_id(warehouse: Path, tmp_path: Path) -> 
     assert bad.exit_code == 2 and "unknown indicator id" in bad.stderr
     bad = runner.invoke(app, ["drivers", "--fe", "both", "--db", str(warehouse)])
     assert bad.exit_code == 2 and "--fe" in bad.stderr
+
+
+def test_the_cli_and_the_page_give_one_verdict_with_drivers_by_name(default_model, warehouse: Path) -> None:
+    """`corridor drivers` leads with the same sentence as the dashboard's card, names each driver in
+    words, and its table's intervals are the coefficients' (no log-scale ids left for a reader)."""
+    from corridor.web.results import show
+    from corridor.web.views import verdicts
+
+    card = verdicts.card("drivers", show(default_model))
+    assert card is not None
+    verdict = default_model.verdict()
+    assert verdict.startswith(card["headline"])
+    res = CliRunner().invoke(app, ["drivers", "--db", str(warehouse)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0
+    assert " ".join(res.stdout.split()).startswith(" ".join(card["headline"].split()))
+    table = default_model.table()
+    coef = default_model.tidy()
+    for name, row in zip(table["driver"], coef.itertuples(), strict=True):
+        assert name != row.driver and "." not in name  # a name, not the indicator id
+        assert name in res.stdout
+    clear = coef[(coef["effect_pct_lo"] > 0) | (coef["effect_pct_hi"] < 0)]
+    assert verdict.startswith(f"{len(clear)} of {len(coef)} drivers") or (
+        clear.empty and "None of the" in verdict
+    )
+    for interval, lo, hi in zip(
+        table["95% interval"], coef["effect_pct_lo"], coef["effect_pct_hi"], strict=True
+    ):
+        a, b = interval.split("..")
+        assert float(a.rstrip("%").replace(",", "")) == pytest.approx(lo, abs=0.06 * max(1, abs(lo)))
+        assert float(b.rstrip("%").replace(",", "")) == pytest.approx(hi, abs=0.06 * max(1, abs(hi)))

@@ -119,7 +119,7 @@ def test_all_runs_every_applicable_method_side_by_side() -> None:
     assert list(frame["method"]) == ["its", "synthetic_control", "did", "structural"]
     assert all(c in frame.columns for c in JSON_FIELDS)
     assert (frame["effect_rel"] < 0).all()
-    assert len(result.table()) == 4
+    assert len(result.table()) == 4 + result.headline.conclusive  # a headline row leads when there is one
     for r in result.results:
         assert r.assumptions and r.p_kind and r.n_placebos > 0
         assert set(r.series.columns) >= {"month", "actual", "counterfactual", "lo", "hi"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from corridor import output
+
+if TYPE_CHECKING:
+    import pandas as pd
 from corridor.commands import register_all
 from corridor.commands.common import (
     CitizenshipOpt,
@@ -155,21 +158,33 @@ def sync(
 
 
 @app.command()
-def status(db: DbOpt = None, fmt: FormatOpt = "table", out: OutOpt = None) -> None:
-    """Which datasets and releases are loaded (rows, periods, checksums); labels mapped by assumption.
+def status(
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+    out: OutOpt = None,
+    files: Annotated[
+        bool, typer.Option("--files", help="One row a loaded file (name, rows, period, checksum)")
+    ] = False,
+) -> None:
+    """Which datasets are loaded, with their files, rows and periods, and any label mapped by assumption.
 
-    An assumed mapping is a label a sync mapped without a reference-table entry (e.g. a country
-    outside a publisher's fixed list, matched by name): confirm it in the table named.
+    The table has one row a dataset (its id is what `sync --only` takes); `--files`, CSV and JSON
+    list every release file with its checksum. An assumed mapping is a label a sync mapped without
+    a reference-table entry (e.g. a country outside a publisher's fixed list, matched by name):
+    confirm it in the table named.
     """
     from corridor.reference.vocab import AssumedMapping
     from corridor.store import assumed_mappings
 
     with observatory(db) as obs:
-        frame = obs.status()
-        if fmt == "table":
-            frame = frame[["dataset", "file_name", "rows", "period_start", "period_end", "sha256"]].assign(
-                sha256=frame["sha256"].str[:12]
+        releases = obs.status()
+        frame = releases
+        if fmt == "table" and files:
+            frame = releases[["dataset", "file_name", "rows", "period_start", "period_end", "sha256"]].assign(
+                sha256=releases["sha256"].str[:12]
             )
+        elif fmt == "table":
+            frame = by_dataset(releases)
         assumed = assumed_mappings(obs.con)
         warnings = [AssumedMapping(label, code, how, ref).sentence(d) for d, label, code, how, ref in assumed]
         output.emit(
@@ -185,11 +200,51 @@ def status(db: DbOpt = None, fmt: FormatOpt = "table", out: OutOpt = None) -> No
                 "warnings": warnings,
             },
             caption=(
-                f"Warehouse {obs.warehouse.path}: {frame['dataset'].nunique()} datasets, "
-                f"{len(frame)} current releases, {len(assumed)} assumed label mapping(s)."
+                f"Warehouse {obs.warehouse.path}: {releases['dataset'].nunique()} datasets, "
+                f"{len(releases)} current release files, {len(assumed)} assumed label mapping(s)."
+                + (
+                    ""
+                    if files or fmt != "table"
+                    else " Each file, with its checksum: corridor status --files."
+                )
             ),
-            title="Loaded releases",
+            title="Loaded releases" if files or fmt != "table" else "Loaded datasets",
         )
+
+
+def by_dataset(releases: pd.DataFrame) -> pd.DataFrame:
+    """One row a dataset: how many files and rows, and the period they span (a reader's first
+    question of a warehouse; the files themselves are `status --files`). Periods published as
+    fiscal years, years, months or dates are compared by the months they cover."""
+    import pandas as pd
+
+    rows = []
+    for dataset, part in releases.groupby("dataset", sort=True):
+        starts = [str(v) for v in part["period_start"].dropna()]
+        ends = [str(v) for v in part["period_end"].dropna()]
+        first = min(starts, key=lambda v: _months(v, end=False), default="")
+        last = max(ends, key=lambda v: _months(v, end=True), default="")
+        rows.append(
+            {
+                "dataset": dataset,
+                "files": len(part),
+                "rows": int(part["rows"].sum()),
+                "period": f"{first}..{last}" if first and last else "–",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _months(period: str, *, end: bool) -> str:
+    """A period's first (or last) month as YYYY-MM, to compare 'FY2023', '2023', '2023-05' and
+    '2023-05-14' on one scale (FY2023 runs 2022-10..2023-09)."""
+    text = period.strip()
+    if text.upper().startswith("FY") and text[2:6].isdigit():
+        year = int(text[2:6])
+        return f"{year}-09" if end else f"{year - 1}-10"
+    if len(text) == 4 and text.isdigit():
+        return f"{text}-12" if end else f"{text}-01"
+    return text[:7]
 
 
 @app.command()

@@ -139,6 +139,53 @@ def _fepois(data: pd.DataFrame, fml: str, *, cluster: str | None, tol: float):
         return pf.fepois(fml, data=data, vcov=vcov, iwls_tol=tol, fixef_tol=tol, iwls_maxiter=100)
 
 
+def short_name(indicator: str) -> str:
+    """An indicator's name without its trailing unit in brackets (for chart rows and sentences)."""
+    from corridor.reference import labels
+
+    name = labels.label("indicator", indicator)
+    return re.sub(r"\s*\([^()]*\)$", "", name).removesuffix(": estimate") or name
+
+
+def verdict_parts(frame: pd.DataFrame, meta: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The drivers model in plain words: (headline, interval, reliability). One builder for the
+    CLI, the page's card and the report, so they cannot say different things."""
+    from corridor import fmt
+
+    rows = frame.dropna(subset=["effect_pct"])
+    clear = rows[(rows["effect_pct_lo"] > 0) | (rows["effect_pct_hi"] < 0)]
+
+    def one(r: Any) -> str:
+        per = f"{r.per} " if isinstance(getattr(r, "per", None), str) else ""
+        lo, hi = r.effect_pct_lo / 100, r.effect_pct_hi / 100
+        span = f"{fmt.pct(lo)} to {fmt.pct(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "no interval"
+        return f"{short_name(str(r.driver))} ({per}→ {fmt.pct(r.effect_pct / 100)} encounters, 95% {span})"
+
+    if clear.empty:
+        headline = (
+            f"None of the {len(rows)} drivers moves with encounters clearly once each country's "
+            "and each year's own level is held constant."
+        )
+        interval = ""
+    else:
+        headline = (
+            f"{len(clear)} of {len(rows)} drivers move with encounters clearly: "
+            + "; ".join(one(r) for r in clear.itertuples())
+            + "."
+        )
+        interval = "Every other driver's interval includes no change."
+    parts = ["These are associations within countries over time, not proven causes."]
+    oos = meta.get("out_of_sample") or {}
+    if isinstance(oos, Mapping) and oos.get("drivers_better_in"):
+        years = oos.get("test_years") or []
+        span = f" ({years[0]}–{years[-1]})" if years else ""
+        parts.append(
+            f"Held out of the fit{span}, the drivers predicted better than country and year effects "
+            f"alone in {oos['drivers_better_in']}."
+        )
+    return headline, interval, " ".join(parts)
+
+
 @dataclass
 class DriversResult:
     """PPML estimates (elasticities / semi-elasticities with intervals), fit and out-of-sample check."""
@@ -203,7 +250,8 @@ class DriversResult:
     def caption(self) -> str:
         oos = self.oos_summary()
         text = (
-            f"PPML of {self.outcome} on lagged drivers with {' and '.join(self.fe) or 'no'} fixed effects, "
+            f"PPML of {self.outcome} on lagged drivers with "
+            f"{' and '.join(f.replace('_', ' ') for f in self.fe) or 'no'} fixed effects, "
             f"errors clustered by {self.cluster or 'none'}; N={self.n_obs} ({self.n_origins} origins, "
             f"{self.n_years} years, {self.period}); pseudo-R2 {self.pseudo_r2:.3f}."
         )
@@ -218,6 +266,31 @@ class DriversResult:
         if source:
             text += f" Outcome: {source}"
         return text
+
+    def verdict(self) -> str:
+        """The model's answer in plain words: which drivers move with encounters clearly, and
+        what kind of evidence that is."""
+        return " ".join(t for t in verdict_parts(self.coefficients, self.metadata()) if t)
+
+    def table(self) -> pd.DataFrame:
+        """The coefficients for people: each driver by name, the change it is read per, the
+        effect on encounters with its interval, and the p-value (log-scale estimates and the effect of
+        one standard deviation are in `tidy()`)."""
+        from corridor.fmt import cell, pct
+
+        c = self.coefficients
+        return pd.DataFrame(
+            {
+                "driver": [short_name(str(d)) for d in c["driver"]],
+                "per": c["per"],
+                "effect": [pct(v / 100) for v in c["effect_pct"]],
+                "95% interval": [
+                    f"{pct(lo / 100)}..{pct(hi / 100)}"
+                    for lo, hi in zip(c["effect_pct_lo"], c["effect_pct_hi"], strict=True)
+                ],
+                "p": [cell(v, "p") for v in c["p_value"]],
+            }
+        )
 
     def summary(self) -> str:
         lines = [self.caption()]
@@ -322,6 +395,16 @@ def fit_drivers(
         lo, hi = b - q * s, b + q * s
         within = data[c] - data.groupby(fe[0])[c].transform("mean") if fe else data[c] - data[c].mean()
         sd = float(within.std())
+        per = "+10%"
+        if how == "level":
+            # An index such as control of corruption (-2.5..2.5) moves a few tenths within a
+            # country: "+1 unit" would read as a 12-fold change. Its effect is stated per one
+            # within-country standard deviation, a change the countries have actually seen.
+            if math.isfinite(sd) and sd > 0:
+                step, per = sd, f"+1 s.d. ({sd:.2g})"
+                text = text.replace("+1 unit of", f"+1 within-country s.d. ({sd:.2g}) of")
+            else:
+                per = "+1 unit"
         rows.append(
             {
                 "driver": d,
@@ -335,9 +418,10 @@ def fit_drivers(
                 "effect_pct": 100 * math.expm1(b * step),
                 "effect_pct_lo": 100 * math.expm1(lo * step),
                 "effect_pct_hi": 100 * math.expm1(hi * step),
-                "per": "+10%" if how != "level" else "+1 unit",
+                "per": per,
                 "within_sd": sd,
                 "effect_pct_sd": 100 * math.expm1(b * sd),
+                "effect_pct_per_unit": 100 * math.expm1(b) if how == "level" else float("nan"),
                 "interpretation": text,
             }
         )

@@ -17,6 +17,7 @@ import pandas as pd
 from corridor import params
 from corridor.errors import UsageError
 from corridor.reference import events as ev
+from corridor.reference import labels
 
 DRIVERS_FE = {"origin_year", "origin", "year", "none"}
 # Event-based indicators: a country-year the publisher lists no event for had none (zero), within
@@ -219,6 +220,9 @@ class EvaluateMixin:
                     f"(publisher coverage {first}..{last})."
                 )
         fe_cols = dr.fe_columns(fe)
+        # driver names in words for the verdict and tables (as the dashboard registers them)
+        catalog = self.indicator_catalog()  # type: ignore[attr-defined]
+        labels.register_catalog(getattr(catalog, "tidy", lambda: catalog)())
         result = dr.fit_drivers(
             frame,
             outcome=outcome,

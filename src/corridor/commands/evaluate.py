@@ -123,10 +123,20 @@ def evaluate(
         caption = result.caption()
         if fmt == "table":
             Console(soft_wrap=False).print(result.verdict(), highlight=False, markup=False)
+            note = result.design_note()
+            if note:
+                caption += f"\nHow the design was chosen: {note}"
             caption += (
                 "\n* the headline method. p: the method's own placebo p-value. Pre-fit: mean "
                 "absolute error before the start. Held-out: typical error at earlier pseudo-start dates.\n"
             )
+            failed = result.failed_checks()
+            if failed:
+                caption += (
+                    "† fails its checks, so its estimate is not offered (--format json or csv carries it): "
+                    + "; ".join(f"{label('method', m)}: {why.rstrip('.')}" for m, why in failed.items())
+                    + ".\n"
+                )
             caption += "\n".join(
                 f"{label('method', r.method)}: {r.interval_kind}; assumptions: {' '.join(r.assumptions)}"
                 + (f" Notes: {'; '.join(r.notes)}." if r.notes else "")
@@ -187,20 +197,8 @@ def drivers(
         )
         frame = result.tidy()
         if fmt == "table":
-            frame = frame[
-                [
-                    "driver",
-                    "transform",
-                    "lag",
-                    "estimate",
-                    "ci_lo",
-                    "ci_hi",
-                    "p_value",
-                    "effect_pct",
-                    "per",
-                    "effect_pct_sd",
-                ]
-            ]
+            Console(soft_wrap=False).print(result.verdict(), highlight=False, markup=False)
+            frame = result.table()
         caption = result.caption() + (
             "\n" + "\n".join(f"Note: {n}" for n in result.notes) if result.notes else ""
         )

@@ -231,12 +231,16 @@ class Warehouse:
 def assumed_mappings(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, str]]:
     """(dataset, label, code, how, reference) of every label the loaded datasets mapped by
     assumption; empty for a warehouse written before the table existed."""
-    try:
-        return con.execute(
-            "SELECT dataset, label, code, how, reference FROM assumed_mappings ORDER BY dataset, label"
-        ).fetchall()
-    except duckdb.CatalogException:
+    # Ask the catalogue first: a missing table would otherwise be looked up among this module's
+    # Python names (DuckDB's replacement scan) and fail on this very function, not as missing.
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'assumed_mappings' AND schema_name = 'main'"
+    ).fetchone()
+    if not found or not found[0]:
         return []
+    return con.execute(
+        "SELECT dataset, label, code, how, reference FROM main.assumed_mappings ORDER BY dataset, label"
+    ).fetchall()
 
 
 def open_read(path: str | Path) -> duckdb.DuckDBPyConnection:

@@ -148,7 +148,7 @@ VERBS: tuple[Verb, ...] = (
         "evaluate",
         "Evaluate",
         "Causal evaluation of a policy event, with placebo checks (takes a few seconds).",
-        example=(("policy", "venezuela_parole"),),
+        example=(("policy", "chnv_parole"),),  # the report's evaluation too
     ),
     Verb("events", "events", "Policy events", "The curated policy timeline.", autorun=True),
     Verb("track", "track", "Strategy tracker", "A results framework, scored.", autorun=True),

@@ -145,6 +145,7 @@ def _agreement(
         "eligible": sum(v is None for v in eligible.values()),
         "same_sign": len(same) if sign != 0 else None,
         "same_sign_methods": same,
+        "passing_same_sign": sum(eligible.get(m) is None for m in same) if sign != 0 else None,
         "intervals_overlap": bool(max(lows) <= min(highs)),
         "estimates": {r.method: finite(r.effect_rel) for r in results},
     }
@@ -391,9 +392,28 @@ def verdict(h: Headline, design: Design, *, excluded: Sequence[str] = ()) -> str
     )
     if h.status == "no_clear_effect":
         text += ": no clear change"
-    ag = h.agreement
-    agree = f"{ag['same_sign']} of {ag['methods']} methods agree in direction" if ag.get("same_sign") else ""
-    return text + "." + (f" {agree}." if agree and ag["methods"] > 1 else "")
+    agree = agreement_sentence(h.agreement)
+    return text + "." + (f" {agree}" if agree else "")
+
+
+def agreement_sentence(ag: dict[str, Any]) -> str:
+    """How far the methods agree in direction, counting first those that pass their checks (a
+    method that fails them is not an answer, so it neither adds to nor takes from the agreement)."""
+    same, methods = ag.get("same_sign"), ag.get("methods") or 0
+    if same is None or methods < 2:
+        return ""
+    passing, eligible = ag.get("passing_same_sign"), ag.get("eligible")
+    if passing is None or eligible is None or eligible == methods:
+        return f"{same} of {methods} methods agree in direction."
+    if eligible < 2:
+        return (
+            f"Only {eligible} of {methods} methods passes its checks; "
+            f"{same} of {methods} estimate this direction."
+        )
+    return (
+        f"{passing} of {eligible} methods that pass their checks agree in direction "
+        f"({same} of {methods} counting those that fail them)."
+    )
 
 
 def post_window(design: Design) -> str:

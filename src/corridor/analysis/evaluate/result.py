@@ -13,6 +13,7 @@ from corridor import jsonio
 from corridor.analysis.evaluate.backtest import Backtest
 from corridor.analysis.evaluate.base import Design, EvaluationResult, pct
 from corridor.analysis.evaluate.headline import Headline, verdict
+from corridor.fmt import cell
 from corridor.reference.calendar import add_months
 
 
@@ -41,24 +42,53 @@ class EvaluationSet:
         """The answer in plain words: the headline effect, its interval, and how far methods agree."""
         return verdict(self.headline, self.design, excluded=self.excluded)
 
+    def failed_checks(self) -> dict[str, str]:
+        """Why each method that fails its checks cannot be believed (methods that pass are absent).
+
+        The same rule decides which methods may be the headline, so the table, the chart and the
+        verdict never disagree about which estimates count."""
+        return {m: why for m, why in self.headline.eligible.items() if why}
+
     def tidy(self) -> pd.DataFrame:
-        """One row a method: effects, intervals, p-values, pre-period fit."""
-        return pd.DataFrame([r.row() for r in self.results])
+        """One row a method: effects, intervals, p-values, pre-period fit, and its checks."""
+        frame = pd.DataFrame([r.row() for r in self.results])
+        failed = self.failed_checks()
+        checks = [_sentence(failed[r.method]) if r.method in failed else "passes" for r in self.results]
+        frame.insert(1, "checks", checks)
+        return frame
 
     def table(self) -> pd.DataFrame:
         """A compact side-by-side table for people (percentages and rounded counts); the headline
-        method is marked with an asterisk."""
+        method is marked with an asterisk. A method that fails its checks (marked with a dagger) shows
+        no effect: its estimate is in `tidy()` and the JSON, not offered to a reader as an answer."""
         from corridor.reference.labels import label
 
         rows = []
-        for r in self.results:
-            star = " *" if self.headline.weights.get(r.method) == 1.0 else ""
+        h = self.headline
+        if h.conclusive and h.effect_rel is not None and len(self.results) > 1:
             rows.append(
                 {
-                    "method": label("method", r.method) + star,
-                    "effect": pct(r.effect_rel),
-                    f"{100 * (1 - r.alpha):.0f}% CI": _interval(r.effect_rel_lo, r.effect_rel_hi),
-                    "p": round(r.p_value, 3),
+                    "method": f"Headline ({h.to_dict()['method_label'] or 'combined'})",
+                    "effect": pct(h.effect_rel),
+                    f"{100 * h.level:.0f}% CI": _interval(h.effect_rel_lo, h.effect_rel_hi),
+                    "p": cell(h.p_value, "p"),
+                    "pre-fit": "",
+                    "held-out": "",
+                }
+            )
+        failed = self.failed_checks()
+        for r in self.results:
+            star = " *" if self.headline.weights.get(r.method) == 1.0 else ""
+            mark = " †" if r.method in failed else ""
+            ok = r.method not in failed
+            rows.append(
+                {
+                    "method": label("method", r.method) + star + mark,
+                    "effect": pct(r.effect_rel) if ok else "–",
+                    f"{100 * (1 - r.alpha):.0f}% CI": _interval(r.effect_rel_lo, r.effect_rel_hi)
+                    if ok
+                    else "–",
+                    "p": cell(r.p_value, "p") if ok else "–",
                     "pre-fit": f"{100 * r.pre_mape:.0f}%",
                     "held-out": _oos(self.backtest.rmse(r.method)),
                 }
@@ -104,6 +134,9 @@ class EvaluationSet:
         return jsonio.plain(meta)
 
     def caption(self) -> str:
+        """What was compared, over which months, and where the counts come from. Why the design is
+        what it is (window, donors, common shocks) is `design_note()`, kept apart so the caption
+        under a table or chart stays a source line a reader can take in."""
         d = self.design
         parts = [
             f"Evaluation of {d.describe_treated()} from {d.start:%Y-%m}, {d.post_months} post months, "
@@ -112,30 +145,53 @@ class EvaluationSet:
         ]
         if self.skipped:
             parts.append("Not run: " + "; ".join(f"{k} ({v})" for k, v in self.skipped.items()) + ".")
-        parts += self.notes
         return " ".join(parts)
 
+    def design_note(self) -> str:
+        """How the design was chosen: the pre and post windows, the donors left out and why, and the
+        policies treated as common shocks, in sentences."""
+        return " ".join(self.notes)
+
     def summary(self) -> str:
-        return "\n\n".join([self.verdict(), self.caption(), *(r.summary() for r in self.results)])
+        note = self.design_note()
+        design = [f"How the design was chosen: {note}"] if note else []
+        return "\n\n".join([self.verdict(), self.caption(), *design, *(r.summary() for r in self.results)])
 
     def chart(self, *, events: Sequence[Any] | None = None) -> dict[str, Any]:
-        """Vega-Lite: the actual series with every method's counterfactual, start and events marked."""
+        """Vega-Lite: the actual series with the counterfactual of every method that passes its checks,
+        start and events marked. A method that fails them is left off: its line is not a credible
+        path, and one wild line would set the scale and flatten everything else."""
         from corridor.reference.events import chart_layer
         from corridor.reference.labels import label
 
         events = self.events if events is None else events
         if len(self.results) == 1:
             return self.results[0].chart(events=events)
+        failed = self.failed_checks()
+        drawn = [r for r in self.results if r.method not in failed]
         first = self.results[0].series
         values = [
             {"month": m.isoformat(), "series": "actual", "value": v}
             for m, v in zip(first["month"], first["actual"], strict=True)
         ]
-        for r in self.results:
+        for r in drawn:
             values += [
                 {"month": m.isoformat(), "series": label("method", r.method), "value": v}
                 for m, v in zip(r.series["month"], r.series["counterfactual"], strict=True)
             ]
+        d = self.design
+        if drawn:
+            title = f"{d.describe_treated()}: actual vs counterfactual, by method"
+            what = "Dashed: what each method that passes its checks predicts without the policy."
+        else:
+            title = f"{d.describe_treated()}: actual encounters"
+            what = "No method's counterfactual passes its checks, so none is drawn."
+        if failed and drawn:
+            what += " Not drawn (fails its checks): " + ", ".join(label("method", m) for m in failed) + "."
+        period = (
+            f" Pre period {d.months[0]:%Y-%m}..{add_months(d.start, -1):%Y-%m}; "
+            f"post period {d.start:%Y-%m}..{d.end:%Y-%m}."
+        )
         x = {"field": "month", "type": "temporal", "title": None, "axis": {"format": "%Y-%m"}}
         layers: list[dict[str, Any]] = [
             {
@@ -166,8 +222,8 @@ class EvaluationSet:
         return {
             "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "title": {
-                "text": f"{self.design.describe_treated()}: actual vs counterfactual, by method",
-                "subtitle": textwrap.wrap(self.verdict() + " " + self.caption(), 110),
+                "text": title,
+                "subtitle": textwrap.wrap(what + period + " " + _source(d.caption), 110),
                 "anchor": "start",
                 "subtitleFontSize": 10,
             },
@@ -175,6 +231,19 @@ class EvaluationSet:
             "height": 280,
             "layer": layers,
         }
+
+
+def _sentence(reason: str) -> str:
+    """A check's reason as a table cell: "fails: its pre-period fit is off by 445% on average"."""
+    return f"fails: {reason.rstrip('.')}"
+
+
+def _source(caption: str) -> str:
+    """The "Source: ... (period)." sentence of a selection's caption (the whole caption if none)."""
+    import re
+
+    found = re.search(r"Source: .*?\)\.(?=\s|$)", caption)
+    return found.group(0) if found else caption
 
 
 def _interval(lo: float | None, hi: float | None) -> str:

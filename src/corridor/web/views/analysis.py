@@ -363,7 +363,9 @@ def dressed(
     frame = shown.frame
     if frame is not None and verb.name == "track":
         frame = status_first(frame)
-    if frame is not None and verb.name in LEADING_COLUMNS:
+    if frame is not None and verb.name == "evaluate":
+        frame = evaluate_table(frame, shown.metadata.get("headline"))
+    elif frame is not None and verb.name in LEADING_COLUMNS:
         frame = leading(frame, LEADING_COLUMNS[verb.name])
     return replace(shown, frame=frame), verdicts.card(verb.name, shown), chart, panels(verb.name, shown)
 
@@ -428,10 +430,41 @@ TRACK_COLUMNS = (
 # Tables lead with what a reader came for (the effect, the policy), the rest follows.
 LEADING_COLUMNS: dict[str, tuple[str, ...]] = {
     "drivers": ("driver", "effect_pct", "effect_pct_lo", "effect_pct_hi", "per", "p_value", "effect_pct_sd"),
-    "evaluate": ("method", "effect_rel", "effect_rel_lo", "effect_rel_hi", "p_value", "effect_abs"),
+    "evaluate": ("method", "checks", "effect_rel", "effect_rel_lo", "effect_rel_hi", "p_value", "effect_abs"),
     "events": ("title", "effective", "start_month", "citizenships", "regions"),
 }
 LEFT_OUT = ("interpretation",)  # sentences that repeat the row's numbers (in the CSV)
+
+
+# What a reader compares across methods; the rest (treated, start, library...) is in the CSV.
+EVALUATE_COLUMNS = (*LEADING_COLUMNS["evaluate"], "pre_mape")
+ESTIMATE_COLUMNS = ("effect_rel", "effect_rel_lo", "effect_rel_hi", "p_value", "effect_abs")
+
+
+def evaluate_table(frame: pd.DataFrame, headline: dict[str, Any] | None = None) -> pd.DataFrame:
+    """An evaluation's methods as a reader compares them: the headline first (its interval is set
+    by its errors at earlier dates, so it differs from its method's own), then each method's checks
+    beside its estimate, and no estimate for a method that fails them (its interval can run to
+    +50,000%; the CSV and the JSON keep it). The verdict above the table uses the same checks."""
+    keep = [c for c in EVALUATE_COLUMNS if c in frame.columns]
+    frame = frame[keep].copy()
+    if "checks" in frame.columns:
+        failed = frame["checks"].ne("passes")
+        shown = [c for c in ESTIMATE_COLUMNS if c in frame.columns]
+        frame[shown] = frame[shown].astype(float).mask(failed, axis=0)
+    if (
+        headline
+        and headline.get("effect_rel") is not None
+        and headline.get("status") != "inconclusive"
+        and len(frame) > 1
+    ):
+        top = {
+            "method": f"Headline ({headline.get('method_label') or 'combined'})",
+            "checks": "headline: interval from its errors at earlier dates",
+            **{c: headline.get(c) for c in ESTIMATE_COLUMNS if c in frame.columns},
+        }
+        frame = pd.concat([pd.DataFrame([top]), frame], ignore_index=True)[frame.columns]
+    return frame
 
 
 def leading(frame: pd.DataFrame, first: tuple[str, ...]) -> pd.DataFrame:

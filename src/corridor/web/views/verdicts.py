@@ -130,8 +130,9 @@ def method_label(code: str) -> str:
 
 def short_name(indicator: str) -> str:
     """An indicator's name without its trailing unit in brackets (for chart rows and sentences)."""
-    name = labels.label("indicator", indicator)
-    return re.sub(r"\s*\([^()]*\)$", "", name).removesuffix(": estimate") or name
+    from corridor.analysis.drivers import short_name as name
+
+    return name(indicator)
 
 
 def _policy_name(meta: dict[str, Any]) -> str:
@@ -174,10 +175,11 @@ def _evaluate_headline(meta: dict[str, Any], head: dict[str, Any], kicker: str) 
         interval += f". From {method}."
     agreement = head.get("agreement") or {}
     parts = [labels.humanize(str(head.get("why") or ""))]
-    if agreement.get("same_sign") is not None and agreement.get("methods"):
-        parts.append(
-            f"{agreement['same_sign']} of {agreement['methods']} methods estimate the same direction."
-        )
+    from corridor.analysis.evaluate.headline import agreement_sentence  # the verdict's own words
+
+    agree = agreement_sentence(agreement)
+    if agree:
+        parts.append(agree)
     facts = []
     if _finite(head.get("p_value")):
         facts.append(("p-value", fmt.cell(head.get("p_value"), "p")))
@@ -274,39 +276,9 @@ def drivers(result: Any) -> Card | None:
     frame = _frame(result)
     if frame.empty or "effect_pct" not in frame:
         return None
-    rows = frame.dropna(subset=["effect_pct"])
-    clear = rows[(rows["effect_pct_lo"] > 0) | (rows["effect_pct_hi"] < 0)]
-    name = {r.driver: short_name(str(r.driver)) for r in rows.itertuples()}
+    from corridor.analysis.drivers import verdict_parts  # the CLI's words too
 
-    def one(r: Any) -> str:
-        per = f"{r.per} " if isinstance(getattr(r, "per", None), str) else ""
-        return (
-            f"{name[r.driver]} ({per}→ {fmt.pct(r.effect_pct / 100)} encounters, 95% "
-            f"{_range(r.effect_pct_lo / 100, r.effect_pct_hi / 100, pct=True)})"
-        )
-
-    if clear.empty:
-        headline = (
-            f"None of the {len(rows)} drivers moves with encounters clearly once each country's "
-            "and each year's own level is held constant."
-        )
-        interval = ""
-    else:
-        headline = (
-            f"{len(clear)} of {len(rows)} drivers move with encounters clearly: "
-            + "; ".join(one(r) for r in clear.itertuples())
-            + "."
-        )
-        interval = "Every other driver's interval includes no change."
-    parts = ["These are associations within countries over time, not proven causes."]
-    oos = meta.get("out_of_sample") or {}
-    if isinstance(oos, dict) and oos.get("drivers_better_in"):
-        years = oos.get("test_years") or []
-        span = f" ({years[0]}–{years[-1]})" if years else ""
-        parts.append(
-            f"Held out of the fit{span}, the drivers predicted better than country and year effects "
-            f"alone in {oos['drivers_better_in']}."
-        )
+    headline, interval, reliability = verdict_parts(frame, meta)
     facts = []
     if meta.get("n_obs"):
         facts.append(
@@ -319,7 +291,7 @@ def drivers(result: Any) -> Card | None:
         "kicker": "What moves with encounters",
         "headline": headline,
         "interval": interval,
-        "reliability": " ".join(parts),
+        "reliability": reliability,
         "facts": facts,
         "tone": "none",
     }

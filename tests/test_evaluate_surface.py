@@ -1,0 +1,162 @@
+"""What a reader sees of an evaluation agrees with its headline rule: a method that fails its
+checks is neither drawn nor offered as an estimate, and the headline reads the same in the card,
+the page's table and the CLI's table. Real evaluations on the synced warehouse."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corridor import fmt
+from corridor.reference.labels import label
+
+# Venezuela parole: every method fails its pre-period check (the series grew from almost nothing);
+# CHNV parole: the DiD fails it and the other three pass.
+POLICIES = ("venezuela_parole", "chnv_parole")
+
+
+@pytest.fixture(scope="module")
+def evaluations(obs: Any) -> dict[str, Any]:
+    return {p: obs.evaluate(policy=p, method="all") for p in POLICIES}
+
+
+@pytest.fixture(scope="module")
+def client(warehouse: Any) -> TestClient:
+    from corridor.web.app import create_app
+
+    return TestClient(create_app(db=str(warehouse)), base_url="http://127.0.0.1")
+
+
+def _drawn(spec: dict[str, Any]) -> set[str]:
+    return {
+        v["series"]
+        for layer in spec["layer"]
+        for v in layer.get("data", {}).get("values", [])
+        if "series" in v
+    }
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_the_chart_draws_exactly_the_methods_that_pass_their_checks(
+    evaluations: dict[str, Any], policy: str
+) -> None:
+    res = evaluations[policy]
+    passing = {label("method", m) for m, why in res.headline.eligible.items() if why is None}
+    assert _drawn(res.chart()) == passing | {"actual"}
+    failing = set(res.failed_checks())
+    assert failing == {m for m, why in res.headline.eligible.items() if why}
+    assert failing, "each case has at least one method that fails its checks"
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_the_cli_table_offers_no_estimate_for_a_method_that_fails(
+    evaluations: dict[str, Any], policy: str
+) -> None:
+    res = evaluations[policy]
+    table = res.table()
+    for _, row in table.iterrows():
+        method = str(row["method"])
+        failed = method.endswith("†")
+        names = [m for m in res.failed_checks() if method.startswith(label("method", m))]
+        assert failed == bool(names), method
+        if failed:
+            assert row["effect"] == "–" and row["95% CI"] == "–"
+        else:
+            assert row["effect"] != "–"
+    # the data formats keep every method's estimate, with its checks beside it
+    tidy = res.tidy()
+    assert tidy["effect_rel"].notna().all()
+    assert set(tidy.loc[tidy["checks"] != "passes", "method"]) == set(res.failed_checks())
+
+
+def test_the_headline_row_carries_the_verdict_interval(evaluations: dict[str, Any]) -> None:
+    res = evaluations["chnv_parole"]
+    h = res.headline
+    assert h.conclusive
+    first = res.table().iloc[0]
+    assert first["method"].startswith("Headline")
+    lo, hi = (float(x) for x in re.findall(r"[+-]\d+", first["95% CI"]))
+    assert (lo, hi) == (round(100 * h.effect_rel_lo), round(100 * h.effect_rel_hi))
+    # the verdict sentence states the same interval, in words
+    verdict = res.verdict()
+    assert f"{abs(round(100 * h.effect_rel_hi))}% to {abs(round(100 * h.effect_rel_lo))}% lower" in verdict
+
+
+def _page_rows(html: str) -> list[list[str]]:
+    table = re.search(r'<table id="table-evaluate".*?</table>', html, re.S)
+    assert table, "the evaluate table is on the page"
+    rows = re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)
+    cells = [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+        for r in rows
+    ]
+    return [c for c in cells if c]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_the_page_table_leads_with_checks_and_hides_estimates_that_fail(
+    client: TestClient, evaluations: dict[str, Any], policy: str
+) -> None:
+    res = evaluations[policy]
+    page = client.get("/evaluate", params={"run": "evaluate", "policy": policy})
+    assert page.status_code == 200
+    header, *rows = _page_rows(page.text)
+    assert header[:3] == ["Method", "Checks", "Effect (%)"]
+    failed = {label("method", m) for m in res.failed_checks()}
+    for row in rows:
+        if row[0] in failed:
+            assert row[1].startswith("fails:") and row[2] == "–", row
+        elif not row[0].startswith("Headline"):
+            assert row[1] == "passes" and row[2] != "–", row
+    # the pre-period error reads as a percentage of the counts, as the checks state it
+    pre = header.index("Pre-period error (%)")
+    for row in rows:
+        name = row[0]
+        method = next((m for m in res.failed_checks() if label("method", m) == name), None)
+        if method:
+            assert row[pre] == fmt.pct(res[method].pre_mape, signed=False)
+    # the one evaluation page shows one heading for it, not "Evaluate" twice
+    shown = re.findall(r"<h[12](?![^>]*visually-hidden)[^>]*>\s*Evaluate\s*</h[12]>", page.text)
+    assert len(shown) == 1
+
+
+def test_the_page_opens_on_the_evaluation_the_report_shows(client: TestClient) -> None:
+    from corridor.report.sections import evaluate as section
+
+    page = client.get("/evaluate")
+    assert page.status_code == 200
+    assert label("event", section.POLICY).split(" (")[0] in page.text
+
+
+def test_agreement_counts_the_methods_that_pass_their_checks_first(evaluations: dict[str, Any]) -> None:
+    res = evaluations["chnv_parole"]
+    passing = [m for m, why in res.headline.eligible.items() if why is None]
+    assert 0 < len(passing) < len(res.results)  # the case has a method that fails
+    sign = 1 if res.headline.effect_rel > 0 else -1
+    agree = sum((res[m].effect_rel > 0) == (sign > 0) for m in passing)
+    assert f"{agree} of {len(passing)} methods that pass their checks agree in direction" in res.verdict()
+
+
+@given(
+    methods=st.integers(2, 6),
+    data=st.data(),
+)
+def test_the_agreement_sentence_never_counts_more_than_there_are(methods: int, data: Any) -> None:
+    from corridor.analysis.evaluate.headline import agreement_sentence
+
+    eligible = data.draw(st.integers(0, methods))
+    same = data.draw(st.integers(0, methods))
+    passing = data.draw(st.integers(0, min(eligible, same)))
+    text = agreement_sentence(
+        {"methods": methods, "eligible": eligible, "same_sign": same, "passing_same_sign": passing}
+    )
+    pairs = [(int(a), int(b)) for a, b in re.findall(r"(\d+) of (\d+)", text)]
+    assert pairs and all(a <= b <= methods for a, b in pairs)
+    assert (same, methods) in pairs
+    if 2 <= eligible < methods:
+        assert (passing, eligible) in pairs
