@@ -243,6 +243,14 @@ def test_python_examples_run(doc: str, tmp_path: Path, data: Path, warehouse: Pa
             pytest.fail(f"the Python example at {block.id} failed:\n{traceback.format_exc(limit=-3)}")
 
 
+def test_a_failing_example_fails_in_process_too(tmp_path: Path) -> None:
+    bad = Example("x.md", 1, "sh", "corridor no-such-verb --region southwest  # a typo in a doc")
+    assert _plain_corridor(bad.code) and not _plain_corridor("corridor flows | head")
+    with pytest.raises(AssertionError, match="exited 2"):
+        _run_in_process(bad, tmp_path, tmp_path / "corridor.duckdb", bad.id)
+    assert Path.cwd() != tmp_path  # the working folder is restored
+
+
 # ---- the extractor itself -----------------------------------------------------------------------
 
 
