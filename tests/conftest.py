@@ -92,8 +92,10 @@ def obs(warehouse: Path) -> Iterator[corridor.Observatory]:
 
 # ---- scheduling under xdist -----------------------------------------------------------------------
 # `make test` runs `pytest -n auto --dist loadgroup --no-loadscope-reorder`. Each test is its own
-# unit of work, except that the tests of a file that share a module- or class-scoped fixture form
-# one unit (one worker builds that fixture once, as `--dist loadfile` did for whole files). Units
+# unit of work; the tests of a file that share a module- or class-scoped fixture are marked as one
+# xdist group, but with pytest 9.2 and xdist 3.8 the group does not take (xdist sets
+# `item._nodeid`, which pytest 9 no longer reads), so such a fixture is built once per worker that
+# runs one of its tests (twice at most; measured in bench/RESULTS.md). Units
 # start in the order below, longest first: with two workers, a long unit started last sets the
 # wall time. The list comes from `pytest --durations=40` (see bench/RESULTS.md, "The suite");
 # a test missing from it only starts later, so a stale list costs time, never a failure.

@@ -196,26 +196,27 @@ def _all_outputs_in_this_process(db: str, out: str) -> None:
             Path(out, f"{name}.failed").write_text(failure)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def outputs_by_hash_seed(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Per PYTHONHASHSEED, a folder with every SAME_BYTES command's stdout, from one process each
-    (the three run side by side)."""
-    root = tmp_path_factory.mktemp("same-bytes")
-    code = "import sys; import tests.test_reliability as t; t._all_outputs_in_this_process(*sys.argv[1:])"
-    procs, dirs = [], {}
-    for seed in HASH_SEEDS:
-        dirs[seed] = root / seed
-        dirs[seed].mkdir()
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        argv = [sys.executable, "-c", code, str(warehouse), str(dirs[seed])]
-        procs.append(subprocess.Popen(argv, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True))
-    for proc in procs:
-        _, err = proc.communicate(timeout=1800)
-        assert proc.returncode == 0, err[-2000:]
-    return dirs
+    (the three run side by side), once per run for all workers."""
+
+    def build(root: Path) -> None:
+        code = "import sys; import tests.test_reliability as t; t._all_outputs_in_this_process(*sys.argv[1:])"
+        procs = []
+        for seed in HASH_SEEDS:
+            (root / seed).mkdir()
+            env = {**os.environ, "PYTHONHASHSEED": seed}
+            argv = [sys.executable, "-c", code, str(warehouse), str(root / seed)]
+            procs.append(subprocess.Popen(argv, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True))
+        for proc in procs:
+            _, err = proc.communicate(timeout=1800)
+            assert proc.returncode == 0, err[-2000:]
+
+    root = built_once_per_run(tmp_path_factory, "reliability-same-bytes", build)
+    return {seed: root / seed for seed in HASH_SEEDS}
 
 
-@pytest.mark.xdist_group("reliability-same-bytes")
 @pytest.mark.parametrize("name", list(SAME_BYTES))
 def test_same_warehouse_same_seed_same_bytes(outputs_by_hash_seed: dict[str, Path], name: str) -> None:
     """The same command on the same warehouse, in processes with different string hashes, writes
