@@ -1,8 +1,8 @@
 """Validation battery for `corridor evaluate`: the headline on panels with known effects and real policies.
 
     .venv/bin/python bench/evaluate_battery.py [--db corridor.duckdb] [--draws 200] [--workers 2]
-        [--seed 1] [--scenarios main,out_of_hull,staggered] [--real] [--save runs.pkl] [--load runs.pkl]
-        [--rescore] [--quick]
+        [--seed 1] [--scenarios main,out_of_hull,staggered] [--cell-draws -0.5=500,...] [--real]
+        [--save runs.pkl [--resume]] [--load runs.pkl] [--rescore] [--quick]
 
 **Synthetic panels.** The base is the real DHS OHSS series of Border Patrol encounters at the
 southwest border by citizenship (FY2000 on, rounded to 10). Each draw picks a start month (half
@@ -55,8 +55,11 @@ import pandas as pd
 EFFECTS = (-0.9, -0.75, -0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5)
 POSTS = (3, 6, 12)
 TREATED_FLOOR = 50.0  # each treated unit's mean a month in the 36 months before the start
-DATES = 48  # pseudo-treatment dates kept per draw (rules may use fewer)
+# pseudo-treatment dates kept per draw: the shipped rule's 24 (the most recent first, so a draw
+# saved with more dates scores the same; 48 until seed 3, which halved the battery's time)
+DATES = 24
 HULL_FACTOR = 5.0  # out-of-hull: the treated group's level, in multiples of the largest donor's
+SAVE_EVERY = 100  # --save writes the draws done so far this often
 HULL_TREND = 0.04  # ... and, in half of those draws, its own growth a month (before and after the start)
 FIRST_START, RECENT, LAST_DATA = dt.date(2004, 1, 1), dt.date(2019, 1, 1), dt.date(2024, 11, 1)
 _BASE: pd.DataFrame | None = None
@@ -97,6 +100,7 @@ def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: i
     )
     post = int(rng.choice(POSTS))
     stagger = scenario == "staggered"
+    values, months, columns = base.to_numpy(dtype=float), list(base.index), np.array(base.columns)
     for _ in range(1000):
         lo, hi = (
             (RECENT, _add(LAST_DATA, -post - (20 if stagger else 6)))
@@ -104,21 +108,24 @@ def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: i
             else (FIRST_START, _add(RECENT, -1))
         )
         start = _add(lo, int(rng.integers(0, _months(lo, hi) + 1)))
-        pre = base.loc[[m for m in base.index if _add(start, -36) <= m < start]]
+        first = _add(start, -36)
+        pre = values[[first <= m < start for m in months]]  # numpy: pandas reductions are slow here
         named = {
             c
             for e in timeline
-            if not e.all_citizenships and _add(start, -36) <= e.start_month <= _add(start, post + 6)
+            if not e.all_citizenships and first <= e.start_month <= _add(start, post + 6)
             for c in e.citizenships
         }
-        pool = [c for c in base.columns if pre[c].mean() >= TREATED_FLOOR and c not in named]
+        means = pre.mean(axis=0)
+        pool = [c for c, v in zip(columns, means, strict=True) if v >= TREATED_FLOOR and c not in named]
         k = int(rng.integers(2 if stagger else 1, 5))
         if len(pool) < k + 3:
             continue
         treated = sorted(rng.choice(pool, size=k, replace=False).tolist())
         # main and staggered draws stay inside the donors' hull: the treated group's level at most
         # the largest other citizenship's (out_of_hull draws are then scaled far above it)
-        if pre[treated].sum(axis=1).mean() <= pre.drop(columns=treated).mean().max():
+        chosen = np.isin(columns, treated)
+        if pre[:, chosen].sum(axis=1).mean() <= means[~chosen].max():
             break
     offsets = {u: 0 for u in treated}
     if stagger:
@@ -138,6 +145,18 @@ def draw_spec(base: pd.DataFrame, scenario: str, index: int, seed: int, draws: i
         "trend": HULL_TREND if scenario == "out_of_hull" and index % 2 else 0.0,
         "era": "2019 on" if start >= RECENT else "2004-2018",
     }
+
+
+def cell_draws(option: str, draws: int) -> dict[float, int]:
+    """Draws per main effect: `draws` each, except those `option` names ("-0.5=500,0.1=500")."""
+    cells = dict.fromkeys(EFFECTS, draws)
+    for item in filter(None, (x.strip() for x in option.split(","))):
+        effect, n = item.split("=")
+        match = [e for e in EFFECTS if math.isclose(e, float(effect))]
+        if not match:
+            raise SystemExit(f"--cell-draws: {effect} is not one of the effects {EFFECTS}")
+        cells[match[0]] = int(n)
+    return cells
 
 
 def _init(base: pd.DataFrame) -> None:
@@ -218,15 +237,47 @@ def run_draw(spec: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def run_all(specs: list[dict[str, Any]], base: pd.DataFrame, workers: int) -> list[dict[str, Any]]:
+def run_all(
+    specs: list[dict[str, Any]],
+    base: pd.DataFrame,
+    workers: int,
+    save: Path | None = None,
+    done: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Every draw's record, in the order of `specs`. With `save`, the draws done so far (after
+    `done`, the draws of an earlier run) are written there every SAVE_EVERY draws (a run stopped
+    early still leaves a scoreable file)."""
+    records: list[dict[str, Any]] = []
+    earlier = list(done or [])
+
+    def keep(record: dict[str, Any]) -> None:
+        records.append(record)
+        if save is not None and (len(records) % SAVE_EVERY == 0 or len(records) == len(specs)):
+            save.write_bytes(pickle.dumps(earlier + records))
+
     if workers <= 1:
         _init(base)
-        return [run_draw(s) for s in specs]
+        for spec in specs:
+            keep(run_draw(spec))
+        return records
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init, initargs=(base,)
     ) as pool:
-        return list(pool.map(run_draw, specs, chunksize=4))
+        for record in pool.map(run_draw, specs, chunksize=4):
+            keep(record)
+    return records
+
+
+def interleaved(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The specs with every cell (scenario and, for main, effect) spread evenly over the run, so
+    that the draws done at any point cover every cell in proportion."""
+    cells: dict[tuple[str, float], list[dict[str, Any]]] = {}
+    for spec in specs:
+        key = (spec["scenario"], spec["effect"] if spec["scenario"] == "main" else 0.0)
+        cells.setdefault(key, []).append(spec)
+    ranked = [((i + 0.5) / len(c), n, s) for n, c in enumerate(cells.values()) for i, s in enumerate(c)]
+    return [s for *_, s in sorted(ranked, key=lambda x: (x[0], x[1]))]
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -496,7 +547,9 @@ def candidates() -> dict[str, Any]:
         "inflate 2.0": replace(RULE, inflate=2.0),
         "no error floor (floor 0)": replace(RULE, floor=0.0),
         "weighted combination": replace(RULE, selection="weighted"),
-        "bias-corrected centre": replace(RULE, bias_correct=True),
+        "no out-of-sample correction (the rule before seed 3)": replace(RULE, bias_correct=False),
+        "correction by the mean error": replace(RULE, bias_centre="mean"),
+        "correction, spread from the errors' standard deviation": replace(RULE, bias_spread="std"),
         "no pre-fit limit": replace(RULE, max_pre_mape=None),
         "no method diagnostics": replace(RULE, use_diagnostics=False),
         "no hull check": replace(RULE, hull_precision=None),
@@ -623,6 +676,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenarios", default="main,out_of_hull,staggered")
     parser.add_argument(
+        "--cell-draws",
+        default="",
+        help="main: draws for some effects instead of --draws, e.g. -0.5=500,-0.1=500,0.1=500",
+    )
+    parser.add_argument(
         "--hull-draws", type=int, help="draws for out_of_hull and staggered (default --draws)"
     )
     parser.add_argument("--real", action="store_true", help="also run the real-policy comparison")
@@ -641,6 +699,11 @@ def main() -> None:
         help="with --load: choose every saved draw's headline again under the current rules",
     )
     parser.add_argument("--save", type=Path)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --save: keep the draws already in that file and run only the others",
+    )
     parser.add_argument("--load", type=Path)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -657,15 +720,24 @@ def main() -> None:
     else:
         base = load_base(args.db)
         specs = []
+        cells = cell_draws(args.cell_draws, args.draws)
+        stride = max(cells.values())  # main: effect k's draws are indices k * stride .. (no overlap)
         for scenario in args.scenarios.split(","):
-            n = args.draws * len(EFFECTS) if scenario == "main" else (args.hull_draws or args.draws)
+            if scenario == "main":
+                index = [k * stride + j for k, e in enumerate(EFFECTS) for j in range(cells[e])]
+            else:
+                index = list(range(args.hull_draws or args.draws))
             specs += [
-                {**draw_spec(base, scenario, i, args.seed, args.draws), "pre_window": args.pre_window}
-                for i in range(n)
+                {**draw_spec(base, scenario, i, args.seed, stride), "pre_window": args.pre_window}
+                for i in index
             ]
-        records = run_all(specs, base, args.workers)
-        if args.save:
-            args.save.write_bytes(pickle.dumps(records))
+        done: list[dict[str, Any]] = []
+        if args.resume and args.save and args.save.exists():
+            # the draws an earlier run of the same command saved: kept, not run again
+            done = pickle.loads(args.save.read_bytes())
+            seen = {(r["scenario"], r["index"]) for r in done}
+            specs = [s for s in specs if (s["scenario"], s["index"]) not in seen]
+        records = done + run_all(interleaved(specs), base, args.workers, save=args.save, done=done)
     print(
         f"Battery: seed {args.seed}, {len(records)} draws; machine {platform.machine()}, "
         f"nproc {os.cpu_count()}, "

@@ -1,7 +1,8 @@
 """What-works speed benchmark: `corridor evaluate` end to end, against a named baseline commit, in one run.
 
     .venv/bin/python bench/evaluate_bench.py [--db corridor.duckdb] [--repeat 5] [--baseline 86f247b]
-                                             [--no-baseline] [--append bench/RESULTS.md]
+                                             [--no-baseline] [--only TEXT] [--imports both|no-cache|cache]
+                                             [--append bench/RESULTS.md]
 
 Each design is run as the command a user types (a new process: imports, warehouse, every method,
 the output), `--repeat` times, for this checkout and for `--baseline` (a git ref, checked out in a
@@ -85,7 +86,7 @@ def measure(src: Path, args: list[str], db: Path, repeat: int, cache: Path | Non
     return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
-def in_process(db: Path, repeat: int) -> list[tuple[str, float, float]]:
+def in_process(db: Path, repeat: int, only: str = "") -> list[tuple[str, float, float]]:
     """Median wall and CPU seconds of each design and of the default drivers model, called in one
     warm process (imports done): the time the web app's workers spend per new question."""
     import warnings
@@ -99,13 +100,16 @@ def in_process(db: Path, repeat: int) -> list[tuple[str, float, float]]:
     with corridor.open(db) as obs:
         calls = {}
         for name, design in DESIGNS.items():
+            if only not in name:
+                continue
             kw = dict(zip(design[::2], design[1::2], strict=True))
             calls[name] = lambda kw=kw: obs.evaluate(
                 policy=kw["--policy"],
                 component=kw.get("--component", "all"),
                 post=_int_option(kw.get("--post"), ""),
             )
-        calls["drivers (default model, 3 out-of-sample years)"] = obs.drivers
+        if not only:
+            calls["drivers (default model, 3 out-of-sample years)"] = obs.drivers
         for name, call in calls.items():
             call()  # warm
             runs = []
@@ -127,6 +131,13 @@ def main() -> None:
         "--baseline", default=BASELINE, help=f"git ref to compare with (default {BASELINE}: before issue 14)"
     )
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--only", default="", help="only the designs whose name contains this text")
+    parser.add_argument(
+        "--imports",
+        choices=("both", "no-cache", "cache"),
+        default="both",
+        help="measure without a bytecode cache, with one, or both (a loaded machine may not fit both)",
+    )
     parser.add_argument("--append", type=Path)
     args = parser.parse_args()
     load = os.getloadavg()[0]
@@ -141,8 +152,12 @@ def main() -> None:
                 capture_output=True,
             )
         rows = []
+        modes = [("no bytecode cache", None), ("bytecode cache", tmp / "pyc")]
+        modes = [m for m in modes if args.imports == "both" or (m[1] is None) == (args.imports == "no-cache")]
         for name, design in DESIGNS.items():
-            for label, cache in (("no bytecode cache", None), ("bytecode cache", tmp / "pyc")):
+            if args.only not in name:
+                continue
+            for label, cache in modes:
                 new = measure(
                     ROOT / "src", design, args.db, args.repeat, None if cache is None else cache / "new"
                 )
@@ -163,11 +178,14 @@ def main() -> None:
         if old is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-    warm = in_process(args.db, args.repeat)
+    warm = in_process(args.db, args.repeat, only=args.only)
     lines = [
         "### `corridor evaluate`, end to end",
         "",
-        f"`python bench/evaluate_bench.py --repeat {args.repeat}` on {dt.datetime.now():%Y-%m-%d %H:%M}: "
+        f"`python bench/evaluate_bench.py --repeat {args.repeat}"
+        f"{f' --only {args.only!r}' if args.only else ''}"
+        f"{f' --imports {args.imports}' if args.imports != 'both' else ''}` on "
+        f"{dt.datetime.now():%Y-%m-%d %H:%M}: "
         f"nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}; load average "
         f"{load:.1f} before, {os.getloadavg()[0]:.1f} after (other engineers' work shares the 2 cores). "
         f"Median of {args.repeat} runs of the command (`--format json`, all methods), a new process each; "

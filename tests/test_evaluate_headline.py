@@ -39,6 +39,7 @@ HEADLINE_KEYS = {
     "weights",
     "eligible",
     "out_of_sample",
+    "correction",
 }
 
 

@@ -9,12 +9,19 @@ speed (issue 14)"):
    at 8 or more of the 24 most recent pseudo-treatment dates (`backtest.py`).
 2. The headline method is the eligible method with the smallest out-of-sample error e: the root
    mean squared log error of its estimates at those dates, where the true effect is zero.
-3. Its 95% interval is the log estimate plus or minus t(n-1) x 1.5 x sqrt(e^2 + 0.1^2), and its
+3. The headline is centred on the method's log estimate minus its median error at those dates
+   (`bias_correct`): an out-of-sample retransformation of its counterfactual, the median ratio of
+   actual to predicted totals over earlier windows of the same length, which removes the drift
+   every method shows on these series (their errors where nothing happened lean upwards) and
+   leaves the method's own estimate unchanged in the per-method table.
+4. Its 95% interval is that centre plus or minus t(n-1) x 1.5 x sqrt(e^2 + 0.1^2), and its
    p-value the matching two-sided t test: the method's own errors where nothing happened measure
-   the uncertainty of its estimate where something did; the factor 1.5 allows for picking the
-   smallest of four errors and for errors heavier-tailed than 24 overlapping windows show, and
-   0.1 is the least error any counterfactual of these series is credited with.
-4. The headline is **inconclusive** when the design says the months before the start were under
+   the uncertainty of its estimate where something did (e is their root mean square, not their
+   spread around the median: one draw's earlier errors do not predict its own error, so the
+   correction removes a bias shared across draws but not uncertainty); the factor 1.5 allows for
+   picking the smallest of four errors and for errors heavier-tailed than 24 overlapping windows
+   show, and 0.1 is the least error any counterfactual of these series is credited with.
+5. The headline is **inconclusive** when the design says the months before the start were under
    other rules (a policy for every citizenship took effect less than 12 months before it:
    `design.unsettled`), when no method is eligible, when the best out-of-sample
    error is above 0.5 (off by 65% on average: no method predicts the months before the start well
@@ -50,11 +57,17 @@ class Rule:
     min_dates: int = 8
     poor_rmse: float = 0.5
     # alternatives scored on the battery and not chosen: an inverse-MSE weighted combination of
-    # the eligible methods, and centring on the estimate minus the method's mean error
+    # the eligible methods
     selection: Literal["best", "weighted"] = "best"
     inflate: float = 1.5
     floor: float = 0.10  # the smallest typical error (log scale) an interval assumes
-    bias_correct: bool = False
+    # the out-of-sample correction: centre on the estimate minus the typical ("median" or "mean")
+    # error of the method at the pseudo-treatment dates (False: the estimate itself); the interval's
+    # spread stays the errors' root mean square ("rmse"), or their standard deviation ("std": the
+    # narrower variant scored on seed 1 and not chosen)
+    bias_correct: bool = True
+    bias_centre: Literal["mean", "median"] = "median"
+    bias_spread: Literal["std", "rmse"] = "rmse"
     # the direction check among methods whose error is within this factor of the best (None: all)
     agree_within: float | None = None
     # when opposite signs among eligible methods make the headline inconclusive: only when the
@@ -86,6 +99,8 @@ class Headline:
     weights: dict[str, float] = field(default_factory=dict)
     eligible: dict[str, str | None] = field(default_factory=dict)
     out_of_sample: dict[str, Any] = field(default_factory=dict)
+    # the method's own log estimate and the out-of-sample shift taken off it (None: inconclusive)
+    correction: dict[str, float] | None = None
 
     @property
     def conclusive(self) -> bool:
@@ -111,6 +126,7 @@ class Headline:
             "weights": self.weights,
             "eligible": self.eligible,
             "out_of_sample": self.out_of_sample,
+            "correction": self.correction,
         }
 
 
@@ -208,9 +224,14 @@ def choose(
     tau, errors = _combine(ok, bt, weights)
     n = len(errors)
     err = float(np.sqrt(np.mean(errors**2)))
-    shift = float(np.mean(errors)) if rule.bias_correct else 0.0
+    typical = np.median if rule.bias_centre == "median" else np.mean
+    shift = float(typical(errors)) if rule.bias_correct else 0.0
     center = tau - shift
-    raw = float(np.std(errors, ddof=1)) * math.sqrt(1 + 1 / n) if rule.bias_correct else err
+    raw = (
+        float(np.std(errors, ddof=1)) * math.sqrt(1 + 1 / n)
+        if rule.bias_correct and rule.bias_spread == "std"
+        else err
+    )
     spread = rule.inflate * math.hypot(raw, rule.floor)
     q = float(special.stdtrit(n - 1, 1 - design.alpha / 2))
     lo, hi = center - q * spread, center + q * spread
@@ -240,6 +261,7 @@ def choose(
         weights={m: round(w, 4) for m, w in weights.items()},
         eligible=eligible,
         out_of_sample=oos,
+        correction={"method_log_effect": tau, "log_shift": shift, "method_effect_rel": math.expm1(tau)},
     )
     others = len(rmse) > 1
     chosen = (
@@ -247,6 +269,12 @@ def choose(
         f"{_pct_words(err)}{'; others: ' + _rmse_words(rmse, best.method) if others else ''}), "
         "so its estimate is the headline and those errors set its interval."
     )
+    if shift:
+        chosen += (
+            f" Its own estimate ({100 * math.expm1(tau):+.0f}%) is adjusted for its {rule.bias_centre} "
+            f"error in those windows, where nothing happened (the actual counts were "
+            f"{abs(100 * math.expm1(shift)):.0f}% {'above' if shift > 0 else 'below'} its prediction)."
+        )
     ruled_out = [f"{label('method', m)} ({why})" for m, why in eligible.items() if why]
     if ruled_out:
         chosen += " Not eligible: " + "; ".join(ruled_out) + "."
@@ -293,6 +321,7 @@ def _blank(h: Headline) -> Headline:
     h.effect_abs = h.effect_abs_lo = h.effect_abs_hi = None
     h.p_value = None
     h.weights = {}
+    h.correction = None
     return h
 
 
