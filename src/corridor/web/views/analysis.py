@@ -460,7 +460,7 @@ def evaluate_table(frame: pd.DataFrame, headline: dict[str, Any] | None = None) 
     ):
         top = {
             "method": f"Headline ({headline.get('method_label') or 'combined'})",
-            "checks": "headline: interval from its errors at earlier dates",
+            "checks": "headline: corrected and bounded by its errors at earlier dates",
             **{c: headline.get(c) for c in ESTIMATE_COLUMNS if c in frame.columns},
         }
         frame = pd.concat([pd.DataFrame([top]), frame], ignore_index=True)[frame.columns]
