@@ -9,8 +9,10 @@ UV_VERSION ?= 0.13.9
 LOCK_FLAGS := --extra dev --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 	--custom-compile-command "make lock"
 PYTEST = CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(1) -m pytest -q
-# Tests run in one worker process per core; a module's tests stay in one worker (module fixtures).
-XDIST := -n auto --dist loadfile
+# Tests run in one worker process per core, each test a unit of work; the longest start first,
+# in the order tests/conftest.py gives (LONGEST_FIRST), which xdist must keep
+# (--no-loadscope-reorder). See tests/conftest.py on xdist groups under pytest 9.
+XDIST := -n auto --dist loadgroup --no-loadscope-reorder
 
 .PHONY: setup lock lock-check lock-upgrade browser demo test test-all test-lowest lint types deadcode \
 	docs-help screenshots bench clean

@@ -6,7 +6,7 @@ the copy (PYTHONPATH puts the copy first). A protection counts as proven when at
 its tests fails. The edits are exact text replacements: if the code moves and an edit no longer
 applies, the run says so instead of testing unmodified code.
 
-    python bench/protections.py [--only NAME ...] [--baseline] [--markdown]
+    python bench/protections.py [--only NAME ...] [--file PATH ...] [--baseline] [--markdown]
 
 `--baseline` first runs each test set on the unmodified copy (they must pass), so a failure
 under the edit is known to come from the edit. Exit status 1 if any protection went uncaught.
@@ -60,7 +60,7 @@ PROTECTIONS: tuple[Protection, ...] = (
         "1 faults",
         "files re-checksummed after parsing (a file changed mid-read)",
         "src/corridor/ingest.py",
-        (("            _check_unchanged(fetched, parsed)\n", "            pass\n"),),
+        (("                _check_unchanged(fetched[src.id], sums)\n", "                pass\n"),),
         (I + "test_file_changing_during_sync_is_refused",),
     ),
     Protection(
@@ -268,10 +268,14 @@ PROTECTIONS: tuple[Protection, ...] = (
         "src/corridor/web/compute.py",
         (
             (
-                "                if self._flows:\n",
-                "                if self._analyses and not flows_only:\n"
-                "                    return self._analyses.popleft()\n"
-                "                if self._flows:\n",
+                "                if self._flows:\n"
+                "                    task = self._flows.popleft()\n"
+                "                elif not flows_only:\n"
+                "                    task = self._pick()\n",
+                "                if not flows_only:\n"
+                "                    task = self._pick()\n"
+                "                if task is None and self._flows:\n"
+                "                    task = self._flows.popleft()\n",
             ),
         ),
         (C + "test_flows_questions_go_first",),
@@ -569,7 +573,11 @@ WEB_ROUND_TWO: tuple[Protection, ...] = (
                 '            "x-corridor-source": caption[:900],',
             ),
         ),
-        (S + "test_csv_downloads_answer",),
+        (
+            "tests/test_web_limits.py::test_every_download_caption_is_sent",
+            "tests/test_web_limits.py::test_any_caption_is_sent",
+            S + "test_csv_downloads_answer",
+        ),
     ),
     Protection(
         "19.2 headers",
@@ -707,6 +715,28 @@ WEB_ROUND_TWO: tuple[Protection, ...] = (
     ),
     Protection(
         "19.5 bounded",
+        "an analysis that would wait past its time limit is refused at once (503, Retry-After)",
+        "src/corridor/web/compute.py",
+        (("        wait = self._expected_start(client, now)\n", "        wait = None\n"),),
+        (
+            "tests/test_web_queue.py::test_an_analysis_that_would_wait_past_its_time_limit_is_refused_at_once",
+            "tests/test_web_queue.py::test_a_refused_analysis_is_a_503_with_retry_after_api_and_page",
+        ),
+    ),
+    Protection(
+        "19.5 bounded",
+        "a request's given-up computation leaves the queue without polling (cancel callbacks)",
+        "src/corridor/web/compute.py",
+        (
+            (
+                "            undo = add_callback(lambda: self._withdraw(task))\n",
+                "            undo = add_callback(lambda: None)\n",
+            ),
+        ),
+        ("tests/test_web_queue.py::test_an_analysis_that_would_wait_past_its_time_limit_is_refused_at_once",),
+    ),
+    Protection(
+        "19.5 bounded",
         "request headers must arrive within the header time limit (408)",
         "src/corridor/web/server.py",
         (
@@ -796,11 +826,19 @@ def _pytest(root: Path, tests: tuple[str, ...], timeout: float) -> tuple[bool, s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", help="substrings of protection names to run")
+    parser.add_argument(
+        "--file", nargs="*", help="substrings of the edited file's path (e.g. corridor/web/ commands/serve)"
+    )
     parser.add_argument("--baseline", action="store_true", help="check each test set passes unmodified")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per test run")
     parser.add_argument("--markdown", action="store_true", help="print the results as a Markdown table")
     args = parser.parse_args()
-    chosen = [p for p in PROTECTIONS if not args.only or any(o in p.name for o in args.only)]
+    chosen = [
+        p
+        for p in PROTECTIONS
+        if (not args.only or any(o in p.name for o in args.only))
+        and (not args.file or any(f in p.file for f in args.file))
+    ]
     rows = []
     uncaught = 0
     for p in chosen:

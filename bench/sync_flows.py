@@ -13,6 +13,12 @@ with a bytecode cache (PYTHONPYCACHEPREFIX, filled by one unmeasured run), which
 seconds: the shared machine's load inflates wall time far more than CPU time.
 
     python bench/sync_flows.py [--mirror ../shared/data] [--repeat 5] [--baseline main] [--sync-only]
+    python bench/sync_flows.py --timeline [--mirror ../shared/data]
+
+`--timeline` runs one full sync in this process with two parse workers (as `corridor sync` on
+two cores) and prints when each job ran on which worker and what the sync's own process did
+(imports, checksums, each table's load, the catalogue, the final checkpoint), with CPU seconds:
+the critical path, and any core idle at the start or the end.
 """
 
 from __future__ import annotations
@@ -188,7 +194,83 @@ def compare_with(
         )
 
 
+# The timeline's state: module-level, so that the wrapped parse pickles by reference to workers.
+_TL: dict = {}
+
+
+def _note(**kw: object) -> None:
+    import json
+
+    kw["t"] = round(time.perf_counter() - _TL["started"], 3)
+    with _TL["log"].open("a") as fh:  # appended by the workers too (forked: they run this code)
+        fh.write(json.dumps(kw) + "\n")
+
+
+def _tl_parse(job, spill):  # type: ignore[no-untyped-def]
+    t, c = time.perf_counter() - _TL["started"], time.process_time()
+    out = _TL["_parse_in_worker"](job, spill)
+    _note(ev="parse", job=job[0].id, pid=os.getpid(), start=round(t, 3), cpu=time.process_time() - c)
+    return out
+
+
+def _tl_load(con, src, p):  # type: ignore[no-untyped-def]
+    t, c = time.perf_counter() - _TL["started"], time.process_time()
+    _TL["_replace_tables"](con, src, p)
+    _note(ev="load", job=src.id, start=round(t, 3), cpu=time.process_time() - c)
+
+
+def _tl_record(*args):  # type: ignore[no-untyped-def]
+    t = time.perf_counter() - _TL["started"]
+    _TL["_record"](*args)
+    _note(ev="catalogue", start=round(t, 3))
+
+
+def timeline(mirror: Path, tmp: Path, started: float, import_cpu: float) -> None:
+    """One full sync with two parse workers, each job's start and end per process."""
+    import json
+
+    log = tmp / "timeline.jsonl"
+    _TL.update(started=started, log=log)
+    wrappers = {"_parse_in_worker": _tl_parse, "_replace_tables": _tl_load, "_record": _tl_record}
+    for name, fn in wrappers.items():
+        _TL[name] = getattr(ingest, name)
+        setattr(ingest, name, fn)
+    note = _note
+    note(ev="imports (CPU before t=0)", start=0.0, cpu=import_cpu)
+    try:
+        ingest.sync(db=tmp / "timeline.duckdb", mirror=mirror, workers=2)
+    finally:
+        for name in wrappers:
+            setattr(ingest, name, _TL[name])
+    note(ev="sync done (checkpoint, rename)", start=None)
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    workers: dict[int, str] = {}
+    busy: dict[str, float] = {}
+    print(f"{'process':<8} {'start':>7} {'end':>7} {'CPU s':>6}  job")
+    last = 0.0
+    for e in events:
+        who = "sync"
+        if e["ev"] == "parse":
+            who = workers.setdefault(e["pid"], f"worker{len(workers) + 1}")
+        start = last if e["start"] is None else e["start"]
+        cpu = f"{e['cpu']:6.2f}" if "cpu" in e else " " * 6
+        busy[who] = busy.get(who, 0.0) + e.get("cpu", 0.0)
+        label = e["job"] if e["ev"] == "parse" else f"load {e['job']}" if e["ev"] == "load" else e["ev"]
+        print(f"{who:<8} {start:7.2f} {e['t']:7.2f} {cpu}  {label}")
+        last = e["t"]
+    jobs = [(workers[e["pid"]], e["start"], e["t"]) for e in events if e["ev"] == "parse"]
+    firsts = {w: min(s for who, s, _ in jobs if who == w) for w in workers.values()}
+    ends = {w: max(t for who, _, t in jobs if who == w) for w in workers.values()}
+    print(
+        "CPU s: "
+        + ", ".join(f"{w} {c:.2f}" for w, c in busy.items())
+        + f"; workers start {', '.join(f'{firsts[w]:.2f}' for w in firsts)} s"
+        + f" and end {', '.join(f'{ends[w]:.2f}' for w in ends)} s; sync done at {last:.2f} s"
+    )
+
+
 def main() -> None:
+    started, import_cpu = time.perf_counter(), time.process_time()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--mirror", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -196,9 +278,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline", default="main", help="git ref to compare full syncs with ('' to skip)")
     parser.add_argument("--sync-only", action="store_true", help="only the full-sync comparison")
+    parser.add_argument("--timeline", action="store_true", help="one sync's jobs, per process, in time")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     try:
+        if args.timeline:
+            timeline(args.mirror, tmp, started, import_cpu)
+            return
         _measure(args, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -163,3 +163,29 @@ def test_period_months_place_a_month_inside_its_year_and_fiscal_year(year: int, 
     assert _months(str(year), end=False) <= _months(m, end=False) <= _months(str(year), end=True)
     assert _months(f"FY{fy}", end=False) <= _months(m, end=False) <= _months(f"FY{fy}", end=True)
     assert _months(f"{m}-15", end=True) == m
+
+
+def test_a_table_for_people_stops_at_its_row_cap_and_says_so(tmp_path: Path) -> None:
+    """A terminal table ends at output.TABLE_ROWS with a sentence; CSV keeps every row."""
+    import pandas as pd
+
+    from corridor import output
+
+    n = output.TABLE_ROWS * 2 + 7
+    frame = pd.DataFrame({"year": range(1000, 1000 + n), "value": range(n)})
+    table, csv = tmp_path / "t.txt", tmp_path / "t.csv"
+    output.emit(frame, fmt="table", out=table, metadata={}, caption="Made up.", title="T")
+    output.emit(frame, fmt="csv", out=csv, metadata={}, caption="Made up.")
+    text = " ".join(table.read_text().split())
+    assert f"Showing the first {output.TABLE_ROWS:,} of {n:,} rows" in text
+    assert str(1000 + output.TABLE_ROWS - 1) in text and str(1000 + output.TABLE_ROWS) not in text
+    assert len(pd.read_csv(csv)) == n
+
+
+def test_indicators_with_nothing_chosen_shows_the_catalog(warehouse: Path) -> None:
+    answer = runner.invoke(app, ["indicators", "--list", "--format", "json", "--db", str(warehouse)])
+    catalog = json.loads(answer.stdout)["data"]
+    res = runner.invoke(app, ["indicators", "--db", str(warehouse)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert f"{len(catalog)} indicators" in res.stdout and "--indicator ID" in res.stdout
+    assert all(row["indicator"] in res.stdout for row in catalog)

@@ -12,6 +12,12 @@ a server or a long time says so with a trailing comment:
     corridor forecast ...     # doc-test: slow (several minutes)
 
 `skip` is never run; `slow` runs in `make test-all` only. Both must give a reason in brackets.
+
+A shell example that is one plain `corridor ...` command (no pipes, redirections, variables or
+`;`/`&&`) runs through the CLI in the test's own process (typer's CliRunner, in the same scratch
+checkout and environment): starting Python and importing Corridor cost more than most examples.
+The first `corridor` command of each file, and every example with shell syntax, runs in a real
+`bash` process, so the commands a reader types are still run as typed.
 `make docs-help` (`python -m tests.test_docs --write-cli docs/cli.md`) rewrites docs/cli.md.
 """
 
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -121,6 +128,26 @@ def _param(e: Example) -> object:
 
 
 SHELL = [e for e in all_examples() if e.lang == "sh" and e.kind != "skip"]
+SHELL_SYNTAX = set("|&;<>()$`\\*?[]{}~!")  # anything a shell would act on, once quotes are read
+
+
+def _plain_corridor(code: str) -> bool:
+    """One `corridor` command with nothing for a shell to do (no pipe, variable, glob, ...)."""
+    try:
+        words = shlex.split(code, comments=True)
+    except ValueError:
+        return False
+    return bool(words) and words[0] == "corridor" and not any(SHELL_SYNTAX & set(w) for w in words)
+
+
+def in_process(example: Example) -> bool:
+    """Whether a shell example runs through CliRunner here rather than in bash (see above)."""
+    if not _plain_corridor(example.code):
+        return False
+    first = next(e for e in SHELL if e.doc == example.doc and _plain_corridor(e.code))
+    return example != first
+
+
 PYTHON_DOCS = sorted({e.doc for e in all_examples() if e.lang == "python" and e.kind != "skip"})
 
 
@@ -164,6 +191,10 @@ def test_shell_example_runs(example: Example, tmp_path: Path, data: Path, wareho
     writes = re.search(r"\bcorridor\s+sync\b", example.code) is not None
     cwd = _checkout(tmp_path, data, warehouse, private_db=writes)
     db = cwd / "corridor.duckdb" if writes else warehouse
+    where = f"{example.id}: `{example.code}`"
+    if in_process(example):
+        _run_in_process(example, cwd, db, where)
+        return
     res = subprocess.run(
         ["bash", "-c", "set -euo pipefail\n" + example.code],
         cwd=cwd,
@@ -173,8 +204,29 @@ def test_shell_example_runs(example: Example, tmp_path: Path, data: Path, wareho
         timeout=SLOW_TIMEOUT_S if example.kind == "slow" else TIMEOUT_S,
         check=False,
     )
-    where = f"{example.id}: `{example.code}`"
     assert res.returncode == 0, f"{where} exited {res.returncode}:\n{res.stderr[-3000:]}"
+    assert "Traceback" not in res.stderr, f"{where} printed a traceback:\n{res.stderr[-3000:]}"
+
+
+def _run_in_process(example: Example, cwd: Path, db: Path, where: str) -> None:
+    """`corridor ARGS` through the CLI in this process, from `cwd`, with the environment `_env` sets."""
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    argv = shlex.split(example.code, comments=True)
+    env: dict[str, str | None] = {k: v for k, v in _env(db).items() if k != "PATH"}
+    env.update(CORRIDOR_MIRROR=None, COLUMNS=None)
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        res = CliRunner().invoke(app, argv[1:], env=env, prog_name="corridor")
+    finally:
+        os.chdir(before)
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        tb = "".join(traceback.format_exception(*res.exc_info)) if res.exc_info else repr(res.exception)
+        pytest.fail(f"{where} raised (a user would see a traceback):\n{tb[-3000:]}")
+    assert res.exit_code == 0, f"{where} exited {res.exit_code}:\n{res.stderr[-3000:]}"
     assert "Traceback" not in res.stderr, f"{where} printed a traceback:\n{res.stderr[-3000:]}"
 
 
@@ -189,6 +241,14 @@ def test_python_examples_run(doc: str, tmp_path: Path, data: Path, warehouse: Pa
             exec(compile(block.code, block.id, "exec"), namespace)
         except Exception:
             pytest.fail(f"the Python example at {block.id} failed:\n{traceback.format_exc(limit=-3)}")
+
+
+def test_a_failing_example_fails_in_process_too(tmp_path: Path) -> None:
+    bad = Example("x.md", 1, "sh", "corridor no-such-verb --region southwest  # a typo in a doc")
+    assert _plain_corridor(bad.code) and not _plain_corridor("corridor flows | head")
+    with pytest.raises(AssertionError, match="exited 2"):
+        _run_in_process(bad, tmp_path, tmp_path / "corridor.duckdb", bad.id)
+    assert Path.cwd() != tmp_path  # the working folder is restored
 
 
 # ---- the extractor itself -----------------------------------------------------------------------

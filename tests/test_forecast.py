@@ -210,6 +210,18 @@ def test_grouped_forecast_parts_sum_to_total(obs) -> None:
     assert ("by non-negative OLS" in res.caption()) == (how["forecast"] == "ols")
 
 
+def test_sparse_parts_reconcile_by_mint(obs) -> None:
+    # The fast version of the test below: two large parts and three (Australia, Antigua and
+    # Barbuda, Bulgaria) that Border Patrol has not apprehended in the last 60 months.
+    res = obs.forecast(component="usbp", by="citizenship", citizenship="MEX,GTM,AUS,ATG,BGR")
+    assert res.metadata()["reconciliation"] == {"forecast": "mint_shrink", "backtest_ols_origins": 0}
+    recent = obs.flows(component="usbp", citizenship="AUS,ATG,BGR", by="month").tidy()
+    assert recent["encounters"].tail(60).sum() == 0  # the parts are sparse in the data as well
+    table = res.backtest.table.set_index("model")
+    assert table.loc["corridor", "mase"] < 1.1 * table.loc["naive", "mase"]
+
+
+@pytest.mark.slow
 def test_many_sparse_parts_reconcile_by_mint(obs) -> None:
     # Border Patrol by all citizenships: 22 of them had no encounters in the last 60 months.
     # hierarchicalforecast refused MinT there, and the OLS fallback spread the total's

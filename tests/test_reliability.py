@@ -19,8 +19,10 @@ import pytest
 
 import corridor
 from corridor import ingest
+from tests.conftest import built_once_per_run
 
 DATASETS = ["cbp_state", "ohss_usbp", "usbp_historical"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _digest(path: Path) -> str:
@@ -50,16 +52,20 @@ def _mirror_variant(data: Path, dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def states(tmp_path_factory: pytest.TempPathFactory, data: Path) -> dict:
-    """Old state (real files) and new state (one revised count), as warehouses and answers."""
-    root = tmp_path_factory.mktemp("states")
+    """Old state (real files) and new state (one revised count), as warehouses and answers; built
+    once per run for all workers (tests copy the warehouses before writing)."""
+
+    def build(root: Path) -> None:
+        ingest.sync(db=root / "old.duckdb", mirror=data, only=DATASETS)
+        variant = _mirror_variant(data, root / "variant")
+        shutil.copyfile(root / "old.duckdb", root / "new.duckdb")
+        ingest.sync(db=root / "new.duckdb", mirror=variant, only=DATASETS)
+
+    root = built_once_per_run(tmp_path_factory, "reliability-states", build)
     old, new = root / "old.duckdb", root / "new.duckdb"
-    ingest.sync(db=old, mirror=data, only=DATASETS)
-    variant = _mirror_variant(data, root / "variant")
-    shutil.copyfile(old, new)
-    ingest.sync(db=new, mirror=variant, only=DATASETS)
-    return {"old": old, "new": new, "variant": variant, "A": _answers(old), "B": _answers(new)}
+    return {"old": old, "new": new, "variant": root / "variant", "A": _answers(old), "B": _answers(new)}
 
 
 def _sync_cmd(mirror: Path, db: Path) -> list[str]:
@@ -153,39 +159,85 @@ def test_parquet_over_the_cap_is_refused(data: Path, tmp_path: Path, monkeypatch
         _context_common.guard_parquet(path, max_bytes=1000)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["flows", "--region", "southwest", "--by", "month,citizenship", "--format", "json"],
-        ["track", "collaborative-migration-2021", "--format", "json"],
-        ["simulate", "pathways", "--runs", "200", "--seed", "7", "--format", "json"],
-        ["simulate", "backlog", "--runs", "200", "--seed", "7", "--format", "json"],
-        ["forecast", "--region", "southwest", "--by", "demographic", "--format", "json"],
-        ["evaluate", "--policy", "title42_end", "--method", "its", "--format", "json"],
-        [
-            "evaluate",
-            "--policy",
-            "chnv_parole",
-            "--method",
-            "did",
-            "--region",
-            "southwest",
-            "--post",
-            "6",
-            "--format",
-            "json",
-        ],
-        ["drivers", "--format", "json"],
+# What the same warehouse must answer byte for byte, whatever the process's string hashes.
+SAME_BYTES = {
+    "flows": ["flows", "--region", "southwest", "--by", "month,citizenship", "--format", "json"],
+    "track": ["track", "collaborative-migration-2021", "--format", "json"],
+    "pathways": ["simulate", "pathways", "--runs", "200", "--seed", "7", "--format", "json"],
+    "backlog": ["simulate", "backlog", "--runs", "200", "--seed", "7", "--format", "json"],
+    "forecast": ["forecast", "--region", "southwest", "--by", "demographic", "--format", "json"],
+    "evaluate-its": ["evaluate", "--policy", "title42_end", "--method", "its", "--format", "json"],
+    "evaluate-did": [
+        *("evaluate", "--policy", "chnv_parole", "--method", "did", "--region", "southwest"),
+        *("--post", "6", "--format", "json"),
     ],
-    ids=["flows", "track", "pathways", "backlog", "forecast", "evaluate-its", "evaluate-did", "drivers"],
-)
-def test_same_warehouse_same_seed_same_bytes(warehouse: Path, args: list[str]) -> None:
-    # Separate processes with different string hashes: PYTHONHASHSEED 0 and 1 (drivers), 0 and 3
-    # (did) put pyfixest's fixed effects in different orders, which changed their last digits.
+    "drivers": ["drivers", "--format", "json"],
+}
+# Separate processes with different string hashes: PYTHONHASHSEED 0 and 1 (drivers), 0 and 3
+# (did) put pyfixest's fixed effects in different orders, which changed their last digits.
+HASH_SEEDS = ("0", "1", "3")
+
+
+def _all_outputs_in_this_process(db: str, out: str) -> None:
+    """Run every SAME_BYTES command through the CLI in this one process and write each one's
+    stdout (or its failure) under `out`: one import of Corridor for all of them."""
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    runner = CliRunner()
+    for name, args in SAME_BYTES.items():
+        res = runner.invoke(app, [*args, "--db", db])
+        ok = res.exit_code == 0 and res.exception is None
+        failure = f"exit {res.exit_code}: {res.stderr[-2000:]} {res.exception!r}"
+        if ok:
+            Path(out, f"{name}.out").write_bytes(res.stdout_bytes)
+        else:
+            Path(out, f"{name}.failed").write_text(failure)
+
+
+@pytest.fixture(scope="session")
+def outputs_by_hash_seed(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Per PYTHONHASHSEED, a folder with every SAME_BYTES command's stdout, from one process each
+    (the three run side by side), once per run for all workers."""
+
+    def build(root: Path) -> None:
+        code = "import sys; import tests.test_reliability as t; t._all_outputs_in_this_process(*sys.argv[1:])"
+        procs = []
+        for seed in HASH_SEEDS:
+            (root / seed).mkdir()
+            env = {**os.environ, "PYTHONHASHSEED": seed}
+            argv = [sys.executable, "-c", code, str(warehouse), str(root / seed)]
+            procs.append(subprocess.Popen(argv, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True))
+        for proc in procs:
+            _, err = proc.communicate(timeout=1800)
+            assert proc.returncode == 0, err[-2000:]
+
+    root = built_once_per_run(tmp_path_factory, "reliability-same-bytes", build)
+    return {seed: root / seed for seed in HASH_SEEDS}
+
+
+@pytest.mark.parametrize("name", list(SAME_BYTES))
+def test_same_warehouse_same_seed_same_bytes(outputs_by_hash_seed: dict[str, Path], name: str) -> None:
+    """The same command on the same warehouse, in processes with different string hashes, writes
+    the same bytes (the eight commands share one process per hash seed)."""
     outputs = []
-    for hash_seed in ("0", "1", "3"):
+    for seed, folder in outputs_by_hash_seed.items():
+        failed = folder / f"{name}.failed"
+        assert not failed.exists(), f"PYTHONHASHSEED={seed}: {failed.read_text()}"
+        outputs.append((folder / f"{name}.out").read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2] and len(outputs[0]) > 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SAME_BYTES))
+def test_same_bytes_from_separate_cli_processes(warehouse: Path, name: str) -> None:
+    """As above, each command in its own `python -m corridor.cli` process writing to a real stdout
+    (make test-all; the fast test above runs the same commands through the CLI in-process)."""
+    outputs = []
+    for hash_seed in HASH_SEEDS:
         res = subprocess.run(
-            [sys.executable, "-m", "corridor.cli", *args, "--db", str(warehouse)],
+            [sys.executable, "-m", "corridor.cli", *SAME_BYTES[name], "--db", str(warehouse)],
             capture_output=True,
             env={**os.environ, "PYTHONHASHSEED": hash_seed},
             check=False,
@@ -287,12 +339,15 @@ def _tmp_copies(db: Path) -> list[Path]:
     return list(db.parent.glob(f"{db.name}.tmp-*"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def small_old(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
-    """A warehouse holding one small dataset (cbp_sbo), to be copied by each test."""
-    db = tmp_path_factory.mktemp("small") / "old.duckdb"
-    ingest.sync(db=db, mirror=data, only=["cbp_sbo"])
-    return db
+    """A warehouse holding one small dataset (cbp_sbo), to be copied by each test (built once per
+    run for all workers)."""
+
+    def build(root: Path) -> None:
+        ingest.sync(db=root / "old.duckdb", mirror=data, only=["cbp_sbo"])
+
+    return built_once_per_run(tmp_path_factory, "reliability-small", build) / "old.duckdb"
 
 
 def test_two_syncs_at_once_never_lose_one(small_old: Path, data: Path, tmp_path: Path) -> None:

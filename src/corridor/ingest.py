@@ -1,15 +1,17 @@
 """Sync: fetch -> parse -> validate -> load, atomic and idempotent, with provenance.
 
 One sync at a time: a sync holds the warehouse's writer lock from start to finish (a second one
-waits, or fails at once with `WarehouseBusy`); readers never take it. Every selected file is
-fetched and checksummed first. A dataset whose files all match the checksums already loaded, and
-whose parser is unchanged (`parser_version`: its code and the reading libraries), is skipped.
+waits, or fails at once with `WarehouseBusy`); readers never take it. Each selected file is
+fetched and checksummed before its dataset is parsed. A dataset whose files all match the
+checksums already loaded, and whose parser is unchanged (`parser_version`: its code and the
+reading libraries), is skipped.
 Changed datasets are parsed and validated (in worker processes when asked; each reader applies
 its file's plausibility rules, see `sources.base.file_rules`) and loaded, as each is
 ready, into a private copy of the warehouse; the copy is renamed over the original only after
-every dataset has loaded and every file still has the checksum it was fetched with (see
-`store`). So a sync lands whole or not at all, and a failure (a full disk, a worker killed for
-memory, SIGTERM, Ctrl-C) ends in one `CorridorError` sentence with the warehouse unchanged.
+every dataset has loaded and every file, read again once its parse ended, still had the checksum
+it was fetched with (see `store`). So a sync lands whole or not at all, and a failure (a full
+disk, a worker killed for memory, SIGTERM, Ctrl-C) ends in one `CorridorError` sentence with the
+warehouse unchanged.
 """
 
 from __future__ import annotations
@@ -19,20 +21,24 @@ import dataclasses
 import datetime as dt
 import errno
 import functools
+import glob
 import hashlib
 import importlib.metadata
 import json
 import multiprocessing as mp
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -46,8 +52,10 @@ from corridor.reference.vocab import AssumedMapping, take_assumed
 from corridor.sources import SOURCES, Source
 from corridor.sources.base import Coverage, CubeSpec, Parsed, file_rules
 from corridor.store import Warehouse
+from corridor.store.warehouse import pid_alive
 
 Progress = Callable[[str, str, int, int], None]  # (dataset, stage, done, total)
+Job = tuple[Source, dict[str, Path], dict[str, str]]  # (source, file paths, release ids) by file key
 MAX_WORKERS = 4
 
 
@@ -330,20 +338,20 @@ def _sync_locked(
 ) -> SyncReport:
     note = progress or (lambda *_: None)
 
+    known, versions = _loaded(wh)
     fetched: dict[str, dict[str, fetch.Fetched]] = {}
-    for src in sources:
-        got = {}
+    results: list[DatasetResult] = []
+    jobs: list[Job] = []
+    # Each changed dataset goes to a parse worker as soon as its files are checksummed, the
+    # longest parses first (from a mirror, whose sizes are known before reading), so the workers
+    # start while the remaining files are still being checksummed.
+    for src in _longest_first(sources, mirror_dir) if parser.pool else sources:
+        files = {}
         for i, spec in enumerate(src.files):
             note(src.id, "fetch", i, len(src.files))
-            got[spec.key] = fetch.from_mirror(spec, mirror_dir) if mirror_dir else fetch.download(spec)
-        fetched[src.id] = got
+            files[spec.key] = fetch.from_mirror(spec, mirror_dir) if mirror_dir else fetch.download(spec)
+        fetched[src.id] = files
         note(src.id, "fetch", len(src.files), len(src.files))
-
-    known, versions = _loaded(wh)
-    results: list[DatasetResult] = []
-    jobs: list[tuple[Source, dict[str, Path], dict[str, str]]] = []
-    for src in sources:
-        files = fetched[src.id]
         same_code = versions.get(src.id) == parser_version(src)
         if same_code and all(known.get((src.id, k)) == f.sha256 for k, f in files.items()):
             results.append(DatasetResult(src.id, src.title, "unchanged", 0, None, list(files)))
@@ -351,6 +359,13 @@ def _sync_locked(
             continue
         releases = {k: release_id(src.id, k, f.sha256) for k, f in files.items()}
         jobs.append((src, {k: f.path for k, f in files.items()}, releases))
+        if mirror_dir is not None:  # downloads: all fetched first, then parsed longest first
+            parser.submit(jobs[-1], note)
+    if mirror_dir is None:
+        for job in sorted(jobs, key=lambda j: -_parse_cost(j[1].values())) if parser.pool else jobs:
+            parser.submit(job, note)
+    order = {s.id: i for i, s in enumerate(sources)}
+    jobs.sort(key=lambda j: order[j[0].id])
 
     parsed: dict[str, Parsed] = {}
     if jobs:
@@ -358,13 +373,15 @@ def _sync_locked(
         with wh.writer() as con:
             # Tables are created as datasets finish parsing; the catalogue rows are then written
             # in the sources' order, so its tables read the same whichever worker was faster.
-            for src, p in parser.parse(jobs, note):
-                parsed[src.id] = p
+            for src, p, sums in parser.results():
+                # A file rewritten while it was read would load numbers its checksum does not
+                # describe: checked as each parse ends (by the worker), not all at the end.
+                _check_unchanged(fetched[src.id], sums)
                 note(src.id, "load", 0, 1)
                 _replace_tables(con, src, p)
+                parsed[src.id] = dataclasses.replace(p, frames={})  # the tables are written
                 note(src.id, "load", 1, 1)
             _record(con, [(src, fetched[src.id], parsed[src.id]) for src, _, _ in jobs], now)
-            _check_unchanged(fetched, parsed)
             _refresh_views(con)
 
     for src in sources:
@@ -382,24 +399,23 @@ def _sync_locked(
                     list(fetched[src.id]),
                 )
             )
-    order = {s.id: i for i, s in enumerate(sources)}
     results.sort(key=lambda r: order[r.dataset])
     assumed = {d: p.assumed for d, p in parsed.items() if p.assumed}
     return SyncReport(wh.path, results, dict(sorted(assumed.items(), key=lambda kv: order[kv[0]])))
 
 
-def _check_unchanged(fetched: dict[str, dict[str, fetch.Fetched]], parsed: dict[str, Parsed]) -> None:
-    """A file that changed while it was read would load numbers its checksum does not describe."""
-    for dataset in parsed:
-        for f in fetched[dataset].values():
-            if fetch.sha256_of(f.path) != f.sha256:
-                raise FetchError(
-                    f"{f.path.name} changed while it was being read (checksum differs); nothing was "
-                    "loaded. Run the sync again once the file is stable."
-                )
+def _check_unchanged(files: dict[str, fetch.Fetched], sums: dict[str, str]) -> None:
+    """A file whose checksum after its parse (`sums`, by file key) differs from the one it was
+    fetched with changed while it was read: its numbers are not the release's."""
+    for key, f in files.items():
+        if sums.get(key) != f.sha256:
+            raise FetchError(
+                f"{f.path.name} changed while it was being read (checksum differs); nothing was "
+                "loaded. Run the sync again once the file is stable."
+            )
 
 
-def _parse_one(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
+def _parse_one(job: Job) -> Parsed:
     """Parse one dataset; its frames come back as the tables to create (cubes flagged current),
     with the labels it mapped by assumption."""
     src, paths, releases = job
@@ -419,12 +435,59 @@ def _parse_one(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
     return dataclasses.replace(parsed, frames=frames)
 
 
-def _parse_in_worker(job: tuple[Source, dict[str, Path], dict[str, str]]) -> Parsed:
-    """`_parse_one` with the frames as Arrow tables: they cross back to the parent process
-    about four times cheaper than pickled pandas objects, and DuckDB reads either."""
+def _parse_checked(job: Job) -> tuple[Parsed, dict[str, str]]:
+    """`_parse_one`, and each file's checksum once parsed (to compare with the fetched one)."""
     parsed = _parse_one(job)
-    tables = {name: pa.Table.from_pandas(f, preserve_index=False) for name, f in parsed.frames.items()}
-    return dataclasses.replace(parsed, frames=tables)  # type: ignore[arg-type]
+    return parsed, {k: fetch.sha256_of(p) for k, p in job[1].items()}
+
+
+@dataclass(frozen=True)
+class _Spilled:
+    """A parsed table a worker wrote as an Arrow IPC file, for the sync to memory-map."""
+
+    path: str
+
+
+def _parse_in_worker(job: Job, spill: str | None) -> tuple[Parsed, dict[str, str]]:
+    """`_parse_checked` in a worker process, its frames converted to Arrow tables and written to
+    files in the folder `spill`, which the sync memory-maps: no pickling of ~180 MB of tables
+    through a pipe (~0.6 CPU-s of both processes for the mirror) and no copy in the sync's
+    process. A table that cannot be written there (a full /dev/shm) comes back pickled."""
+    parsed, sums = _parse_checked(job)
+    frames: dict[str, Any] = {}
+    for i, (name, frame) in enumerate(parsed.frames.items()):
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        frames[name] = (
+            table if spill is None else _spill(table, os.path.join(spill, f"{job[0].id}.{i}.arrow"))
+        )
+    return dataclasses.replace(parsed, frames=frames), sums
+
+
+def _spill(table: pa.Table, path: str) -> pa.Table | _Spilled:
+    try:
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+    except (OSError, pa.ArrowException):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return table
+    return _Spilled(path)
+
+
+def _unspill(frames: dict[str, Any]) -> dict[str, Any]:
+    """The worker's tables, memory-mapped (zero-copy): each file is unlinked at once, its pages
+    freed when the table is dropped."""
+    out = {}
+    for name, frame in frames.items():
+        if isinstance(frame, _Spilled):
+            try:
+                out[name] = pa.ipc.open_file(pa.memory_map(frame.path)).read_all()
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(frame.path)
+        else:
+            out[name] = frame
+    return out
 
 
 def _thread_count() -> int | None:
@@ -458,6 +521,9 @@ class _Parser:
 
     def __init__(self, workers: int) -> None:
         self.pool: ProcessPoolExecutor | None = None
+        self.spill: str | None = None
+        self._serial: list[Job] = []
+        self._futures: dict[Future, Source] = {}
         n = min(os.cpu_count() or 1, MAX_WORKERS, max(1, workers))
         if n < 2 or os.environ.get("CORRIDOR_SERIAL"):
             return
@@ -477,6 +543,7 @@ class _Parser:
             initargs=(os.getpid() if ctx.get_start_method() == "fork" else None,),
         )
         self.pool.submit(int)  # launch the workers now, before this process starts threads
+        self.spill = _spill_folder()
 
     def __enter__(self) -> _Parser:
         return self
@@ -484,33 +551,71 @@ class _Parser:
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if self.pool is None:
             return
-        if exc_type is not None:  # failing: stop the workers now rather than wait for their parses
-            for proc in list(getattr(self.pool, "_processes", {}).values()):
-                with contextlib.suppress(Exception):
-                    proc.kill()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            if exc_type is not None:  # failing: stop the workers now rather than wait for their parses
+                for proc in list(getattr(self.pool, "_processes", {}).values()):
+                    with contextlib.suppress(Exception):
+                        proc.kill()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            if self.spill is not None:
+                shutil.rmtree(self.spill, ignore_errors=True)
 
-    def parse(
-        self, jobs: list[tuple[Source, dict[str, Path], dict[str, str]]], note: Progress
-    ) -> Iterator[tuple[Source, Parsed]]:
-        """Each job's parse, as it finishes; nothing is written here."""
-        for src, _, _ in jobs:
-            note(src.id, "parse", 0, 1)
-        if self.pool is None or len(jobs) < 2:
-            for job in jobs:
-                with _naming(job[0]):
-                    parsed = _parse_one(job)
-                note(job[0].id, "parse", 1, 1)
-                yield job[0], parsed
-            return
-        # Longest parses first, so the workers finish together rather than one waiting on a big file.
-        ordered = sorted(jobs, key=lambda j: -_parse_cost(j[1].values()))
-        futures = {self.pool.submit(_parse_in_worker, job): job[0] for job in ordered}
-        for fut in as_completed(futures):
-            note(futures[fut].id, "parse", 1, 1)
-            with _naming(futures[fut]):
-                result = fut.result()
-            yield futures[fut], result
+    def submit(self, job: Job, note: Progress) -> None:
+        """Start parsing one dataset (in this process: queue it for `results`)."""
+        note(job[0].id, "parse", 0, 1)
+        if self.pool is None:
+            self._serial.append(job)
+        else:
+            self._futures[self.pool.submit(_parse_in_worker, job, self.spill)] = job[0]
+
+    def results(self) -> Iterator[tuple[Source, Parsed, dict[str, str]]]:
+        """Each submitted dataset's parse and its files' checksums after it, as each finishes
+        (in this process: in the order submitted); nothing is written here."""
+        for job in self._serial:
+            with _naming(job[0]):
+                parsed, sums = _parse_checked(job)
+            yield job[0], parsed, sums
+        for fut in as_completed(self._futures):
+            src = self._futures[fut]
+            with _naming(src):
+                parsed, sums = fut.result()
+            yield src, dataclasses.replace(parsed, frames=_unspill(parsed.frames)), sums
+
+
+def _longest_first(sources: list[Source], mirror: Path | None) -> list[Source]:
+    """Sources by estimated parse time, longest first (from a mirror: by the files' sizes), so the
+    workers finish together rather than one waiting on a big file at the end."""
+    if mirror is None:
+        return sources
+    return sorted(sources, key=lambda s: -_parse_cost(mirror / f.mirror_path for f in s.files))
+
+
+def _spill_folder() -> str | None:
+    """A new folder for the workers' Arrow files: in /dev/shm (memory) where it has room, else the
+    temporary folder."""
+    return _spill_folder_in("/dev/shm" if _has_room("/dev/shm") else tempfile.gettempdir())
+
+
+def _spill_folder_in(root: str) -> str | None:
+    """A new spill folder in `root`, once the folders of syncs that died are removed; None if
+    none can be made (the tables then come back pickled)."""
+    for stale in glob.glob(os.path.join(root, "corridor-sync-*")):
+        pid = os.path.basename(stale).split("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    try:
+        return tempfile.mkdtemp(prefix=f"corridor-sync-{os.getpid()}-", dir=root)
+    except OSError:
+        return None  # tables come back pickled
+
+
+def _has_room(folder: str, need: int = 2**30) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK) and st.f_bavail * st.f_frsize >= need
 
 
 # Parse seconds per MB by format, measured on the mirror (2026-12): a zipped workbook or a
@@ -520,9 +625,17 @@ _SECONDS_PER_FILE = 0.05
 
 
 def _parse_cost(paths: Iterable[Path]) -> float:
-    """A rough estimate of a dataset's parse time, to start the longest parses first."""
+    """A rough estimate of a dataset's parse time, to start the longest parses first (a missing
+    file counts as empty: fetching it raises)."""
     rate = _SECONDS_PER_MB.get
-    return sum(_SECONDS_PER_FILE + p.stat().st_size / 1e6 * rate(p.suffix.lower(), 0.12) for p in paths)
+    return sum(_SECONDS_PER_FILE + _size(p) / 1e6 * rate(p.suffix.lower(), 0.12) for p in paths)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _worker_start(parent: int | None) -> None:

@@ -27,6 +27,9 @@ Format = Literal["table", "csv", "json", "parquet"]
 FORMATS = ("table", "csv", "json", "parquet")
 # Below this many columns, a table that does not fit prints one record per row.
 WIDE_TERMINAL = 100
+# A table for people stops here (422,453 indicator rows took minutes to print and nobody reads them);
+# CSV, JSON and Parquet always carry every row.
+TABLE_ROWS = 500
 
 
 def to_json(frame: pd.DataFrame, metadata: dict[str, Any]) -> str:
@@ -61,6 +64,12 @@ def emit(
         err.print(f"wrote {len(frame)} rows to {out}")
         return
     if fmt == "table":
+        if len(frame) > TABLE_ROWS:
+            caption = (
+                f"{caption} Showing the first {TABLE_ROWS:,} of {len(frame):,} rows; "
+                "--format csv --out FILE writes them all."
+            ).strip()
+            frame = frame.head(TABLE_ROWS)
         text = render_table(frame, caption=caption, title=title, console=console, headers=headers)
         if out is not None:
             out.write_text(text)

@@ -40,7 +40,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Root-cause indicators by country and year, tidy; --list shows the catalog."""
         with observatory(db) as obs:
-            if list_:
+            # With nothing chosen, a person is asking what there is: the catalog, not 400,000 values.
+            browsing = fmt == "table" and not (country or indicator)
+            if list_ or browsing:
                 cat = obs.indicator_catalog()
                 shown = (
                     cat
@@ -52,7 +54,12 @@ def register(app: typer.Typer) -> None:
                     fmt=fmt,
                     out=out,
                     metadata={"indicators": len(cat)},
-                    caption=f"{len(cat)} indicators. Descriptions and URLs: --format json.",
+                    caption=f"{len(cat)} indicators. Descriptions and URLs: --format json."
+                    + (
+                        " Values: --indicator ID and/or --country ISO3 (--format csv gives every value)."
+                        if browsing and not list_
+                        else ""
+                    ),
                     title="Indicators",
                 )
                 return

@@ -961,40 +961,52 @@ def check_range(
         raise table.error(f"implausible {what} {values.iloc[i]}", index=i, column=column)
 
 
-def _plain_numbers(table: RawTable, column: str) -> pd.Series | None:
-    """The column as float64, or None if any cell is not a plain finite number."""
-    text = table.frame[column].astype("str").str.strip()
+def _arrow_floats(table: RawTable, column: str) -> np.ndarray | None:
+    """A text column's cells, stripped, as Arrow casts them to float64; None if any cell is not
+    text or does not cast (an empty cell, '1,000'): the checked reader then decides."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
-        nums = text.astype("float64")
-    except (ValueError, TypeError):
+        text = pc.utf8_trim_whitespace(pa.array(table.frame[column].to_numpy(dtype=object), type=pa.string()))
+        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    return None if nums.isna().any() or np.isinf(nums.to_numpy()).any() else nums
 
 
 def int_column_fast(table: RawTable, column: str) -> pd.Series:
-    """`int_column` (no blanks, non-negative), vectorised; irregular cells go to it."""
-    nums = _plain_numbers(table, column)
-    if nums is None or (nums % 1 != 0).any() or (nums < 0).any() or (nums > MAX_WHOLE).any():
+    """`int_column` (no blanks, non-negative), column-at-once; a column with any cell that is not
+    a plain whole number goes to it."""
+    values = _arrow_floats(table, column)
+    if (
+        values is None
+        or not bool(np.isfinite(values).all())
+        or bool((values < 0).any())
+        or bool((values > MAX_WHOLE).any())
+        or bool((values % 1 != 0).any())
+    ):
         return int_column(table, column)
-    return nums.astype("int64")
+    return pd.Series(values, index=table.frame.index).astype("int64")
 
 
 def float_column_fast(table: RawTable, column: str) -> pd.Series:
-    """`float_column` with no blank markers, vectorised; irregular cells go to it."""
-    nums = _plain_numbers(table, column)
-    return float_column(table, column, blanks=()) if nums is None else nums
+    """`float_column` with no blank markers, column-at-once; a column with any cell that is not a
+    plain finite number goes to it."""
+    values = _arrow_floats(table, column)
+    if values is None or not bool(np.isfinite(values).all()):
+        return float_column(table, column, blanks=())
+    return pd.Series(values, index=table.frame.index, dtype="float64")
 
 
 def map_column_fast(table: RawTable, column: str, mapper: Callable[[Any], Any], kind: str) -> pd.Series:
-    """`map_column`, mapping each distinct label once; an unknown label goes to it."""
-    text = table.frame[column].astype("str").str.strip()
-    mapping: dict[str, Any] = {}
-    for value in text.unique().tolist():
-        try:
-            mapping[value] = mapper(value)
-        except (KeyError, ValueError):
-            return map_column(table, column, mapper, kind)
-    return text.map(mapping).astype(object)
+    """`map_column`, mapping each distinct cell once (`mapped`); an unknown label goes to it."""
+    return mapped(table, column, mapper, kind)
+
+
+def text_column(table: RawTable, column: str) -> pd.Series:
+    """A column's cells as stripped text ('' where missing), stripped once per distinct cell."""
+    codes, text = _distinct_texts(table, column)
+    return pd.Series(text.to_numpy(dtype=object)[codes], index=table.frame.index, dtype="str")
 
 
 def date_column(table: RawTable, column: str, *, first_of_month: bool = False) -> pd.Series:

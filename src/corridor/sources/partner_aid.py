@@ -32,6 +32,7 @@ from corridor.sources.base import (
     int_column_fast,
     map_column_fast,
     read_csv,
+    text_column,
 )
 
 ID = "partner_aid"
@@ -146,9 +147,9 @@ class PartnerAidSource:
         frame = pd.DataFrame(
             {
                 "year": int_column_fast(t, "year").astype("int32"),
-                "donor": t.frame["donor"].str.strip().astype("str"),
+                "donor": text_column(t, "donor"),
                 "donor_iso3": map_column_fast(t, "a_iso3", country_code, "donor country code").astype("str"),
-                "recipient": t.frame["recipient"].str.strip().astype("str"),
+                "recipient": text_column(t, "recipient"),
                 "recipient_iso3": map_column_fast(t, "b_iso3", country_code, "recipient country code").astype(
                     "str"
                 ),
@@ -166,10 +167,10 @@ class PartnerAidSource:
     def _aiddata(self, path: Path, release: str, out: Parsed) -> None:
         # The mirror's file has no final newline; a cut last line still fails on its fields.
         t = read_csv(path, columns=AIDDATA_COLUMNS, require_final_newline=False)
-        donor = t.frame["donor"].str.strip()
+        donor = text_column(t, "donor")
         map_column_fast(t, "donor", _donor, "donor")  # raises, with its row, on an unknown donor
         known = {d: _donor(d) for d in donor.unique().tolist()}
-        recipient = t.frame["recipient"].str.strip()
+        recipient = text_column(t, "recipient")
         regional = recipient.isin(REGIONAL_RECIPIENTS)
         iso = map_column_fast(
             t,

@@ -223,7 +223,7 @@ class Warehouse:
         target = self.target
         for stale in target.parent.glob(f"{glob.escape(target.name)}.tmp-*"):
             pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
-            if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+            if pid.isdigit() and pid_alive(int(pid)) and int(pid) != os.getpid():
                 continue
             _unlink(stale)
 
@@ -260,7 +260,8 @@ def _unlink(path: Path) -> None:
         path.unlink()
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` exists (one of another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -19,9 +19,9 @@ from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from corridor import flows as flows_mod
 from corridor import jsonio
@@ -39,6 +39,12 @@ from corridor.web.security import header_value
 from corridor.web.state import Version, WarehouseState
 
 PREFIX = "/api/v1"
+# Threads for new API questions, by kind, apart from the shared pool (40) that pages and downloads
+# use: a thread waits (asleep) while a worker computes its answer, and in the soak the waiting
+# analyses held all 40 threads, so a new flows question waited up to a second for one (issue 19's
+# flows p99). The per-client cap on analyses in progress bounds what one client holds.
+FLOWS_THREADS = 32
+ANALYSIS_THREADS = 128
 TIME_LABELS = {"month": "Month", "fiscal_year": "Fiscal year", "calendar_year": "Calendar year"}
 
 
@@ -267,7 +273,8 @@ async def flows(request: Request, params: Annotated[FlowsParams, Query()]) -> Re
     if hit is not None:
         response = json_response(hit[1], hit[0])
     else:
-        response = await run_in_threadpool(_flows_json, request, params, key)
+        limiter = getattr(request.app.state, "flows_threads", None)
+        response = await anyio.to_thread.run_sync(_flows_json, request, params, key, limiter=limiter)
     repeat.remember(request, key)  # the same query string again: answered before routing
     return response
 
@@ -451,7 +458,10 @@ def _json_endpoint(
         if hit is not None:
             response = json_response(hit[1], hit[0])
         else:
-            _shown, body, version = await run_in_threadpool(verb_answer, request, verb, kwargs)
+            limiter = getattr(request.app.state, "analysis_threads", None)
+            _shown, body, version = await anyio.to_thread.run_sync(
+                verb_answer, request, verb, kwargs, limiter=limiter
+            )
             response = json_response(body, version)
         repeat.remember(request, key)  # the same query string again: answered before routing
         return response

@@ -7,12 +7,14 @@ and every chart from `corridor.charts`, as in the report.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -27,7 +29,7 @@ from corridor.flows import suggestion_text
 from corridor.observatory import Observatory
 from corridor.web import api, verbs
 from corridor.web.assets import STATIC_DIR, vega_bundle
-from corridor.web.compute import Busy, ClientGate, ComputePool, WorkerStopped
+from corridor.web.compute import Busy, ClientGate, ComputePool, Overloaded, WorkerStopped
 from corridor.web.params import describe_errors, error_lines, suggested_url
 from corridor.web.render import page
 from corridor.web.repeat import RepeatMiddleware, Repeats
@@ -110,6 +112,8 @@ def _handlers(app: FastAPI) -> None:
             return _error(request, 503, str(exc), headers={"retry-after": "5"})
         if isinstance(exc, Busy):
             return _error(request, 429, str(exc), headers={"retry-after": str(exc.retry_after)})
+        if isinstance(exc, Overloaded):  # the queue is too long to start it in time: at once
+            return _error(request, 503, str(exc), headers={"retry-after": str(exc.retry_after)})
         return _error(request, 422, str(exc), suggestion=exc.suggestion, details=exc.details)
 
     @app.exception_handler(WorkerStopped)
@@ -167,6 +171,10 @@ def create_app(
                 log.warning("computing on the server's threads: %s", exc)
                 pool = None
         app.state.compute = pool
+        # Everything loaded so far (libraries, the app, the warehouse's cube metadata) lives as
+        # long as the server: out of the collector's way, a full collection no longer stops the
+        # event loop for 100-200 ms (issue 19's soak profile).
+        gc.freeze()
         try:
             yield
         finally:
@@ -186,7 +194,8 @@ def create_app(
             "Errors are JSON `{detail, suggestion, hint, details}`: 422 for a request that cannot be "
             "answered as asked (`suggestion` is the nearest one that can, as parameter changes, and "
             "`hint` says it in words), 429 when a client has too many new analyses in progress, 503 "
-            "when an answer takes longer than the time limit, 500 (with `request_id`) for a bug. "
+            "when an answer takes longer than the time limit or the analyses waiting before it "
+            "would not let it start in time (with Retry-After), 500 (with `request_id`) for a bug. "
             "Every numeric parameter has a documented range and every list a maximum length."
         ),
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; /api lists the endpoints instead
@@ -200,6 +209,8 @@ def create_app(
     app.state.warehouse = warehouse
     app.state.compute = None
     app.state.gate = ClientGate(client_analyses)
+    app.state.flows_threads = anyio.CapacityLimiter(api.FLOWS_THREADS)  # see api.FLOWS_THREADS
+    app.state.analysis_threads = anyio.CapacityLimiter(api.ANALYSIS_THREADS)
     app.state.repeats = repeats = Repeats()
     app.state.obs_class = obs_class
     app.state.verbs = verbs.available(obs_class)

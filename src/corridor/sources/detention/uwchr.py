@@ -67,8 +67,10 @@ def parse(path: Path, release: str, out: Parsed) -> None:
             column="date",
         )
     key = codes.astype(np.int64) * len(day_text) + day_idx
-    seen = np.bincount(key, minlength=0)
-    if seen.max() > 1:
+    present = np.zeros(int(key.max()) + 1, dtype=bool)  # one byte a facility-day: ~6 MB
+    present[key] = True
+    if int(np.count_nonzero(present)) < len(key):  # some facility-day repeats: find the first
+        seen = np.bincount(key, minlength=0)
         dup_key = int(np.flatnonzero(seen > 1)[0])
         rows = np.flatnonzero(key == dup_key)
         raise t.error(

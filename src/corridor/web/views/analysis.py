@@ -27,7 +27,7 @@ from corridor.reference.sectors import SECTORS
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
 from corridor.web import downloads, verbs
 from corridor.web.api import PREFIX, shown_for, vocabularies
-from corridor.web.compute import Busy
+from corridor.web.compute import Busy, Overloaded
 from corridor.web.render import block, named, page, table
 from corridor.web.results import show
 from corridor.web.views import verdicts
@@ -460,7 +460,7 @@ def evaluate_table(frame: pd.DataFrame, headline: dict[str, Any] | None = None) 
     ):
         top = {
             "method": f"Headline ({headline.get('method_label') or 'combined'})",
-            "checks": "headline: interval from its errors at earlier dates",
+            "checks": "headline: corrected and bounded by its errors at earlier dates",
             **{c: headline.get(c) for c in ESTIMATE_COLUMNS if c in frame.columns},
         }
         frame = pd.concat([pd.DataFrame([top]), frame], ignore_index=True)[frame.columns]
@@ -535,8 +535,8 @@ def _section(
         shown, card, chart, extra = version.cached(
             ("page-verb", *verbs.cache_key(verb, kwargs)), lambda: dressed(verb, answer, kwargs)
         )
-    except Busy:
-        raise  # too many analyses in progress for this client: a 429, not a form error
+    except (Busy, Overloaded):
+        raise  # too many analyses in progress (429) or waiting (503): not a form error
     except verbs.INPUT_ERRORS as exc:  # anything else is a bug: a 500 page with a request id
         section.update(error={"message": message(exc), "alternative": _reset(request, verb)}, status=422)
         return section
