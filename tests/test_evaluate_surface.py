@@ -4,20 +4,26 @@ the page's table and the CLI's table. Real evaluations on the synced warehouse."
 
 from __future__ import annotations
 
+import html
+import math
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from corridor import fmt
+from corridor.cli import app as cli_app
 from corridor.reference.labels import label
 
 # Venezuela parole: every method fails its pre-period check (the series grew from almost nothing);
 # CHNV parole: the DiD fails it and the other three pass.
 POLICIES = ("venezuela_parole", "chnv_parole")
+runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +166,51 @@ def test_the_agreement_sentence_never_counts_more_than_there_are(methods: int, d
     assert (same, methods) in pairs
     if 2 <= eligible < methods:
         assert (passing, eligible) in pairs
+
+
+def test_the_adjusted_headline_row_says_how_it_differs_from_its_method(
+    evaluations: dict[str, Any], client: TestClient, warehouse: Path
+) -> None:
+    """The headline row and its method's row differ (the out-of-sample correction); the label says
+    so and the note's numbers reproduce the headline from the method's own estimate."""
+    from corridor.analysis.evaluate.headline import row_label, row_note
+
+    res = evaluations["chnv_parole"]
+    h = res.headline.to_dict()
+    own = res[h["method"]].effect_rel
+    assert abs(own - h["effect_rel"]) > 0.005, "the correction moves this headline"
+    assert row_label(h) == "Headline, adjusted"
+    note = row_note(h)
+    stated_own = float(re.search(r"own estimate \(([+-][\d.]+)%\)", note).group(1))
+    assert stated_own == round(100 * own, 1)
+    pct_off = float(re.search(r"were (\d+)% (?:above|below)", note).group(1))
+    shift = h["correction"]["log_shift"]
+    assert pct_off == round(abs(100 * (math.exp(shift) - 1)))
+    # own estimate, less the stated shift, is the headline (the note is not decoration)
+    assert math.isclose(math.expm1(math.log1p(own) - shift), h["effect_rel"], rel_tol=1e-9)
+    # the CLI and the page carry the same label and note
+    cli = runner.invoke(cli_app, ["evaluate", "--policy", "chnv_parole", "--db", str(warehouse)])
+    assert cli.exit_code == 0, cli.output
+    flat = " ".join(cli.output.split())
+    assert "Headline, adjusted" in flat and " ".join(note.split()) in flat
+    page = client.get("/evaluate", params={"run": "evaluate", "policy": "chnv_parole"}).text
+    rows = _page_rows(page)
+    assert rows[1][0] == "Headline, adjusted" and "note below the table" in rows[1][1]
+    caption = re.search(r'<p class="caption" id="caption-[^"]*evaluate[^"]*">(.*?)</p>', page, re.S)
+    assert caption and html.unescape(caption.group(1)).startswith(note)
+
+
+def test_evaluate_with_no_options_lists_the_policies_it_can_evaluate() -> None:
+    """`corridor evaluate` alone answers which policies can be evaluated, instead of an error."""
+    from corridor.reference import events as ev
+
+    named = [e for e in ev.load_events() if e.citizenships and "all" not in e.citizenships]
+    out = runner.invoke(cli_app, ["evaluate", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    ids = [line.split(",")[0] for line in out.stdout.splitlines()[1:] if line]
+    assert ids == [e.id for e in named] and "chnv_parole" in ids
+    table = runner.invoke(cli_app, ["evaluate"], env={"COLUMNS": "80"})
+    assert table.exit_code == 0
+    assert "corridor evaluate --policy chnv_parole" in table.output
+    for e in named:
+        assert e.id in table.output

@@ -3,6 +3,7 @@ policy) and `drivers` (the PPML model of root causes). Thin over the Python API.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -96,7 +97,12 @@ def evaluate(
     out: OutOpt = None,
     chart: ChartOpt = None,
 ) -> None:
-    """Causal evaluation of a policy: a verdict in plain words, then every method's estimate."""
+    """Causal evaluation of a policy: a verdict in plain words, then every method's estimate.
+
+    With no policy and no start month, lists the policies that can be evaluated."""
+    if policy is None and start is None and treated is None:
+        _evaluable(fmt=fmt, out=out)
+        return
     with observatory(db) as obs:
         result = obs.evaluate(
             policy=policy,
@@ -126,8 +132,12 @@ def evaluate(
             note = result.design_note()
             if note:
                 caption += f"\nHow the design was chosen: {note}"
+            from corridor.analysis.evaluate.headline import row_note
+
+            adjusted = row_note(meta["headline"])
             caption += (
-                "\n* the headline method. p: the method's own placebo p-value. Pre-fit: mean "
+                (f"\n{adjusted}" if adjusted else "")
+                + "\n* the headline method. p: the method's own placebo p-value. Pre-fit: mean "
                 "absolute error before the start. Held-out: typical error at earlier pseudo-start dates.\n"
             )
             failed = result.failed_checks()
@@ -150,6 +160,38 @@ def evaluate(
         for warning in result.warnings:
             err.print(f"warning: {warning}", highlight=False, markup=False)
         write_chart(result.chart(), chart)
+
+
+def _evaluable(*, fmt: str, out: Path | None) -> None:
+    """The timeline's policies that name whom they target (the others hit every nationality, so
+    no untargeted nationality is left to compare with), and how to evaluate one."""
+    from corridor.api.evaluate import EvaluateMixin
+
+    with exit_on_error():
+        result = EvaluateMixin().events()
+        frame = result.tidy()
+        named = frame[frame["citizenships"].astype(str).str.lower().ne("all")]
+        if fmt == "table":
+            named = named[["start_month", "title", "citizenships", "id"]].rename(
+                columns={"start_month": "start", "citizenships": "targets"}
+            )
+        caption = (
+            f"{len(named)} of {len(frame)} policies on the timeline name the nationalities they "
+            "target; the others apply to every nationality, so no untargeted one is left to compare "
+            "them with. Source: Corridor's policy timeline (corridor events), each event with its "
+            "primary source."
+        )
+        title = "Policies that can be evaluated"
+        emit_result(result, fmt=fmt, out=out, title=title, frame=named, caption=caption)
+        if fmt == "table":
+            ids = list(named["id"].astype(str))
+            example = "chnv_parole" if "chnv_parole" in ids else (ids[0] if ids else "ID")
+            err.print(
+                f"Evaluate one: corridor evaluate --policy {example}\n"
+                "or any start and group: corridor evaluate --start YYYY-MM --treated ISO3,ISO3",
+                highlight=False,
+                markup=False,
+            )
 
 
 def drivers(

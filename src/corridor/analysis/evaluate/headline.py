@@ -448,3 +448,29 @@ def agreement_sentence(ag: dict[str, Any]) -> str:
 def post_window(design: Design) -> str:
     """The post period as text ("2023-01..2023-03")."""
     return f"{design.start:%Y-%m}..{add_months(design.last_start, design.post_months - 1):%Y-%m}"
+
+
+def row_label(h: dict[str, Any]) -> str:
+    """The headline's row in a table of methods (its method's row carries the asterisk), marked
+    "adjusted" when it is not that method's own estimate, so the two rows do not read as a
+    contradiction."""
+    if h.get("method") == "combination":
+        return "Headline (combined)"
+    return "Headline, adjusted" if (h.get("correction") or {}).get("log_shift") else "Headline"
+
+
+def row_note(h: dict[str, Any]) -> str:
+    """One sentence on how the headline row differs from its method's own row ("" when it does not)."""
+    corr, oos = h.get("correction") or {}, h.get("out_of_sample") or {}
+    shift, own = corr.get("log_shift"), corr.get("method_effect_rel")
+    if not shift or own is None or h.get("effect_rel") is None:
+        return ""
+    n = (oos.get("n") or {}).get(h.get("method") or "") or oos.get("dates") or "the"
+    name = str(h.get("method_label") or "combination").lower()
+    whose = f"the {name}'" if name.endswith("s") else f"the {name}'s"
+    return (
+        f"Headline, adjusted: {whose} own estimate ({100 * own:+.1f}%) corrected by its median error "
+        f"at {n} earlier start dates, where nothing happened (the actual counts were "
+        f"{abs(100 * math.expm1(shift)):.0f}% {'above' if shift > 0 else 'below'} its prediction); "
+        "its interval and p-value come from those errors."
+    )

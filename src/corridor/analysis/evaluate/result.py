@@ -12,7 +12,7 @@ import pandas as pd
 from corridor import jsonio
 from corridor.analysis.evaluate.backtest import Backtest
 from corridor.analysis.evaluate.base import Design, EvaluationResult, pct
-from corridor.analysis.evaluate.headline import Headline, verdict
+from corridor.analysis.evaluate.headline import Headline, row_label, verdict
 from corridor.fmt import cell
 from corridor.reference.calendar import add_months
 
@@ -68,7 +68,7 @@ class EvaluationSet:
         if h.conclusive and h.effect_rel is not None and len(self.results) > 1:
             rows.append(
                 {
-                    "method": f"Headline ({h.to_dict()['method_label'] or 'combined'})",
+                    "method": row_label(h.to_dict()),
                     "effect": pct(h.effect_rel),
                     f"{100 * h.level:.0f}% CI": _interval(h.effect_rel_lo, h.effect_rel_hi),
                     "p": cell(h.p_value, "p"),

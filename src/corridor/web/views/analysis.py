@@ -364,7 +364,12 @@ def dressed(
     if frame is not None and verb.name == "track":
         frame = status_first(frame)
     if frame is not None and verb.name == "evaluate":
+        from corridor.analysis.evaluate.headline import row_note
+
         frame = evaluate_table(frame, shown.metadata.get("headline"))
+        note = row_note(shown.metadata.get("headline") or {})
+        if note:  # a cell would cut it short on a phone; the table's caption holds it whole
+            shown = replace(shown, caption=f"{note} {shown.caption}")
     elif frame is not None and verb.name in LEADING_COLUMNS:
         frame = leading(frame, LEADING_COLUMNS[verb.name])
     return replace(shown, frame=frame), verdicts.card(verb.name, shown), chart, panels(verb.name, shown)
@@ -446,6 +451,8 @@ def evaluate_table(frame: pd.DataFrame, headline: dict[str, Any] | None = None) 
     by its errors at earlier dates, so it differs from its method's own), then each method's checks
     beside its estimate, and no estimate for a method that fails them (its interval can run to
     +50,000%; the CSV and the JSON keep it). The verdict above the table uses the same checks."""
+    from corridor.analysis.evaluate.headline import row_label, row_note
+
     keep = [c for c in EVALUATE_COLUMNS if c in frame.columns]
     frame = frame[keep].copy()
     if "checks" in frame.columns:
@@ -459,8 +466,12 @@ def evaluate_table(frame: pd.DataFrame, headline: dict[str, Any] | None = None) 
         and len(frame) > 1
     ):
         top = {
-            "method": f"Headline ({headline.get('method_label') or 'combined'})",
-            "checks": "headline: corrected and bounded by its errors at earlier dates",
+            "method": row_label(headline),
+            "checks": (
+                "adjusted for its errors at earlier dates (note below the table)"
+                if row_note(headline)
+                else "headline: bounded by its errors at earlier dates"
+            ),
             **{c: headline.get(c) for c in ESTIMATE_COLUMNS if c in frame.columns},
         }
         frame = pd.concat([pd.DataFrame([top]), frame], ignore_index=True)[frame.columns]
