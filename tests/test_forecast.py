@@ -276,6 +276,31 @@ def test_forecast_api_shape_backtest_and_chart(obs) -> None:
     assert "CBP Nationwide Encounters" in res.caption()
 
 
+def _charted_history(spec: dict) -> list[dict]:
+    return [v for layer in spec["layer"] for v in layer["data"]["values"] if v.get("kind") == "actual"]
+
+
+def test_the_chart_draws_the_forecast_at_the_scale_it_was_learned_from(obs) -> None:
+    """After a level shift the chart's history starts at the shift: the default forecast (about
+    30,000 a month after a fall from 300,000) was a sliver under the old level. Without a shift it
+    shows the last 36 months."""
+    res = obs.forecast()
+    (series,) = res.meta["series"]
+    assert series["break"]["detected"], "the real series shifted level in 2025"
+    hist = _charted_history(res.chart())
+    assert hist[0]["month"][:7] == series["break"]["month"]
+    top = max(v["encounters"] for v in hist)
+    assert top <= 2 * float(res.tidy()["hi_95"].max()), "history and forecast share a readable scale"
+    assert "starts at the level shift" in " ".join(res.chart()["title"]["subtitle"])
+    # trained through 2024-06, the last shift (2021-03) is older than 36 months: the plain window
+    older = obs.forecast(until="2024-06")
+    assert [s["break"]["month"] for s in older.meta["series"]] == ["2021-03"]
+    months = sorted({v["month"][:7] for v in _charted_history(older.chart())})
+    trained = [m for m in months if m <= "2024-06"]  # later months are drawn as what happened
+    assert (trained[0], trained[-1], len(trained)) == ("2021-07", "2024-06", 36)
+    assert "starts at the level shift" not in " ".join(older.chart()["title"]["subtitle"])
+
+
 def test_until_trains_on_the_past_only(obs) -> None:
     a = obs.forecast(region="southwest", until="2024-06", horizon=3).tidy()
     assert a["month"].tolist() == [dt.date(2024, 7, 1), dt.date(2024, 8, 1), dt.date(2024, 9, 1)]

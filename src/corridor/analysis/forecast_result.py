@@ -21,6 +21,7 @@ MODEL_NAME = (
     "with adaptive conformal intervals that re-learn after a level shift"
 )
 CHART_SERIES = 8
+CHART_MONTHS = 36  # months of history a forecast chart shows when no level shift is detected
 
 
 @dataclass
@@ -206,7 +207,7 @@ class ForecastResult:
         fcast = self.frame.assign(series=self._labels(self.frame))
         hist = hist[hist["series"].isin(keep)]
         fcast = fcast[fcast["series"].isin(keep)]
-        cutoff = pd.Timestamp(self.trained[1]) - pd.DateOffset(months=47)
+        cutoff, since_shift = self._chart_start(keep)
         hist = hist[pd.to_datetime(hist["month"]) >= cutoff]
         data_h = hist[["series", "month", "encounters"]].assign(
             kind="actual", month=pd.to_datetime(hist["month"]).dt.strftime("%Y-%m-%d")
@@ -248,11 +249,35 @@ class ForecastResult:
             }
         )
         caption = self.caption()
+        if since_shift:
+            caption += (
+                f" The chart's history starts at the level shift ({cutoff:%Y-%m}), the months the "
+                "intervals learn from; the Series page has the whole series."
+            )
         if len(label.unique()) > CHART_SERIES:
             caption += f" Chart shows the {CHART_SERIES} largest series."
         spec = charts.base("Encounters: forecast with intervals", caption)
         spec["layer"] = layers
         return spec
+
+    def _chart_start(self, charted: list[str]) -> tuple[pd.Timestamp, bool]:
+        """The chart's first month: the last 36 months, or, when every charted series shifted level
+        within them, the earliest of their shifts (with at least 6 months shown), so the forecast is
+        drawn at the scale it was learned from instead of a sliver under the old level."""
+        end = pd.Timestamp(self.trained[1])
+        default = end - pd.DateOffset(months=CHART_MONTHS - 1)
+        series = self.meta.get("series", [])
+        names = [" / ".join(str(s.get("key", {}).get(k)) for k in self.keys) or "total" for s in series]
+        breaks = [
+            s["break"]["month"]
+            for s, name in zip(series, names, strict=True)
+            if name in charted and s.get("break", {}).get("detected")
+        ]
+        if not series or len(breaks) < min(len(charted), len(series)):
+            return default, False
+        start = min(pd.Timestamp(str(b)) for b in breaks)
+        start = min(start, end - pd.DateOffset(months=5))
+        return (start, True) if start > default else (default, False)
 
     def _labels(self, frame: pd.DataFrame) -> pd.Series:
         if not self.keys:

@@ -426,6 +426,11 @@ def colour(kind: str, code: str) -> str:
 # Column headers, form choices, glossary terms, ids registered at run time (the warehouse's
 # indicator catalogue), and `humanize`, which rewrites ids and CLI flags inside sentences.
 
+# Column descriptions shared by several forecast columns.
+_HELD = "Share of past outcomes inside the {}% range; about {}% is calibrated."
+_WIDTH = "High minus low, relative to the forecast; narrower is more useful."
+_WINKLER = "Winkler score (width plus penalties for misses) over naive's; below 1 is better."
+
 # Table columns as pages and reports head them (CSV and JSON keep the ids).
 COLUMNS: dict[str, Label] = {
     "month": Label("Month"),
@@ -464,14 +469,17 @@ COLUMNS: dict[str, Label] = {
     "mase": Label("Error (MASE)", "Mean absolute error scaled by the series' typical monthly change."),
     "mase_vs_naive": Label("Error against naive", "Below 1: better than 'same as last month'."),
     "winkler_80": Label("80% range score (Winkler)", "Width plus penalties for misses; lower is better."),
-    "winkler_80_vs_naive": Label("80% range score against naive"),
+    "winkler_80_vs_naive": Label(
+        "80% score against naive",
+        _WINKLER,
+    ),
     "winkler_95": Label("95% range score (Winkler)"),
     "winkler_95_vs_naive": Label("95% range score against naive"),
-    "coverage_80": Label("80% range: share of outcomes inside"),
-    "coverage_95": Label("95% range: share of outcomes inside"),
-    "relwidth_80": Label("80% range width, relative to the forecast"),
-    "relwidth_95": Label("95% range width, relative to the forecast"),
-    "relative_width_80": Label("80% range width, relative to the forecast"),
+    "coverage_80": Label("80% range held", _HELD.format(80, 80)),
+    "coverage_95": Label("95% range held", _HELD.format(95, 95)),
+    "relwidth_80": Label("80% range width", _WIDTH),
+    "relwidth_95": Label("95% range width", _WIDTH),
+    "relative_width_80": Label("80% range width", _WIDTH),
     "negative_share": Label("Share of negative forecasts"),
     "forecasts": Label("Forecasts scored"),
     "horizon": Label("Months ahead"),
