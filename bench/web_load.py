@@ -72,6 +72,7 @@ def start_server(
     start_timeout: float = 300.0,
     log: Path | None = None,
     env: dict[str, str] | None = None,
+    warm: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`corridor serve --db DB --port PORT` in a child process on 127.0.0.1; returns it and its base URL.
 
@@ -82,7 +83,9 @@ def start_server(
     to the start-up check only. `compute` is `serve --compute` (None: its default); `args` are more
     `serve` options. The server has `start_timeout` seconds to answer (a busy machine is slow to
     import); its output goes to `log` when given. `env` adds to the child's environment (for
-    example PYTHONPATH, to serve another checkout's code: `soak.py --baseline`).
+    example PYTHONPATH, to serve another checkout's code: `soak.py --baseline`). `warm` is
+    `serve --warm` (off by default here, so a measurement starts from a cold cache; set through
+    the environment, which older checkouts ignore).
     """
     port = free_port()
     extra = f", {app_kwargs}" if app_kwargs else ""
@@ -104,7 +107,10 @@ def start_server(
     )
     out = open(log, "wb") if log is not None else None  # noqa: SIM115 - the child writes to it
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=out, stderr=out, env={**os.environ, **(env or {})}
+        [sys.executable, "-c", code],
+        stdout=out,
+        stderr=out,
+        env={**os.environ, "CORRIDOR_SERVE_WARM": "1" if warm else "0", **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + start_timeout

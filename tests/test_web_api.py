@@ -382,7 +382,7 @@ def test_serve_with_two_worker_processes_answers(warehouse: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     cmd = [sys.executable, "-m", "corridor.cli", "serve", "--db", str(warehouse), "--port", str(port),
-           "--compute", "0"]  # fmt: skip
+           "--compute", "0", "--no-warm"]  # fmt: skip
     proc = subprocess.Popen([*cmd, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

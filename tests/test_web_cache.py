@@ -221,3 +221,32 @@ def test_a_new_sync_invalidates_the_cache(tmp_path: Path, data: Path, calls: Cou
         assert [row["encounters"] for row in after.json()["data"]] == flows_now.tidy()["encounters"].tolist()
         assert forecast_after.json()["caption"] == show(forecast_now).caption
         assert old.retired and not old.cache  # the old version's answers are gone with it
+
+
+def test_a_warmed_server_answers_its_first_visitor_from_the_cache(warehouse: Path) -> None:
+    """`serve --warm` asks the pages once at start: the drivers page (which answered 503 to its
+    first visitor on a loaded machine) is then served without computing the model again."""
+    from corridor.observatory import Observatory
+
+    calls: Counter[str] = Counter()
+
+    class Counting(Observatory):
+        def drivers(self, **kwargs: Any) -> Any:
+            calls["drivers"] += 1
+            return super().drivers(**kwargs)
+
+    app = create_app(db=warehouse, obs_class=Counting, warm=("/drivers",))
+    with local(app) as client:
+        deadline = time.monotonic() + 300
+        while not app.state.warming.done() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert app.state.warming.result() == {"/drivers": 200}
+        assert calls["drivers"] == 1
+        page = client.get("/drivers")
+        assert page.status_code == 200 and "Drivers" in page.text
+        assert calls["drivers"] == 1, "the visitor's page came from the warmed cache"
+    cold = create_app(db=warehouse, obs_class=Counting)
+    with local(cold) as client:
+        assert cold.state.warming is None
+        assert client.get("/drivers").status_code == 200
+        assert calls["drivers"] == 2, "without warming, the first visitor computes it"

@@ -103,6 +103,14 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        warm: Annotated[
+            bool,
+            typer.Option(
+                help="Compute every page's default answer when the server starts, so the first "
+                "visitor does not wait for it (each server process warms its own cache).",
+                envvar="CORRIDOR_SERVE_WARM",
+            ),
+        ] = True,
     ) -> None:
         """Serve the dashboard and the JSON API (/api/v1, /openapi.json), read-only."""
         import uvicorn
@@ -114,7 +122,7 @@ def register(app: typer.Typer) -> None:
             if compute is None:
                 compute = default_compute(workers)
             hosts = allowed_hosts(address=address, public=public, extra=allow_host or ())
-            application = create_app(db=db, timeout=timeout, compute=compute, hosts=hosts)
+            application = create_app(db=db, timeout=timeout, compute=compute, hosts=hosts, warm=warm)
             version = application.state.warehouse.current()  # fail now, not on the first request
         if not ipaddress.ip_address(LOOPBACK if address == "localhost" else address).is_loopback:
             err.print(
@@ -139,6 +147,7 @@ def register(app: typer.Typer) -> None:
             os.environ["CORRIDOR_SERVE_TIMEOUT"] = str(timeout)
             os.environ["CORRIDOR_SERVE_COMPUTE"] = str(compute)
             os.environ["CORRIDOR_SERVE_HOSTS"] = ",".join(hosts)
+            os.environ["CORRIDOR_SERVE_WARM"] = "1" if warm else "0"
             application.state.warehouse.close()
             # A server process busy importing on a loaded machine answers uvicorn's health check
             # late; with the default 5 s uvicorn kills it and starts another, forever.

@@ -6,10 +6,12 @@ and every chart from `corridor.charts`, as in the report.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -134,6 +136,31 @@ def _handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+async def warm_pages(app: FastAPI, paths: Sequence[str] | None = None) -> dict[str, int]:
+    """Ask every page of the navigation once, in order, as a visitor would (the same routes,
+    limits and answer cache), so the default analyses are computed before anyone waits for them.
+    One page at a time: a visitor arriving meanwhile competes with one computation at most.
+    Returns each path's status (also logged); a page that fails is logged and left to its visitor."""
+    import httpx
+
+    from corridor.web.render import NAV
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per warmed page
+    started = time.monotonic()
+    done: dict[str, int] = {}
+    wanted = [path for path, _ in NAV] if paths is None else list(paths)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=None) as client:
+        for path in wanted:
+            try:
+                done[path] = (await client.get(path)).status_code
+            except Exception as exc:  # best effort: the page's visitor gets the error, with its id
+                log.warning("warming %s failed: %s", path, exc, exc_info=True)
+                done[path] = 0
+    log.info("warmed %d pages in %.0f s: %s", len(done), time.monotonic() - started, done)
+    return done
+
+
 def create_app(
     *,
     db: str | Path | None = None,
@@ -144,6 +171,7 @@ def create_app(
     compute: int = 0,
     hosts: Sequence[str] | None = None,
     client_analyses: int = ClientGate.DEFAULT,
+    warm: bool | Sequence[str] = False,
 ) -> FastAPI:
     """The Corridor web app on the warehouse at `db` (else $CORRIDOR_DB or ./corridor.duckdb).
 
@@ -153,7 +181,10 @@ def create_app(
     started when the app starts serving; a request that times out kills the worker computing
     it. With 0, they are computed on the server's own threads (and run to their end). `hosts`
     are the Host names the app answers to (default: loopback names only; "*" for any); a client
-    may have `client_analyses` new analysis questions in progress at once (more: 429).
+    may have `client_analyses` new analysis questions in progress at once (more: 429). With
+    `warm`, the app asks each page of its navigation (or the paths `warm` lists) once when it
+    starts serving (`warm_pages`), so the first visitor finds the default analyses computed
+    instead of waiting for them.
     """
     warehouse = WarehouseState(
         config.warehouse_path(db), cache_size=cache_size, cache_bytes=cache_bytes, obs_class=obs_class
@@ -175,9 +206,16 @@ def create_app(
         # long as the server: out of the collector's way, a full collection no longer stops the
         # event loop for 100-200 ms (issue 19's soak profile).
         gc.freeze()
+        paths = None if warm is True else list(warm or ())
+        warming = asyncio.create_task(warm_pages(app, paths)) if warm else None
+        app.state.warming = warming
         try:
             yield
         finally:
+            if warming is not None:
+                warming.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await warming
             app.state.compute = None
             if pool is not None:
                 await run_in_threadpool(pool.close)
@@ -252,10 +290,11 @@ def app_from_env() -> FastAPI:
     """The app for one of `corridor serve --workers N`'s processes: warehouse from $CORRIDOR_DB,
     request time limit from $CORRIDOR_SERVE_TIMEOUT, compute workers from
     $CORRIDOR_SERVE_COMPUTE, allowed Host names from $CORRIDOR_SERVE_HOSTS (comma-separated),
-    all set by `serve`."""
+    warming from $CORRIDOR_SERVE_WARM, all set by `serve`."""
     hosts = [h for h in os.environ.get("CORRIDOR_SERVE_HOSTS", "").split(",") if h]
     return create_app(
         timeout=float(os.environ.get("CORRIDOR_SERVE_TIMEOUT", "30")),
         compute=int(os.environ.get("CORRIDOR_SERVE_COMPUTE", "0")),
         hosts=hosts or None,
+        warm=os.environ.get("CORRIDOR_SERVE_WARM", "0") == "1",
     )
