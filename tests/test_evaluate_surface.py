@@ -214,3 +214,53 @@ def test_evaluate_with_no_options_lists_the_policies_it_can_evaluate() -> None:
     assert "corridor evaluate --policy chnv_parole" in table.output
     for e in named:
         assert e.id in table.output
+
+
+def _signed_counts(text: str) -> list[float]:
+    """The counts of 'about 78,100 fewer ... (12,600 to 339,000 fewer)' back as signed numbers."""
+    words = re.findall(r"([\d,]+) (fewer|more)?", text)
+    values, pending = [], []
+    for number, way in words:
+        pending.append(float(number.replace(",", "")))
+        if way:
+            values += [-v if way == "fewer" else v for v in pending]
+            pending = []
+    return values
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=3, max_size=3).map(sorted),
+)
+def test_the_card_states_encounters_in_words_that_match_the_numbers(xs: list[float]) -> None:
+    """'fewer' exactly when negative, each count within rounding to three significant digits,
+    whatever the signs of the interval's ends."""
+    from corridor.web.views.verdicts import _encounters_a_month
+
+    lo, mid, hi = xs
+    text = _encounters_a_month(mid, lo, hi)
+    got = _signed_counts(text)
+    assert len(got) == 3, text
+    shown_mid, a, b = got
+    for value, shown in ((mid, shown_mid), *zip(sorted((lo, hi)), sorted((a, b)), strict=True)):
+        if abs(value) >= 1:
+            assert math.copysign(1, shown) == math.copysign(1, value), text
+            assert abs(shown - value) <= 0.005 * abs(value) + 0.5, text
+        else:
+            assert abs(shown) == 0, text
+
+
+def test_a_runaway_counterfactual_is_cut_and_named_not_the_scale(evaluations: dict[str, Any]) -> None:
+    """CHNV parole: the interrupted time series (passes its checks) extrapolates to 226,000 a month
+    and set the chart's scale, flattening the actual series and the headline's counterfactual. The
+    scale now follows those two; the runaway line is cut at the top and named with its peak."""
+    res = evaluations["chnv_parole"]
+    spec = res.chart()
+    y = spec["layer"][0]["encoding"]["y"]
+    top = y["scale"]["domain"][1]
+    actual = max(res.results[0].series["actual"])
+    headline = max(res[res.headline.method].series["counterfactual"])
+    its = max(res["its"].series["counterfactual"])
+    assert max(actual, headline) < top < its
+    assert spec["layer"][0]["mark"]["clip"] is True
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert f"Interrupted time series (up to {its:,.0f} a month)" in subtitle

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from corridor import jsonio
@@ -188,6 +189,23 @@ class EvaluationSet:
             what = "No method's counterfactual passes its checks, so none is drawn."
         if failed and drawn:
             what += " Not drawn (fails its checks): " + ", ".join(label("method", m) for m in failed) + "."
+        # The scale follows the actual series and the headline's counterfactual; another method's
+        # line that runs far above them is cut at the top and named, instead of flattening both.
+        shown = [first["actual"]] + [
+            r.series["counterfactual"] for r in drawn if r.method in self.headline.weights
+        ]
+        top = 1.2 * max(float(np.nanmax(np.asarray(v, dtype=float))) for v in shown)
+        above = {
+            label("method", r.method): float(np.nanmax(np.asarray(r.series["counterfactual"], dtype=float)))
+            for r in drawn
+        }
+        above = {m: v for m, v in above.items() if v > top}
+        if above:
+            what += (
+                " Cut at the top of the chart: "
+                + ", ".join(f"{m} (up to {v:,.0f} a month)" for m, v in above.items())
+                + "."
+            )
         period = (
             f" Pre period {d.months[0]:%Y-%m}..{add_months(d.start, -1):%Y-%m}; "
             f"post period {d.start:%Y-%m}..{d.end:%Y-%m}."
@@ -196,10 +214,15 @@ class EvaluationSet:
         layers: list[dict[str, Any]] = [
             {
                 "data": {"values": values},
-                "mark": {"type": "line"},
+                "mark": {"type": "line", "clip": True},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "value", "type": "quantitative", "title": "encounters a month"},
+                    "y": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": "encounters a month",
+                        **({"scale": {"domain": [0, top]}} if above else {}),
+                    },
                     "color": {"field": "series", "type": "nominal", "title": None},
                     "strokeDash": {
                         "condition": {"test": "datum.series === 'actual'", "value": [1, 0]},

@@ -63,6 +63,32 @@ def _range(lo: Any, hi: Any, *, pct: bool = False) -> str:
 # --- evaluate ------------------------------------------------------------------------------------
 
 
+def _about(value: float) -> str:
+    """A count rounded to three significant digits: an estimate is not known to the encounter."""
+    v = abs(value)
+    if v < 1:
+        return "0"
+    return f"{round(v, 2 - math.floor(math.log10(v))):,.0f}"
+
+
+def _encounters_a_month(mid: float, lo: Any, hi: Any) -> str:
+    """'about 78,100 fewer encounters a month (12,600 to 339,000 fewer)', in words, not signs."""
+
+    def way(x: float) -> str:
+        return "fewer" if x < 0 else "more"
+
+    text = f"about {_about(mid)} {way(mid)} encounters a month"
+    if _finite(lo) and _finite(hi):
+        a, b = sorted((float(lo), float(hi)), key=abs)
+        span = (
+            f"{_about(a)} to {_about(b)} {way(b)}"
+            if way(a) == way(b)
+            else f"from {_about(float(lo))} {way(float(lo))} to {_about(float(hi))} {way(float(hi))}"
+        )
+        text += f" ({span})"
+    return text
+
+
 def evaluate(result: Any) -> Card | None:
     """The headline effect (from `metadata.headline` when the evaluation carries one), else the
     methods' estimates side by side, stating plainly when they disagree."""
@@ -168,9 +194,8 @@ def _evaluate_headline(meta: dict[str, Any], head: dict[str, Any], kicker: str) 
             f"{_range(head.get('effect_rel_lo'), head.get('effect_rel_hi'), pct=True)}"
         )
         if _finite(head.get("effect_abs")):
-            interval += (
-                f"; about {fmt.count(head.get('effect_abs'))} encounters a month "
-                f"({_range(head.get('effect_abs_lo'), head.get('effect_abs_hi'))})"
+            interval += "; " + _encounters_a_month(
+                head["effect_abs"], head.get("effect_abs_lo"), head.get("effect_abs_hi")
             )
         interval += f". From {method}."
     agreement = head.get("agreement") or {}
