@@ -14,7 +14,7 @@ from corridor import ingest
 from corridor.cli import app
 from corridor.sources import SOURCES
 from tests.badinput import cases_for, mirror_with
-from tests.conftest import data_dir
+from tests.conftest import built_once_per_run, data_dir
 from tests.contracts import all_contracts
 
 CONTRACTS = all_contracts()
@@ -58,15 +58,23 @@ BAD = [
 ]
 
 
-@pytest.fixture(scope="module")
-def good_warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Per dataset, a warehouse holding that dataset as synced from the real files."""
-    out = {}
-    for c in CONTRACTS:
-        db = tmp_path_factory.mktemp(f"good-{c.dataset}") / "w.duckdb"
-        ingest.sync(db=db, mirror=data_dir(), only=[c.dataset])
-        out[c.dataset] = db
-    return out
+class GoodWarehouses:
+    """Per dataset, a warehouse holding that dataset as synced from the real files: synced when a
+    test first asks for it, once per run for every xdist worker (`built_once_per_run`)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.factory = tmp_path_factory
+
+    def __getitem__(self, dataset: str) -> Path:
+        def build(root: Path) -> None:
+            ingest.sync(db=root / "w.duckdb", mirror=data_dir(), only=[dataset])
+
+        return built_once_per_run(self.factory, f"good-{dataset}", build) / "w.duckdb"
+
+
+@pytest.fixture
+def good_warehouses(tmp_path_factory: pytest.TempPathFactory) -> GoodWarehouses:
+    return GoodWarehouses(tmp_path_factory)
 
 
 def _digest(path: Path) -> str:
