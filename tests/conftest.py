@@ -11,13 +11,16 @@ file changed).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from filelock import FileLock
+from hypothesis import settings
 
 import corridor
 from corridor import ingest
@@ -63,6 +66,31 @@ def built_once_per_run(
     return root
 
 
+# ---- Hypothesis: `make test` draws fewer examples, `make test-all` each test's own number -----------
+# The Makefile chooses with `--hypothesis-profile`. Most properties set their own `max_examples`,
+# which a profile cannot lower, so under `fast` each collected property runs a quarter of its own
+# number (at least FAST_FLOOR, never more than its own): every property still runs in `make test`.
+# Without the option (a single file run by hand) a property runs its own number, as under `thorough`.
+settings.register_profile("thorough", deadline=None)
+settings.register_profile("fast", deadline=None, max_examples=25)
+FAST_DIVISOR = 4
+FAST_FLOOR = 10
+
+
+def _fewer_examples(items: list[pytest.Item]) -> None:
+    """Under the `fast` profile, lower each collected property's own max_examples (once per test
+    function: parametrized cases share it)."""
+    done: set[int] = set()
+    for item in items:
+        test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+        if not getattr(test, "is_hypothesis_test", False) or id(test) in done:
+            continue
+        done.add(id(test))
+        own: settings = test._hypothesis_internal_use_settings  # type: ignore[union-attr]
+        fewer = min(own.max_examples, max(FAST_FLOOR, own.max_examples // FAST_DIVISOR))
+        test._hypothesis_internal_use_settings = settings(own, max_examples=fewer)  # type: ignore[union-attr]
+
+
 @pytest.fixture(scope="session")
 def data() -> Path:
     return data_dir()
@@ -92,10 +120,11 @@ def obs(warehouse: Path) -> Iterator[corridor.Observatory]:
 
 # ---- scheduling under xdist -----------------------------------------------------------------------
 # `make test` runs `pytest -n auto --dist loadgroup --no-loadscope-reorder`. Each test is its own
-# unit of work; the tests of a file that share a module- or class-scoped fixture are marked as one
-# xdist group, but with pytest 9.2 and xdist 3.8 the group does not take (xdist sets
-# `item._nodeid`, which pytest 9 no longer reads), so such a fixture is built once per worker that
-# runs one of its tests (twice at most; measured in bench/RESULTS.md). Units
+# unit of work; the tests of a file that share a module- or class-scoped fixture are one unit (an
+# xdist group), so the fixture (a server, a browser, worker processes) is built once per run, not
+# once per worker. xdist 3.8 passes a group to its scheduler by appending it to `item._nodeid`,
+# which pytest 9 no longer reads, so the group would not take; instead each worker writes its
+# groups to a file in the run's folder and `GroupScheduling` (below) reads them. Units
 # start in the order below, longest first: with two workers, a long unit started last sets the
 # wall time. The list comes from `pytest --durations=40` (see bench/RESULTS.md, "The suite");
 # a test missing from it only starts later, so a stale list costs time, never a failure.
@@ -160,12 +189,49 @@ def _start_rank(item: pytest.Item) -> int:
     return next(ranks, len(LONGEST_FIRST))
 
 
+GROUPS_DIR = "xdist-groups"  # in the run's folder: one JSON file per worker, {node id: group}
+
+
+def _groups_dir(config: pytest.Config) -> Path:
+    """The folder where workers leave their groups for the controller (the run's folder)."""
+    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+    return run_dir(factory) / GROUPS_DIR
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadgroup`, a scheduler that reads the groups the workers wrote."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class GroupScheduling(LoadGroupScheduling):  # type: ignore[misc]
+        """xdist's loadgroup, with each test's group read from the workers' files (a test in no
+        file is its own unit, so a missing file costs time, never a failure)."""
+
+        groups: dict[str, str]
+
+        def schedule(self) -> None:
+            # Every worker has sent its collection, so each has written its file already.
+            self.groups = {}
+            for path in sorted(_groups_dir(config).glob("*.json")):
+                self.groups.update(json.loads(path.read_text()))
+            super().schedule()
+
+        def _split_scope(self, nodeid: str) -> str:
+            return getattr(self, "groups", {}).get(nodeid) or super()._split_scope(nodeid)
+
+    return GroupScheduling(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     slow = set(SLOW_CASES)  # before `-m "not slow"` deselects (this hook runs first)
     for item in items:
         if item.nodeid in slow:
             item.add_marker(pytest.mark.slow)
+    if config.getoption("hypothesis_profile", None) == "fast":
+        _fewer_examples(items)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return  # a plain run keeps pytest's order
     rank = {}
@@ -176,6 +242,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if group is not None:
                 item.add_marker(pytest.mark.xdist_group(group))
         rank[item.nodeid] = (_start_rank(item), group)
+    groups = {nodeid: "group:" + g for nodeid, (_, g) in rank.items() if g is not None}
+    folder = _groups_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    part = folder / f"{worker}.json.part"
+    part.write_text(json.dumps(groups))
+    part.replace(folder / f"{worker}.json")  # whole or absent when the controller reads it
     first_of_group: dict[str, int] = {}
     for r, group in rank.values():
         if group is not None:
