@@ -78,11 +78,20 @@ deadcode: setup
 # The fast suite: lint, then every test not marked `slow`, in parallel, on the real data in
 # $(MIRROR). Run `make test-all` (adds the slow statistical and end-to-end tests) before
 # resolving an issue.
-test: lint browser
-	$(call PYTEST,$(PY)) $(XDIST) -m "not slow"
+# Lint runs beside the tests (a cold mypy keeps one core busy for about a minute, and the tests
+# cannot use both cores all the time); its report follows the tests', and either failing fails
+# `make test`. Hypothesis: `fast` draws a quarter of each property's examples, `thorough` all
+# (tests/conftest.py).
+test: setup browser
+	@mkdir -p $(OUT)
+	@$(MAKE) --no-print-directory lint > $(OUT)/lint.log 2>&1 & lint=$$!; \
+	$(call PYTEST,$(PY)) $(XDIST) -m "not slow" --hypothesis-profile=fast; tests=$$?; \
+	wait $$lint; linted=$$?; echo "---- make lint (run beside the tests) ----"; cat $(OUT)/lint.log; \
+	[ $$linted -eq 0 ] || echo "make test: lint failed (above)"; \
+	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 test-all: lint browser
-	$(call PYTEST,$(PY)) $(XDIST)
+	$(call PYTEST,$(PY)) $(XDIST) --hypothesis-profile=thorough
 
 # The fast suite on the lowest versions pyproject.toml allows (direct dependencies at their lower
 # bounds, the rest at their newest), in a separate venv: checks that the lower bounds are honest.
@@ -93,7 +102,7 @@ test-lowest: browser
 	$(LOWEST)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(LOWEST)/bin/uv pip install --python $(LOWEST)/bin/python --quiet --resolution lowest-direct -e '.[dev]'
 	$(LOWEST)/bin/uv pip freeze --python $(LOWEST)/bin/python > $(LOWEST)/versions.txt
-	$(call PYTEST,$(LOWEST)/bin/python) $(XDIST) -m "not slow"
+	$(call PYTEST,$(LOWEST)/bin/python) $(XDIST) -m "not slow" --hypothesis-profile=fast
 
 # docs/cli.md: every verb's --help, regenerated (tests/test_docs.py fails when it is stale).
 docs-help: setup
