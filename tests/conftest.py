@@ -129,10 +129,10 @@ def obs(warehouse: Path) -> Iterator[corridor.Observatory]:
 # wall time. The list comes from `pytest --durations=40` (see bench/RESULTS.md, "The suite");
 # a test missing from it only starts later, so a stale list costs time, never a failure.
 LONGEST_FIRST: tuple[str, ...] = (
-    "tests/test_sources_contract.py::test_bad_input_fails_cleanly",  # one unit (good_warehouses)
-    "tests/test_web_browser.py",
-    "tests/test_fuzz_sources.py",
-    "tests/test_web_server.py",
+    "tests/test_web_browser.py",  # one unit (a server and a browser): ~195 s of durations
+    "tests/test_web_server.py",  # one unit (a `corridor serve` process): ~115 s
+    "tests/test_fuzz_sources.py",  # one unit (two parse workers)
+    "tests/test_sources_contract.py::test_bad_input_fails_cleanly",  # each case its own unit
     "tests/test_web_fuzz.py",
     "tests/test_web_compute.py",
     "tests/test_web_api.py",
