@@ -78,8 +78,8 @@ deadcode: setup
 # The fast suite: lint, then every test not marked `slow`, in parallel, on the real data in
 # $(MIRROR). Run `make test-all` (adds the slow statistical and end-to-end tests) before
 # resolving an issue.
-# Lint runs beside the tests (a cold mypy keeps one core busy for about a minute, and the tests
-# cannot use both cores all the time); its report follows the tests', and either failing fails
+# Lint runs beside the tests (a cold mypy keeps one core busy for ~25 s, and the tests cannot
+# use both cores all the time); its report follows the tests', and either failing fails
 # `make test`. Hypothesis: `fast` draws a quarter of each property's examples, `thorough` all
 # (tests/conftest.py).
 test: setup browser
