@@ -75,7 +75,7 @@ types: setup
 deadcode: setup
 	$(VENV)/bin/vulture
 
-# The fast suite: lint, then every test not marked `slow`, in parallel, on the real data in
+# The fast suite: lint and every test not marked `slow`, in parallel, on the real data in
 # $(MIRROR). Run `make test-all` (adds the slow statistical and end-to-end tests) before
 # resolving an issue.
 # Lint runs beside the tests (a cold mypy keeps one core busy for ~25 s, and the tests cannot
