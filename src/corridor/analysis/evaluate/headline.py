@@ -502,9 +502,10 @@ def row_label(h: dict[str, Any]) -> str:
     """The headline's row in a table of methods (its method's row carries the asterisk), marked
     "adjusted" when it is not that method's own estimate, so the two rows do not read as a
     contradiction."""
+    adjusted = bool((h.get("correction") or {}).get("log_shift"))
     if h.get("method") == "combination":
-        return "Headline (combined)"
-    return "Headline, adjusted" if (h.get("correction") or {}).get("log_shift") else "Headline"
+        return "Headline (combined, adjusted)" if adjusted else "Headline (combined)"
+    return "Headline, adjusted" if adjusted else "Headline"
 
 
 def row_note(h: dict[str, Any]) -> str:
@@ -514,10 +515,14 @@ def row_note(h: dict[str, Any]) -> str:
     if not shift or own is None or h.get("effect_rel") is None:
         return ""
     n = (oos.get("n") or {}).get(h.get("method") or "") or oos.get("dates") or "the"
-    name = str(h.get("method_label") or "combination").lower()
-    whose = f"the {name}'" if name.endswith("s") else f"the {name}'s"
+    if h.get("method") == "combination":
+        whose = "the combination of the methods' estimates"
+    else:
+        name = str(h.get("method_label") or "method").lower()
+        whose = f"the {name}'" if name.endswith("s") else f"the {name}'s"
+        whose += " own estimate"
     return (
-        f"Headline, adjusted: {whose} own estimate ({100 * own:+.1f}%) corrected by its median error "
+        f"{row_label(h)}: {whose} ({100 * own:+.1f}%) corrected by its median error "
         f"at {n} earlier start dates, where nothing happened (the actual counts were "
         f"{abs(100 * math.expm1(shift)):.0f}% {'above' if shift > 0 else 'below'} its prediction); "
         "its interval and p-value come from those errors."
