@@ -15,7 +15,7 @@ combination in step 2 "Evaluate: battery, seeds 4 and 5"):
    the smallest e: picked on 24 overlapping windows that all lie on the path to the start, the
    winner is often a method that happened to follow that path (ITS, DiD) and misses when the series
    does not continue it; the combination has no winner to curse and averages errors that are only
-   partly shared (a tenth less scatter on the battery, so each effect's median is steadier).
+   partly shared (4% to 11% less scatter on the battery, so each effect's median is steadier).
 3. The headline is centred on the combined log estimate minus its median error at those dates
    (`bias_correct`): an out-of-sample retransformation of its counterfactual, the median ratio of
    actual to predicted totals over earlier windows of the same length, which removes the drift
