@@ -254,6 +254,30 @@ def test_form_fields_speak_the_pages_words(client: TestClient) -> None:
     assert "“Simulation runs”" in box and "--" not in box
 
 
+def test_since_and_until_say_whether_they_are_months_or_fiscal_years(client: TestClient) -> None:
+    # drivers take fiscal years (numbers), the flows explorer and forecasts take months
+    drivers = client.get("/drivers").text
+    assert ">From (fiscal year)<" in drivers and ">To (fiscal year)<" in drivers
+    assert "From (month)" not in drivers
+    assert ">To (month)<" in client.get("/forecast").text
+
+
+def test_error_messages_read_as_sentences(client: TestClient) -> None:
+    # the page puts a message after "Cannot answer this request.": it starts a new sentence, also
+    # for messages written to follow a colon (the queue's 503: "the server has more analyses...")
+    from corridor.web.render import TEMPLATES
+
+    macro = TEMPLATES.env.from_string('{% from "_macros.html" import error %}{{ error(e) }}')
+    for e in ("the server has more analyses waiting; try again in 3 s", {"message": "the queue is full."}):
+        box = _error_box(macro.render(e=e))
+        text = re.sub(r"<[^>]+>", "", box.split("</p>")[0]).replace("Cannot answer this request.", "").strip()
+        assert text.startswith("The "), text
+    for url in ("/forecast?run=forecast&citizenship=XXX", "/evaluate?run=evaluate&policy=nope"):
+        box = _error_box(client.get(url).text)
+        text = re.sub(r"<[^>]+>", "", box.split("</p>")[0]).replace("Cannot answer this request.", "").strip()
+        assert text[:1].isupper(), (url, text)
+
+
 # --- charts and labels for people ------------------------------------------------------------
 
 

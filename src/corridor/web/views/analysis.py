@@ -102,8 +102,14 @@ CHECKBOX_FIELDS = {"demographic": DEMOGRAPHICS, "title": TITLES}
 SELECT_FIELDS = ("region", "component", "policy", "framework", "scenario")
 
 
-def field_label(alias: str) -> str:
+# "since" and "until" are months in most verbs, fiscal years where the parameter is a number
+YEAR_FIELDS = {"since": "From (fiscal year)", "until": "To (fiscal year)"}
+
+
+def field_label(alias: str, kind: str | None = None) -> str:
     """A form field's label: the vocabulary's, else the column label of its name."""
+    if kind == "int" and alias in YEAR_FIELDS:
+        return YEAR_FIELDS[alias]
     text = labels.label("field", alias)
     return labels.column(alias) if text == alias else text
 
@@ -575,7 +581,7 @@ def _widgets(section: dict[str, Any], lists: dict[str, Any]) -> list[dict[str, A
         value = section["values"][p.alias]
         widget: dict[str, Any] = {
             "name": p.alias,
-            "label": field_label(p.alias),
+            "label": field_label(p.alias, p.kind),
             "hint": labels.describe("field", p.alias),
             "required": p.required,
             "value": value,
