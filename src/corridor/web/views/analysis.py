@@ -423,16 +423,19 @@ BACKTEST_COLUMNS = (
 )
 
 
-# The tracker's table leads with each indicator's status (issue 16); long texts stay in the CSV.
+# The tracker's table leads with each indicator's status (issue 16), then the indicator, baseline
+# -> latest, the change and the source, as the CLI's table; long texts stay in the CSV.
 TRACK_COLUMNS = (
     "status",
-    "label",
-    "pillar_title",
+    "indicator",
     "baseline_year",
     "baseline",
     "latest_year",
     "latest",
+    "change",
     "change_pct",
+    "source",
+    "pillar_title",
     "target",
     "target_year",
 )
@@ -492,9 +495,14 @@ def leading(frame: pd.DataFrame, first: tuple[str, ...]) -> pd.DataFrame:
 
 
 def status_first(frame: pd.DataFrame) -> pd.DataFrame:
-    """A tracker table with the status column first, then the indicator and its numbers."""
-    keep = [c for c in TRACK_COLUMNS if c in frame.columns]
-    return frame[keep] if "status" in keep else frame
+    """A tracker table with the status column first, then the indicator and its numbers (targets
+    only when the framework sets some)."""
+    keep = [
+        c
+        for c in TRACK_COLUMNS
+        if c in frame.columns and not (c.startswith("target") and frame[c].isna().all())
+    ]
+    return frame[keep] if {"status", "indicator"} <= set(keep) else frame
 
 
 def indicators_chart(frame: pd.DataFrame | None, caption: str) -> dict[str, Any] | None:
