@@ -91,6 +91,17 @@ def test_out_of_sample_drivers_beat_fixed_effects_alone_when_drivers_matter() ->
     assert (oos["trained_through"] == oos["test_year"] - 1).all()
 
 
+@pytest.mark.parametrize("fe", sorted(dr.FIXED_EFFECTS))
+def test_out_of_sample_runs_for_every_fixed_effects_option(fe: str) -> None:
+    # the split needs origin and year even when the fixed effects leave them out (was a KeyError,
+    # a 500 on /api/v1/drivers?fe=origin)
+    frame = dr.synthetic_panel(seed=5, n_years=10)
+    oos = dr.out_of_sample(frame, drivers=SYNTH_DRIVERS[:2], fe=dr.fe_columns(fe), years=2)
+    assert sorted(oos["test_year"].unique()) == [2013, 2014]
+    assert "error" not in oos or oos["error"].isna().all()
+    assert (oos["n"] >= 3).all() and np.isfinite(oos["deviance"]).all()
+
+
 def test_bad_inputs_are_usage_errors() -> None:
     frame = dr.synthetic_panel(seed=1, n_origins=10)
     with pytest.raises(UsageError, match="no column"):

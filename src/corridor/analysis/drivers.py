@@ -84,9 +84,14 @@ def prepare(
     fe: Sequence[str],
     cluster: str | None,
     transforms: Mapping[str, str] | None = None,
+    keep: Sequence[str] = (),
 ) -> Prepared:
-    """Check columns, transform drivers, drop incomplete rows and all-zero fixed-effect groups."""
-    needed = [outcome, *drivers, *fe, *([cluster] if cluster else [])]
+    """Check columns, transform drivers, drop incomplete rows and all-zero fixed-effect groups.
+
+    `keep` names columns carried into the sample without entering the model (the unit and year
+    an out-of-sample split needs when the fixed effects leave them out).
+    """
+    needed = [outcome, *drivers, *fe, *([cluster] if cluster else []), *keep]
     missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
     if missing:
         raise UsageError(f"the panel has no column(s) {', '.join(missing)}")
@@ -97,7 +102,7 @@ def prepare(
         if how not in TRANSFORMS:
             raise UsageError(f"transform {how!r} for {d} is not one of {', '.join(TRANSFORMS)}")
     cols = {d: _safe(d) for d in drivers}
-    data = frame[list(dict.fromkeys([*fe, *([cluster] if cluster else []), outcome]))].copy()
+    data = frame[list(dict.fromkeys([*fe, *([cluster] if cluster else []), *keep, outcome]))].copy()
     data[outcome] = pd.to_numeric(data[outcome], errors="coerce").astype(float)
     for d, c in cols.items():
         data[c] = _transform(frame[d], chosen[d])
@@ -483,7 +488,9 @@ def out_of_sample(
     The prediction carries each origin's fitted year-T fixed effects forward, so it is
     mu(T+1) = mu_hat(T) * exp((x(T+1) - x(T)) b) with drivers and mu_hat(T) without them.
     """
-    prep = prepare(frame, outcome=outcome, drivers=drivers, fe=fe, cluster=None, transforms=transforms)
+    prep = prepare(
+        frame, outcome=outcome, drivers=drivers, fe=fe, cluster=None, transforms=transforms, keep=(unit, time)
+    )
     data, cols = prep.data, list(prep.columns.values())
     all_years = sorted(int(y) for y in data[time].unique())
     rows = []
