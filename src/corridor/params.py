@@ -250,6 +250,10 @@ class Selection:
             state=states(state),
         )
 
+    def filters(self) -> dict[str, Any]:
+        """The seven filters as they are held (tuples), by name; on a subclass, only these seven."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(Selection)}
+
     def kwargs(self) -> dict[str, Any]:
         """The filters as keyword arguments (lists for the list filters)."""
         return {

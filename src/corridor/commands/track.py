@@ -12,6 +12,7 @@ from rich.table import Table
 
 from corridor import output
 from corridor.commands.common import DbOpt, FormatOpt, OutOpt, emit_unless_table, observatory
+from corridor.strategy.scoring import change_text
 
 BAND_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", "grey": "dim"}
 STATUS_STYLE = {
@@ -52,12 +53,7 @@ def _span(r: Any) -> str:
 
 
 def _change(r: Any) -> str:
-    if r.change is None or r.change != r.change:
-        return "–"
-    if r.scale == "share":
-        return f"{r.change:+,.2f} points"
-    pct = "" if r.change_pct is None or r.change_pct != r.change_pct else f" ({r.change_pct:+.0f}%)"
-    return ("+" if r.change > 0 else "") + _num(r.change, r.scale) + pct
+    return change_text(r, lambda change, scale: ("+" if change > 0 else "") + _num(change, scale))
 
 
 def _warn(lines: list[str]) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from corridor.errors import CorridorError
 from corridor.report.base import Section
+from corridor.strategy.scoring import change_text
 
 FRAMEWORKS = ("root-causes-2021", "collaborative-migration-2021")
 
@@ -21,12 +22,7 @@ def _value(v: Any, year: Any, scale: str) -> str:
 
 
 def _change(r: Any) -> str:
-    if r.change is None or r.change != r.change:
-        return "–"
-    if r.scale == "share":
-        return f"{r.change:+,.2f} points"
-    pct = "" if r.change_pct is None or r.change_pct != r.change_pct else f" ({r.change_pct:+.0f}%)"
-    return f"{r.change:+,.0f}{pct}" if abs(r.change) >= 100 else f"{r.change:+,.2f}{pct}"
+    return change_text(r, lambda change, _: f"{change:+,.0f}" if abs(change) >= 100 else f"{change:+,.2f}")
 
 
 def scorecard(frame: pd.DataFrame) -> pd.DataFrame:
