@@ -252,7 +252,7 @@ class Selection:
 
     def filters(self) -> dict[str, Any]:
         """The seven filters as they are held (tuples), by name; on a subclass, only these seven."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(Selection)}
+        return {name: getattr(self, name) for name in FILTERS}
 
     def kwargs(self) -> dict[str, Any]:
         """The filters as keyword arguments (lists for the list filters)."""
@@ -264,3 +264,7 @@ class Selection:
     def replace(self, **changes: Any) -> Selection:
         """A copy with some filters changed (and validated again)."""
         return Selection.parse(**{**self.kwargs(), **changes})
+
+
+# The filters' names, as every surface spells its options and keywords.
+FILTERS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Selection))
