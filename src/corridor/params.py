@@ -20,72 +20,15 @@ from typing import Any
 from corridor.errors import UsageError
 from corridor.reference.calendar import parse_month
 from corridor.reference.sectors import SECTORS
+from corridor.reference.sectors import US_STATES as STATE_NAMES
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
 
 Text = str | Sequence[str] | None
 MAX_ITEMS = 200
 
-# US states and territories as CBP's nationwide file names them (two-letter postal codes).
-US_STATES = frozenset(
-    [
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-        "PR",
-        "VI",
-        "GU",
-        "AS",
-        "MP",
-    ]
-)
+# US states and territories as CBP's nationwide file names them (two-letter postal codes): the
+# reference list's codes, which the sources map to as well.
+US_STATES = frozenset(STATE_NAMES)
 
 
 def items(value: Text | Iterable[Any]) -> tuple[str, ...]:

@@ -95,6 +95,16 @@ class IndicatorScore:
         return SCORES.get(self.status)
 
 
+def value_text(value: Any, scale: str = "level", *, unit: str = "", year: Any = None) -> str:
+    """A scored value as people read it: '–' when missing, else whole from 1,000 (and for whole
+    counts) or with two decimals, then `unit`, then ' (year)' when a year is given."""
+    if value is None or value != value:
+        return "–"
+    whole = abs(value) >= 1000 or (scale == "count" and float(value).is_integer())
+    number = f"{value:,.0f}" if whole else f"{value:,.2f}"
+    return number + unit + ("" if year is None or year != year else f" ({int(year)})")
+
+
 def change_text(row: Any, number: Callable[[float, str], str]) -> str:
     """A scored row's change as people read it: '–' when missing, percentage points for a share,
     else the signed change written by `number(change, scale)` and the percent change beside it."""
