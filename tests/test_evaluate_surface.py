@@ -113,13 +113,15 @@ def test_the_page_table_leads_with_checks_and_hides_estimates_that_fail(
     page = client.get("/evaluate", params={"run": "evaluate", "policy": policy})
     assert page.status_code == 200
     header, *rows = _page_rows(page.text)
-    assert header[:3] == ["Method", "Checks", "Effect (%)"]
+    assert header[:2] == ["Method", "Checks"]
+    effect = header.index("Effect (%)")
+    assert effect == (3 if res.headline.conclusive else 2)  # the weights, when there is a headline
     failed = {label("method", m) for m in res.failed_checks()}
     for row in rows:
         if row[0] in failed:
-            assert row[1].startswith("fails:") and row[2] == "–", row
+            assert row[1].startswith("fails:") and row[effect] == "–", row
         elif not row[0].startswith("Headline"):
-            assert row[1] == "passes" and row[2] != "–", row
+            assert row[1] == "passes" and row[effect] != "–", row
     # the pre-period error reads as a percentage of the counts, as the checks state it
     pre = header.index("Pre-period error (%)")
     for row in rows:
@@ -274,3 +276,32 @@ def test_a_runaway_counterfactual_is_cut_and_named_not_the_scale(evaluations: di
     assert spec["layer"][0]["mark"]["clip"] is True
     subtitle = " ".join(spec["title"]["subtitle"])
     assert f"Interrupted time series (up to {its:,.0f} a month)" in subtitle
+
+
+def test_each_method_shows_its_weight_in_the_headline_everywhere(
+    client: TestClient, evaluations: dict[str, Any]
+) -> None:
+    """The combined headline's weights: the same numbers in the JSON, the CLI table and the page,
+    summing to 100%, and none for a method that fails its checks."""
+    res = evaluations["chnv_parole"]
+    weights = res.headline.weights
+    assert res.headline.conclusive and len(weights) >= 2
+    assert math.isclose(sum(weights.values()), 1.0, abs_tol=1e-3)
+    assert not set(weights) & set(res.failed_checks())
+    tidy = res.tidy().set_index("method")["headline_weight"]
+    assert {m: round(w, 4) for m, w in tidy.dropna().items()} == {m: round(w, 4) for m, w in weights.items()}
+    in_cli = {
+        m: int(found.group(1))
+        for m in res.tidy()["method"]
+        for name in res.table()["method"].astype(str)
+        if name.startswith(label("method", m)) and (found := re.search(r"\((\d+)%\)", name))
+    }
+    assert in_cli == {m: round(100 * w) for m, w in weights.items()}
+    header, *rows = _page_rows(
+        client.get("/evaluate", params={"run": "evaluate", "policy": "chnv_parole"}).text
+    )
+    col = header.index("Weight in the headline")
+    on_page = {r[0]: r[col] for r in rows if r[col] not in ("", "–")}
+    assert on_page == {label("method", m): f"{100 * w:.1f}%" for m, w in weights.items()}
+    assert res.headline.weights and not evaluations["venezuela_parole"].headline.conclusive
+    assert evaluations["venezuela_parole"].tidy()["headline_weight"].isna().all()

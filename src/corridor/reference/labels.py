@@ -502,6 +502,10 @@ COLUMNS: dict[str, Label] = {
     "n_placebos": Label("Placebos"),
     "pre_rmspe": Label("Pre-period error a month"),
     "pre_mape": Label("Pre-period error (%)"),
+    "headline_weight": Label(
+        "Weight in the headline",
+        "The method's share of the headline estimate, from its errors at earlier start dates.",
+    ),
     "n_donors": Label("Comparison units"),
     "library": Label("Library"),
     "interval": Label("Interval"),

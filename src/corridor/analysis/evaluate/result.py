@@ -51,17 +51,26 @@ class EvaluationSet:
         return {m: why for m, why in self.headline.eligible.items() if why}
 
     def tidy(self) -> pd.DataFrame:
-        """One row a method: effects, intervals, p-values, pre-period fit, and its checks."""
+        """One row a method: effects, intervals, p-values, pre-period fit, its checks, and its
+        weight in the headline (missing when the headline is inconclusive or leaves it out)."""
         frame = pd.DataFrame([r.row() for r in self.results])
         failed = self.failed_checks()
         checks = [_sentence(failed[r.method]) if r.method in failed else "passes" for r in self.results]
         frame.insert(1, "checks", checks)
+        frame.insert(2, "headline_weight", [self._weight(r.method) for r in self.results])
         return frame
 
+    def _weight(self, method: str) -> float | None:
+        """`method`'s share of a conclusive headline (None: not in it, or no headline)."""
+        h = self.headline
+        w = h.weights.get(method) if h.conclusive and h.effect_rel is not None else None
+        return float(w) if w else None
+
     def table(self) -> pd.DataFrame:
-        """A compact side-by-side table for people (percentages and rounded counts); the headline
-        method is marked with an asterisk. A method that fails its checks (marked with a dagger) shows
-        no effect: its estimate is in `tidy()` and the JSON, not offered to a reader as an answer."""
+        """A compact side-by-side table for people (percentages and rounded counts); each method in the
+        headline shows its share of it in brackets (100% for a single method). A method that fails its checks
+        (marked with a dagger) shows no effect: its estimate is in `tidy()` and the JSON, not
+        offered to a reader as an answer."""
         from corridor.reference.labels import label
 
         rows = []
@@ -79,12 +88,13 @@ class EvaluationSet:
             )
         failed = self.failed_checks()
         for r in self.results:
-            star = " *" if self.headline.weights.get(r.method) == 1.0 else ""
             mark = " †" if r.method in failed else ""
             ok = r.method not in failed
+            w = self._weight(r.method)
+            share = f" ({w:.0%})" if w else ""
             rows.append(
                 {
-                    "method": label("method", r.method) + star + mark,
+                    "method": label("method", r.method) + share + mark,
                     "effect": pct(r.effect_rel) if ok else "–",
                     f"{100 * (1 - r.alpha):.0f}% CI": _interval(r.effect_rel_lo, r.effect_rel_hi)
                     if ok
