@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
@@ -177,11 +178,15 @@ def test_the_adjusted_headline_row_says_how_it_differs_from_its_method(
 
     res = evaluations["chnv_parole"]
     h = res.headline.to_dict()
-    own = res[h["method"]].effect_rel
+    assert h["method"] == "combination", "three methods pass their checks for CHNV parole"
+    # the combination's own estimate: the weighted mean of the methods' log estimates
+    log_own = sum(w * math.log1p(res[m].effect_rel) for m, w in h["weights"].items())
+    own = h["correction"]["method_effect_rel"]
+    assert math.isclose(math.log1p(own), log_own, abs_tol=1e-3)  # weights are shown to 4 decimals
     assert abs(own - h["effect_rel"]) > 0.005, "the correction moves this headline"
-    assert row_label(h) == "Headline, adjusted"
+    assert row_label(h) == "Headline (combined, adjusted)"
     note = row_note(h)
-    stated_own = float(re.search(r"own estimate \(([+-][\d.]+)%\)", note).group(1))
+    stated_own = float(re.search(r"estimates \(([+-][\d.]+)%\)", note).group(1))
     assert stated_own == round(100 * own, 1)
     pct_off = float(re.search(r"were (\d+)% (?:above|below)", note).group(1))
     shift = h["correction"]["log_shift"]
@@ -192,10 +197,10 @@ def test_the_adjusted_headline_row_says_how_it_differs_from_its_method(
     cli = runner.invoke(cli_app, ["evaluate", "--policy", "chnv_parole", "--db", str(warehouse)])
     assert cli.exit_code == 0, cli.output
     flat = " ".join(cli.output.split())
-    assert "Headline, adjusted" in flat and " ".join(note.split()) in flat
+    assert "Headline (combined, adjusted)" in flat and " ".join(note.split()) in flat
     page = client.get("/evaluate", params={"run": "evaluate", "policy": "chnv_parole"}).text
     rows = _page_rows(page)
-    assert rows[1][0] == "Headline, adjusted" and "note below the table" in rows[1][1]
+    assert rows[1][0] == "Headline (combined, adjusted)" and "note below the table" in rows[1][1]
     caption = re.search(r'<p class="caption" id="caption-[^"]*evaluate[^"]*">(.*?)</p>', page, re.S)
     assert caption and html.unescape(caption.group(1)).startswith(note)
 
@@ -258,7 +263,12 @@ def test_a_runaway_counterfactual_is_cut_and_named_not_the_scale(evaluations: di
     y = spec["layer"][0]["encoding"]["y"]
     top = y["scale"]["domain"][1]
     actual = max(res.results[0].series["actual"])
-    headline = max(res[res.headline.method].series["counterfactual"])
+    # the headline's counterfactual: for the combination, its methods' weighted geometric mean
+    weights = res.headline.weights
+    paths = {m: np.log(np.asarray(res[m].series["counterfactual"], dtype=float)) for m in weights}
+    headline = float(np.nanmax(np.exp(sum(w * paths[m] for m, w in weights.items()) / sum(weights.values()))))
+    assert "its" in weights, "the runaway method carries a little weight in the combination"
+
     its = max(res["its"].series["counterfactual"])
     assert max(actual, headline) < top < its
     assert spec["layer"][0]["mark"]["clip"] is True

@@ -14,6 +14,8 @@ import functools
 import re
 from typing import NamedTuple
 
+from corridor.reference.vocab import BY_KEYS
+
 
 class Label(NamedTuple):
     """A human label and a one-line description of what the id means."""
@@ -689,18 +691,7 @@ TERMS: dict[str, Label] = {
 }
 
 # Group-by keys shown as "Break down by" choices, with COLUMNS labels.
-BY_LABELS = (
-    "month",
-    "fiscal_year",
-    "calendar_year",
-    "region",
-    "component",
-    "citizenship",
-    "demographic",
-    "sector",
-    "title",
-    "state",
-)
+BY_LABELS = BY_KEYS
 
 _REGISTERED: dict[str, dict[str, Label]] = {}
 

@@ -96,6 +96,18 @@ class EvaluationSet:
             )
         return pd.DataFrame(rows)
 
+    def headline_counterfactual(self) -> np.ndarray | None:
+        """The headline's counterfactual by month: its method's, or for a combination the weighted
+        geometric mean of its methods' (None when the headline has no weights)."""
+        weights = {m: w for m, w in self.headline.weights.items() if w > 0}
+        if not weights:
+            return None
+        logs = sum(
+            w * np.log(np.clip(np.asarray(self[m].series["counterfactual"], dtype=float), 1e-9, None))
+            for m, w in weights.items()
+        )
+        return np.exp(np.asarray(logs) / sum(weights.values()))
+
     def metadata(self) -> dict[str, Any]:
         """Design, methods, headline, verdict and warnings as JSON-ready data."""
         d = self.design
@@ -189,11 +201,14 @@ class EvaluationSet:
             what = "No method's counterfactual passes its checks, so none is drawn."
         if failed and drawn:
             what += " Not drawn (fails its checks): " + ", ".join(label("method", m) for m in failed) + "."
-        # The scale follows the actual series and the headline's counterfactual; another method's
-        # line that runs far above them is cut at the top and named, instead of flattening both.
-        shown = [first["actual"]] + [
-            r.series["counterfactual"] for r in drawn if r.method in self.headline.weights
-        ]
+        # The scale follows the actual series and the headline's counterfactual (for a combination,
+        # the weighted geometric mean of its methods' counterfactuals, as its log estimate weighs
+        # them); another method's line that runs far above them is cut at the top and named,
+        # instead of flattening both.
+        shown = [first["actual"]]
+        headline_path = self.headline_counterfactual()
+        if headline_path is not None:
+            shown.append(headline_path)
         top = 1.2 * max(float(np.nanmax(np.asarray(v, dtype=float))) for v in shown)
         above = {
             label("method", r.method): float(np.nanmax(np.asarray(r.series["counterfactual"], dtype=float)))
