@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import errno
 import functools
+import gc
 import glob
 import hashlib
 import importlib.metadata
@@ -456,7 +457,9 @@ def _parse_in_worker(job: Job, spill: str | None) -> tuple[Parsed, dict[str, str
     parsed, sums = _parse_checked(job)
     frames: dict[str, Any] = {}
     for i, (name, frame) in enumerate(parsed.frames.items()):
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # One thread: the worker shares the cores with the other parses, and a thread pool per
+        # table (pyarrow's default for larger frames) costs its start and its joins.
+        table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
         frames[name] = (
             table if spill is None else _spill(table, os.path.join(spill, f"{job[0].id}.{i}.arrow"))
         )
@@ -542,7 +545,14 @@ class _Parser:
             initializer=_worker_start,
             initargs=(os.getpid() if ctx.get_start_method() == "fork" else None,),
         )
-        self.pool.submit(int)  # launch the workers now, before this process starts threads
+        # Forked workers inherit every object of this process's imports. Frozen (moved out of
+        # the collector's generations) before the fork, they are never traversed by a worker's
+        # collections, so those touch no inherited page (no copy-on-write); see _worker_start.
+        gc.freeze()
+        try:
+            self.pool.submit(int)  # launch the workers now, before this process starts threads
+        finally:
+            gc.unfreeze()
         self.spill = _spill_folder()
 
     def __enter__(self) -> _Parser:
@@ -646,6 +656,17 @@ def _worker_start(parent: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the sync's handler, inherited by a fork
     die_with_parent(parent)
     _keep_freed_memory()
+    _collect_rarely()
+
+
+def _collect_rarely() -> None:
+    """In a parse worker, run the cycle collector after 50,000 net new container objects instead
+    of 700: a parse creates and frees pandas objects by the hundred thousand, and the frequent
+    collections (each older-generation pass walking every live object) cost ~0.3-0.5 of the
+    parses' ~7.5 CPU-s. Cycles are still collected; peak memory over the mirror is unchanged
+    (~350 MB for all sources in one process, measured with and without)."""
+    gc.freeze()  # what the worker inherited (imports) stays out of its collections
+    gc.set_threshold(50_000, 20, 100)
 
 
 # glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
