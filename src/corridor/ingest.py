@@ -657,6 +657,10 @@ def _worker_start(parent: int | None) -> None:
     die_with_parent(parent)
     _keep_freed_memory()
     _collect_rarely()
+    # Arrow's buffers from glibc too (mimalloc by default), which `_keep_freed_memory` has keep
+    # what is freed: mimalloc returned freed pages to the kernel, to be faulted in and zeroed again
+    # by the next column (system time of a full parse ~0.55 -> ~0.27 CPU-s).
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _collect_rarely() -> None:
