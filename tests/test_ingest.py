@@ -520,3 +520,59 @@ def test_parse_workers_hand_tables_over_as_files_and_leave_none(
     pickled = tmp_path / "pickled.duckdb"
     ingest.sync(db=pickled, mirror=data, only=only, workers=2)
     assert _tables(spilled) == _tables(serial) == _tables(pickled)
+
+
+def _parse_noting_worker_state(job, spill):  # type: ignore[no-untyped-def]
+    """`ingest._parse_in_worker`, noting the worker's collector and Arrow pool (a fork runs it)."""
+    import gc
+    import json
+
+    import pyarrow as pa
+
+    state = {
+        "pid": os.getpid(),
+        "threshold": gc.get_threshold()[0],
+        "frozen": gc.get_freeze_count(),
+        "pool": pa.default_memory_pool().backend_name,
+    }
+    with open(os.environ["CORRIDOR_TEST_WORKER_STATE"], "a") as fh:
+        fh.write(json.dumps(state) + "\n")
+    return _PARSE_IN_WORKER(job, spill)
+
+
+_PARSE_IN_WORKER = ingest._parse_in_worker
+
+
+def test_a_sync_collects_rarely_in_its_workers_and_restores_the_collector(
+    tmp_path: Path, data: Path, monkeypatch
+) -> None:
+    """Parse workers start with the imports frozen out of the cycle collector, a high collection
+    threshold and Arrow buffers from glibc (which keeps freed memory); the sync's own process
+    gets its collector back as it was, nothing left frozen, whether the sync succeeds or fails."""
+    import gc
+    import json
+
+    import pyarrow as pa
+
+    from corridor.errors import CorridorError
+
+    with ingest._Parser(2) as parser:
+        if parser.pool is None:  # one core: no workers to look at
+            pytest.fail("this test needs parse workers (two cores or more)")
+    log = tmp_path / "workers.jsonl"
+    monkeypatch.setenv("CORRIDOR_TEST_WORKER_STATE", str(log))
+    monkeypatch.setattr(ingest, "_parse_in_worker", _parse_noting_worker_state)
+    before = (gc.get_threshold(), gc.get_freeze_count(), pa.default_memory_pool().backend_name)
+    ingest.sync(db=tmp_path / "w.duckdb", mirror=data, only=["cbp_sbo", "ti_cpi", "ohss_pathways"], workers=2)
+    states = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(states) == 3
+    assert all(s["pid"] != os.getpid() for s in states), "the parses ran in this process"
+    assert all(s["threshold"] >= 10_000 for s in states), states
+    assert all(s["frozen"] > 10_000 for s in states), "the workers' inherited objects are not frozen"
+    assert all(s["pool"] == "system" for s in states), states
+    assert (gc.get_threshold(), gc.get_freeze_count(), pa.default_memory_pool().backend_name) == before
+    bad = tmp_path / "bad"
+    (bad / "ti").mkdir(parents=True)
+    with pytest.raises(CorridorError):
+        ingest.sync(db=tmp_path / "w.duckdb", mirror=bad, only=["ti_cpi"], workers=2)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before[:2]

@@ -243,7 +243,7 @@ def sync(
     killed for memory) raise `WarehouseError`; SIGTERM raises `SyncTerminated`; in every case the
     warehouse is unchanged and the temporary copy removed.
     """
-    with _terminate_raises():
+    with _terminate_raises(), _collect_rarely():
         try:
             # Workers start before this call opens DuckDB (whose threads make a fork unsafe).
             with _Parser(workers) as parser:
@@ -545,14 +545,8 @@ class _Parser:
             initializer=_worker_start,
             initargs=(os.getpid() if ctx.get_start_method() == "fork" else None,),
         )
-        # Forked workers inherit every object of this process's imports. Frozen (moved out of
-        # the collector's generations) before the fork, they are never traversed by a worker's
-        # collections, so those touch no inherited page (no copy-on-write); see _worker_start.
-        gc.freeze()
-        try:
-            self.pool.submit(int)  # launch the workers now, before this process starts threads
-        finally:
-            gc.unfreeze()
+        # Forked now, with the objects of this process's imports frozen (`_collect_rarely`).
+        self.pool.submit(int)  # launch the workers now, before this process starts threads
         self.spill = _spill_folder()
 
     def __enter__(self) -> _Parser:
@@ -656,21 +650,36 @@ def _worker_start(parent: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the sync's handler, inherited by a fork
     die_with_parent(parent)
     _keep_freed_memory()
-    _collect_rarely()
+    gc.freeze()  # what a forkserver's worker imported stays out of its collections, as in a fork
+    gc.set_threshold(*_RARELY)
     # Arrow's buffers from glibc too (mimalloc by default), which `_keep_freed_memory` has keep
     # what is freed: mimalloc returned freed pages to the kernel, to be faulted in and zeroed again
     # by the next column (system time of a full parse ~0.55 -> ~0.27 CPU-s).
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def _collect_rarely() -> None:
-    """In a parse worker, run the cycle collector after 50,000 net new container objects instead
-    of 700: a parse creates and frees pandas objects by the hundred thousand, and the frequent
-    collections (each older-generation pass walking every live object) cost ~0.3-0.5 of the
-    parses' ~7.5 CPU-s. Cycles are still collected; peak memory over the mirror is unchanged
-    (~350 MB for all sources in one process, measured with and without)."""
-    gc.freeze()  # what the worker inherited (imports) stays out of its collections
-    gc.set_threshold(50_000, 20, 100)
+# The cycle collector's thresholds during a sync (default 700, 10, 10; see `_collect_rarely`).
+_RARELY = (50_000, 20, 100)
+
+
+@contextlib.contextmanager
+def _collect_rarely() -> Iterator[None]:
+    """For a sync: the objects alive now (the imports: pandas, pyarrow, DuckDB, corridor) frozen
+    out of the cycle collector's generations, and a collection only after 50,000 net new
+    container objects instead of 700. A parse creates and frees pandas objects by the hundred
+    thousand; the frequent collections, the older-generation ones walking every live object,
+    cost ~0.3-0.5 of the parses' ~7.5 CPU-s. Forked workers inherit the frozen objects, so their
+    collections never touch (copy) those pages; they keep these thresholds (`_worker_start`).
+    Cycles are still collected: peak memory of parsing the whole mirror in one process is
+    unchanged (~350 MB with and without). Both are undone afterwards (a server may sync)."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*_RARELY)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 # glibc's mallopt parameters (malloc.h): M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
