@@ -30,10 +30,13 @@ def _change(r: Any) -> str:
 
 
 def scorecard(frame: pd.DataFrame) -> pd.DataFrame:
-    """The reader's columns, in the reader's order."""
+    """The reader's columns, in the reader's order; pillars by number and title, as the CLI."""
     return pd.DataFrame(
         {
-            "pillar": frame["pillar"],
+            "pillar": [
+                str(title) if str(pid) == "goal" else f"{pid}. {title}"
+                for pid, title in zip(frame["pillar"], frame["pillar_title"], strict=True)
+            ],
             "indicator": frame["indicator"],
             "status": frame["status"],
             "baseline → latest": [

@@ -102,8 +102,14 @@ CHECKBOX_FIELDS = {"demographic": DEMOGRAPHICS, "title": TITLES}
 SELECT_FIELDS = ("region", "component", "policy", "framework", "scenario")
 
 
-def field_label(alias: str) -> str:
+# "since" and "until" are months in most verbs, fiscal years where the parameter is a number
+YEAR_FIELDS = {"since": "From (fiscal year)", "until": "To (fiscal year)"}
+
+
+def field_label(alias: str, kind: str | None = None) -> str:
     """A form field's label: the vocabulary's, else the column label of its name."""
+    if kind == "int" and alias in YEAR_FIELDS:
+        return YEAR_FIELDS[alias]
     text = labels.label("field", alias)
     return labels.column(alias) if text == alias else text
 
@@ -417,16 +423,19 @@ BACKTEST_COLUMNS = (
 )
 
 
-# The tracker's table leads with each indicator's status (issue 16); long texts stay in the CSV.
+# The tracker's table leads with each indicator's status (issue 16), then the indicator, baseline
+# -> latest, the change and the source, as the CLI's table; long texts stay in the CSV.
 TRACK_COLUMNS = (
     "status",
-    "label",
-    "pillar_title",
+    "indicator",
     "baseline_year",
     "baseline",
     "latest_year",
     "latest",
+    "change",
     "change_pct",
+    "source",
+    "pillar_title",
     "target",
     "target_year",
 )
@@ -486,9 +495,14 @@ def leading(frame: pd.DataFrame, first: tuple[str, ...]) -> pd.DataFrame:
 
 
 def status_first(frame: pd.DataFrame) -> pd.DataFrame:
-    """A tracker table with the status column first, then the indicator and its numbers."""
-    keep = [c for c in TRACK_COLUMNS if c in frame.columns]
-    return frame[keep] if "status" in keep else frame
+    """A tracker table with the status column first, then the indicator and its numbers (targets
+    only when the framework sets some)."""
+    keep = [
+        c
+        for c in TRACK_COLUMNS
+        if c in frame.columns and not (c.startswith("target") and frame[c].isna().all())
+    ]
+    return frame[keep] if {"status", "indicator"} <= set(keep) else frame
 
 
 def indicators_chart(frame: pd.DataFrame | None, caption: str) -> dict[str, Any] | None:
@@ -575,7 +589,7 @@ def _widgets(section: dict[str, Any], lists: dict[str, Any]) -> list[dict[str, A
         value = section["values"][p.alias]
         widget: dict[str, Any] = {
             "name": p.alias,
-            "label": field_label(p.alias),
+            "label": field_label(p.alias, p.kind),
             "hint": labels.describe("field", p.alias),
             "required": p.required,
             "value": value,

@@ -261,8 +261,14 @@ def forecast(result: Any) -> Card | None:
             parts.append(str(one["interval_meaning"]))
         bt = one.get("backtest") or {}
         if _finite(bt.get("relative_width_80")):
+            shift = one.get("break") or {}
+            spans = ""  # backtests end with the data and reach about 30 months back
+            if shift.get("detected") and shift.get("month"):
+                at = pd.Timestamp(str(shift["month"]))
+                if at >= pd.Timestamp(months[0]) - pd.DateOffset(months=30):
+                    spans = f", which span the level shift of {at:%b %Y},"
             sharp = (
-                f"In backtests the 80% range was on average {float(bt['relative_width_80']):.0%} "
+                f"In backtests{spans} the 80% range was on average {float(bt['relative_width_80']):.0%} "
                 "of the actual value wide (its sharpness: narrower is more useful)"
             )
             if single and {"lo_80", "hi_80"} <= set(first.columns) and total > 0:
