@@ -258,33 +258,13 @@ def series_chart(
                     },
                 }
             )
-            layer.append(
-                {
-                    "data": {"values": rows},
-                    "mark": {
-                        "type": "text",
-                        "align": "center",
-                        "baseline": "bottom",
-                        "dy": -2,
-                        "fontSize": 10,
-                        "fontWeight": "bold",
-                        "color": EVENT_COLOUR,
-                    },
-                    "encoding": {
-                        "x": {"field": "date", "type": "temporal"},
-                        "y": {"value": 0},
-                        "text": {"field": "label"},
-                        "tooltip": [{"field": "events", "title": "Policy changes"}],
-                    },
-                }
-            )
+            layer.append(_event_labels(rows, "date"))
     spec = base(title, caption)
     spec["data"] = {"values": records(data)}
     spec["layer"] = layer
     spec["description"] = describe_series(data, x=x, y=y, color=color, title=title, y_name=y_name)
     if shown_marks:
-        listed = [{"number": m.number, "date": m.date.isoformat(), "text": m.text()} for m in shown_marks]
-        spec["usermeta"] = {"events": listed}
+        spec["usermeta"] = {"events": _listed(shown_marks)}
     return spec
 
 
@@ -502,32 +482,40 @@ def _number_event_labels(spec: dict[str, Any]) -> dict[str, Any]:
             title = str(row.get("title") or labels.lookup(code) or labels.humanize(code))
             items.append((stamp.date(), code, title))
         marks = cluster(items)
-        out_layers.append(
-            {
-                "data": {
-                    "values": [{xf: m.date.isoformat(), "label": m.label, "events": m.text()} for m in marks]
-                },
-                "mark": {
-                    "type": "text",
-                    "align": "center",
-                    "baseline": "bottom",
-                    "dy": -2,
-                    "fontSize": 10,
-                    "fontWeight": "bold",
-                    "color": EVENT_COLOUR,
-                },
-                "encoding": {
-                    "x": {"field": xf, "type": "temporal"},
-                    "y": {"value": 0},
-                    "text": {"field": "label"},
-                    "tooltip": [{"field": "events", "title": "Policy changes"}],
-                },
-            }
-        )
+        numbered = [{xf: m.date.isoformat(), "label": m.label, "events": m.text()} for m in marks]
+        out_layers.append(_event_labels(numbered, xf))
     if not marks:
         return spec
-    listed = [{"number": m.number, "date": m.date.isoformat(), "text": m.text()} for m in marks]
-    return {**spec, "layer": out_layers, "usermeta": {**(spec.get("usermeta") or {}), "events": listed}}
+    usermeta = {**(spec.get("usermeta") or {}), "events": _listed(marks)}
+    return {**spec, "layer": out_layers, "usermeta": usermeta}
+
+
+def _event_labels(rows: list[dict[str, Any]], x_field: str) -> dict[str, Any]:
+    """The layer of numbered labels above a chart's policy-change rules (`rows`: date in `x_field`,
+    `label`, `events`); one look for every chart that marks events."""
+    return {
+        "data": {"values": rows},
+        "mark": {
+            "type": "text",
+            "align": "center",
+            "baseline": "bottom",
+            "dy": -2,
+            "fontSize": 10,
+            "fontWeight": "bold",
+            "color": EVENT_COLOUR,
+        },
+        "encoding": {
+            "x": {"field": x_field, "type": "temporal"},
+            "y": {"value": 0},
+            "text": {"field": "label"},
+            "tooltip": [{"field": "events", "title": "Policy changes"}],
+        },
+    }
+
+
+def _listed(marks: list[Mark]) -> list[dict[str, Any]]:
+    """The numbered event marks as the spec's `usermeta.events` lists them."""
+    return [{"number": m.number, "date": m.date.isoformat(), "text": m.text()} for m in marks]
 
 
 def _quiet_decorations(node: Any) -> None:

@@ -444,7 +444,16 @@ TRACK_COLUMNS = (
 # Tables lead with what a reader came for (the effect, the policy), the rest follows.
 LEADING_COLUMNS: dict[str, tuple[str, ...]] = {
     "drivers": ("driver", "effect_pct", "effect_pct_lo", "effect_pct_hi", "per", "p_value", "effect_pct_sd"),
-    "evaluate": ("method", "checks", "effect_rel", "effect_rel_lo", "effect_rel_hi", "p_value", "effect_abs"),
+    "evaluate": (
+        "method",
+        "checks",
+        "headline_weight",
+        "effect_rel",
+        "effect_rel_lo",
+        "effect_rel_hi",
+        "p_value",
+        "effect_abs",
+    ),
     "events": ("title", "effective", "start_month", "citizenships", "regions"),
 }
 LEFT_OUT = ("interpretation",)  # sentences that repeat the row's numbers (in the CSV)
@@ -463,6 +472,8 @@ def evaluate_table(frame: pd.DataFrame, headline: dict[str, Any] | None = None) 
     from corridor.analysis.evaluate.headline import row_label, row_note
 
     keep = [c for c in EVALUATE_COLUMNS if c in frame.columns]
+    if "headline_weight" in keep and frame["headline_weight"].isna().all():
+        keep.remove("headline_weight")  # an inconclusive headline weighs no method
     frame = frame[keep].copy()
     if "checks" in frame.columns:
         failed = frame["checks"].ne("passes")

@@ -197,7 +197,11 @@ def _evaluate_headline(meta: dict[str, Any], head: dict[str, Any], kicker: str) 
             interval += "; " + _encounters_a_month(
                 head["effect_abs"], head.get("effect_abs_lo"), head.get("effect_abs_hi")
             )
-        interval += f". From {method}."
+        weights = head.get("weights") or {}
+        if head.get("method") == "combination" and len(weights) > 1:
+            interval += f". From {len(weights)} methods combined, weighted by their errors at earlier dates."
+        else:
+            interval += f". From {method}."
     agreement = head.get("agreement") or {}
     parts = [labels.humanize(str(head.get("why") or ""))]
     from corridor.analysis.evaluate.headline import agreement_sentence  # the verdict's own words
