@@ -25,6 +25,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip install --python $(PY) --quiet --compile-bytecode -r requirements.lock
 	$(VENV)/bin/uv pip install --python $(PY) --quiet --no-deps -e .
+	@# The editable install leaves Corridor's own modules uncompiled, and PYTHONDONTWRITEBYTECODE
+	@# (set here) keeps Python from caching them: every process would compile them again.
+	$(PY) -m compileall -q src
 	touch $@
 
 # Install exactly the versions in requirements.lock (and Corridor itself, editable).

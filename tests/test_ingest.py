@@ -520,3 +520,68 @@ def test_parse_workers_hand_tables_over_as_files_and_leave_none(
     pickled = tmp_path / "pickled.duckdb"
     ingest.sync(db=pickled, mirror=data, only=only, workers=2)
     assert _tables(spilled) == _tables(serial) == _tables(pickled)
+
+
+def _parse_noting_worker_state(job, spill):  # type: ignore[no-untyped-def]
+    """`ingest._parse_in_worker`, its checksums carrying the worker's collector and Arrow pool
+    (an extra key, which the sync's check of the files ignores): a forkserver's worker sees
+    neither this test's environment nor its module's globals."""
+    import gc
+    import json
+
+    import pyarrow as pa
+
+    parsed, sums = _PARSE_IN_WORKER(job, spill)
+    state = {
+        "pid": os.getpid(),
+        "threshold": gc.get_threshold()[0],
+        "frozen": gc.get_freeze_count(),
+        "pool": pa.default_memory_pool().backend_name,
+    }
+    return parsed, {**sums, "worker state": json.dumps(state)}
+
+
+_PARSE_IN_WORKER = ingest._parse_in_worker
+
+
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_a_sync_collects_rarely_in_its_workers_and_restores_the_collector(
+    tmp_path: Path, data: Path, monkeypatch, start: str
+) -> None:
+    """Parse workers (forked, or from a forkserver) start with the objects they began with
+    frozen out of the cycle collector, a high collection threshold and Arrow buffers from glibc
+    (which keeps freed memory); the sync's own process gets its collector back as it was,
+    nothing left frozen, whether the sync succeeds or fails."""
+    import gc
+    import json
+
+    import pyarrow as pa
+
+    from corridor.errors import CorridorError
+
+    with ingest._Parser(2) as parser:
+        if parser.pool is None:  # one core: no workers to look at
+            pytest.fail("this test needs parse workers (two cores or more)")
+    monkeypatch.setattr(ingest, "_fork_is_safe", lambda: start == "fork")
+    monkeypatch.setattr(ingest, "_parse_in_worker", _parse_noting_worker_state)
+    states: list[dict] = []
+    check = ingest._check_unchanged
+
+    def noting(files, sums):  # type: ignore[no-untyped-def]
+        states.append(json.loads(sums["worker state"]))
+        check(files, sums)
+
+    monkeypatch.setattr(ingest, "_check_unchanged", noting)
+    before = (gc.get_threshold(), gc.get_freeze_count(), pa.default_memory_pool().backend_name)
+    ingest.sync(db=tmp_path / "w.duckdb", mirror=data, only=["cbp_sbo", "ti_cpi", "ohss_pathways"], workers=2)
+    assert len(states) == 3
+    assert all(s["pid"] != os.getpid() for s in states), "the parses ran in this process"
+    assert all(s["threshold"] >= 10_000 for s in states), states
+    assert all(s["frozen"] > 10_000 for s in states), "the workers' inherited objects are not frozen"
+    assert all(s["pool"] == "system" for s in states), states
+    assert (gc.get_threshold(), gc.get_freeze_count(), pa.default_memory_pool().backend_name) == before
+    bad = tmp_path / "bad"
+    (bad / "ti").mkdir(parents=True)
+    with pytest.raises(CorridorError):
+        ingest.sync(db=tmp_path / "w.duckdb", mirror=bad, only=["ti_cpi"], workers=2)
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before[:2]
