@@ -12,7 +12,10 @@ PYTEST = CORRIDOR_TEST_DATA=$(abspath $(MIRROR)) $(1) -m pytest -q
 # Tests run in one worker process per core, each test a unit of work; the longest start first,
 # in the order tests/conftest.py gives (LONGEST_FIRST), which xdist must keep
 # (--no-loadscope-reorder). See tests/conftest.py on xdist groups under pytest 9.
-XDIST := -n auto --dist loadgroup --no-loadscope-reorder
+# TEST_WORKERS=3 runs a third worker on two cores, to compute while the others wait (soaks, slow
+# clients, kill points); not yet measured on an idle machine (bench/RESULTS.md, round 6).
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 .PHONY: setup lock lock-check lock-upgrade browser demo test test-all test-lowest lint types deadcode \
 	docs-help screenshots bench clean

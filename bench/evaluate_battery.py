@@ -407,6 +407,62 @@ def methods_table(records: list[dict[str, Any]]) -> str:
     return counts.to_markdown() if hasattr(counts, "to_markdown") else counts.to_string()
 
 
+def sharpness(records: list[dict[str, Any]]) -> dict[float, tuple[int, float, float]]:
+    """Per main effect: conclusive draws, the median width of their 95% interval (hi - lo, points)
+    and power (the share of them whose interval excludes zero): how sharp the headline is."""
+    out = {}
+    for eff in EFFECTS:
+        conc = [
+            r
+            for r in records
+            if r["scenario"] == "main"
+            and r["effect"] == eff
+            and r.get("status") not in (None, "inconclusive")
+        ]
+        width = [100 * (r["hi"] - r["lo"]) for r in conc]
+        power = [r["lo"] > 0 or r["hi"] < 0 for r in conc]
+        out[eff] = (
+            len(conc),
+            float(np.median(width)) if width else math.nan,
+            float(np.mean(power)) if power else math.nan,
+        )
+    return out
+
+
+def sharpness_table(scored: dict[str, list[dict[str, Any]]]) -> str:
+    """Markdown: each rule's median interval width (points) and power per effect, side by side."""
+    names = list(scored)
+    lines = [
+        "| effect | " + " | ".join(f"{n}: width / power" for n in names) + " |",
+        "|---:|" + "---:|" * len(names),
+    ]
+    tables = {n: sharpness(r) for n, r in scored.items()}
+    for eff in EFFECTS:
+        cells = [f"{tables[n][eff][1]:.0f} / {tables[n][eff][2]:.0%}" for n in names]
+        lines.append(f"| {100 * eff:+.0f}% | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def compare_cells(records: list[dict[str, Any]], rules: dict[str, Any]) -> str:
+    """Markdown: each candidate rule's median bias in every main effect cell (points, conclusive
+    draws), its coverage, and its median interval width over those cells (same saved draws)."""
+    lines = [
+        "| rule | " + " | ".join(f"{100 * e:+.0f}%" for e in EFFECTS) + " | coverage | median width |",
+        "|---|" + "---:|" * (len(EFFECTS) + 2),
+    ]
+    for name, rule in rules.items():
+        main = [rescore(r, rule) for r in records if r["scenario"] == "main"]
+        biases = [score([r for r in main if r["effect"] == e]).bias for e in EFFECTS]
+        conc = [r for r in main if r.get("status") not in (None, "inconclusive")]
+        width = np.median([100 * (r["hi"] - r["lo"]) for r in conc]) if conc else math.nan
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{b:+.1f}" for b in biases)
+            + f" | {score(main).coverage:.1%} | {width:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def compare_rules(records: list[dict[str, Any]], rules: dict[str, Any]) -> str:
     """Markdown: the battery's targets under each candidate headline rule (same saved draws)."""
     lines = [
@@ -542,12 +598,21 @@ def candidates() -> dict[str, Any]:
 
     return {
         "shipped": RULE,
+        "one method, the smallest error (the rule before seeds 4 and 5)": replace(RULE, selection="best"),
+        "combination, correction shrunk by its noise": replace(RULE, bias_shrink="shrink"),
+        "combination, correction the near and far windows agree on": replace(RULE, bias_shrink="persistent"),
+        "combination, no correction": replace(RULE, bias_correct=False),
+        "one method, correction shrunk by its noise": replace(RULE, selection="best", bias_shrink="shrink"),
+        "one method, correction the near and far windows agree on": replace(
+            RULE, selection="best", bias_shrink="persistent"
+        ),
         "interval not widened (inflate 1.0)": replace(RULE, inflate=1.0),
         "inflate 1.25": replace(RULE, inflate=1.25),
         "inflate 2.0": replace(RULE, inflate=2.0),
         "no error floor (floor 0)": replace(RULE, floor=0.0),
-        "weighted combination": replace(RULE, selection="weighted"),
-        "no out-of-sample correction (the rule before seed 3)": replace(RULE, bias_correct=False),
+        "one method, no out-of-sample correction (the rule before seed 3)": replace(
+            RULE, selection="best", bias_correct=False
+        ),
         "correction by the mean error": replace(RULE, bias_centre="mean"),
         "correction, spread from the errors' standard deviation": replace(RULE, bias_spread="std"),
         "no pre-fit limit": replace(RULE, max_pre_mape=None),
@@ -558,6 +623,75 @@ def candidates() -> dict[str, Any]:
         "sign check always": replace(RULE, sign_check="always"),
         "12 dates": replace(RULE, dates=12),
     }
+
+
+def _is_paired(records: list[dict[str, Any]]) -> bool:
+    """Whether some main draw was run at more than one effect (`--paired`)."""
+    seen: dict[int, set[float]] = {}
+    for r in records:
+        if r["scenario"] == "main":
+            seen.setdefault(r["index"], set()).add(r["effect"])
+    return any(len(v) > 1 for v in seen.values())
+
+
+def headline_log_error(r: dict[str, Any]) -> float:
+    """log(1 + headline) - log(1 + truth) of a conclusive draw (nan otherwise)."""
+    if r.get("status") in (None, "inconclusive") or r.get("est") is None:
+        return math.nan
+    return math.log1p(r["est"]) - math.log1p(r["effect"])
+
+
+def method_log_error(r: dict[str, Any], method: str) -> float:
+    """log(1 + the method's own estimate) - log(1 + truth) (nan when it has none)."""
+    m = (r.get("methods") or {}).get(method)
+    if not m or m.get("effect_rel") is None or not m["effect_rel"] > -1:
+        return math.nan
+    return math.log1p(m["effect_rel"]) - math.log1p(r["effect"])
+
+
+def paired_table(records: list[dict[str, Any]]) -> str:
+    """Markdown: the same draws at each effect. Per effect: the conclusive share, the median log error
+    of the headline (conclusive draws) and of each method's own estimate (every draw), the median
+    relative error (points) and, against the first effect, the same over the draws conclusive at both
+    (paired: what the effect itself changes, with the draws held fixed)."""
+    main = [r for r in records if r["scenario"] == "main" and isinstance(r.get("status"), str)]
+    effects = sorted({r["effect"] for r in main})
+    by = {(r["index"], r["effect"]): r for r in main}
+    first = effects[0]
+    methods = ("synthetic_control", "structural", "its", "did")
+    lines = [
+        "| effect | draws | conclusive | headline: median log error | relative bias (points) | "
+        + " | ".join(f"{m}: median log error" for m in methods)
+        + f" | conclusive at both (vs {100 * first:+.0f}%) "
+        + f"| paired: median log error, this / {100 * first:+.0f}% |",
+        "|---:|---:|---:|---:|---:|" + "---:|" * len(methods) + "---:|---:|",
+    ]
+    for e in effects:
+        cell = [r for r in main if r["effect"] == e]
+        h = np.array([headline_log_error(r) for r in cell])
+        h = h[np.isfinite(h)]
+        own = []
+        for m in methods:
+            v = np.array([method_log_error(r, m) for r in cell])
+            v = v[np.isfinite(v)]
+            own.append(f"{np.median(v):+.3f} ({len(v)})" if len(v) else "")
+        both = [
+            (headline_log_error(r), headline_log_error(by[(r["index"], first)]))
+            for r in cell
+            if (r["index"], first) in by
+        ]
+        both = [(a, b) for a, b in both if math.isfinite(a) and math.isfinite(b)]
+        pa = np.array(both) if both else np.empty((0, 2))
+        rel = 100 * (1 + e) * math.expm1(float(np.median(h))) if len(h) else math.nan
+        lines.append(
+            f"| {100 * e:+.0f}% | {len(cell)} | {len(h) / max(len(cell), 1):.0%} | "
+            f"{np.median(h) if len(h) else math.nan:+.3f} | {rel:+.1f} | "
+            + " | ".join(own)
+            + f" | {len(pa)} | "
+            + (f"{np.median(pa[:, 0]):+.3f} / {np.median(pa[:, 1]):+.3f}" if len(pa) else "")
+            + " |"
+        )
+    return "\n".join(lines)
 
 
 # --- real policies -------------------------------------------------------------------------------
@@ -698,6 +832,11 @@ def main() -> None:
         action="store_true",
         help="with --load: choose every saved draw's headline again under the current rules",
     )
+    parser.add_argument(
+        "--paired",
+        default="",
+        help="main only: the first --draws draws, each at every one of these effects (e.g. 0,0.25,0.5)",
+    )
     parser.add_argument("--save", type=Path)
     parser.add_argument(
         "--resume",
@@ -722,7 +861,8 @@ def main() -> None:
         specs = []
         cells = cell_draws(args.cell_draws, args.draws)
         stride = max(cells.values())  # main: effect k's draws are indices k * stride .. (no overlap)
-        for scenario in args.scenarios.split(","):
+        paired = [float(x) for x in args.paired.split(",")] if args.paired else []
+        for scenario in args.scenarios.split(",") if not paired else []:
             if scenario == "main":
                 index = [k * stride + j for k, e in enumerate(EFFECTS) for j in range(cells[e])]
             else:
@@ -731,12 +871,19 @@ def main() -> None:
                 {**draw_spec(base, scenario, i, args.seed, stride), "pre_window": args.pre_window}
                 for i in index
             ]
+        # --paired: the same draws (start, units, seed) at every listed effect; the pre period's
+        # counts are the same at every effect (the Poisson draws run month by month)
+        specs += [
+            {**draw_spec(base, "main", i, args.seed, args.draws), "effect": e, "pre_window": None}
+            for i in range(args.draws)
+            for e in paired
+        ]
         done: list[dict[str, Any]] = []
         if args.resume and args.save and args.save.exists():
             # the draws an earlier run of the same command saved: kept, not run again
             done = pickle.loads(args.save.read_bytes())
-            seen = {(r["scenario"], r["index"]) for r in done}
-            specs = [s for s in specs if (s["scenario"], s["index"]) not in seen]
+            seen = {(r["scenario"], r["index"], r["effect"]) for r in done}
+            specs = [s for s in specs if (s["scenario"], s["index"], s["effect"]) not in seen]
         records = done + run_all(interleaved(specs), base, args.workers, save=args.save, done=done)
     print(
         f"Battery: seed {args.seed}, {len(records)} draws; machine {platform.machine()}, "
@@ -744,6 +891,9 @@ def main() -> None:
         f"load {load:.1f} before, {os.getloadavg()[0]:.1f} after; {time.time() - started:.0f} s wall; "
         f"median {np.median([r['cpu'] for r in records if 'cpu' in r]):.2f} s CPU a draw.\n"
     )
+    if _is_paired(records):
+        print(paired_table(records))
+        print()
     print(targets(records))
     print()
     print(table(records))
@@ -751,7 +901,12 @@ def main() -> None:
     print(methods_table(records))
     if args.compare:
         print()
-        print(compare_rules(records, candidates()))
+        rules = candidates()
+        print(compare_rules(records, rules))
+        print()
+        print(compare_cells(records, rules))
+        print()
+        print(sharpness_table({n: [rescore(r, rules[n]) for r in records] for n in list(rules)[:2]}))
     if args.real:
         print()
         print(real_table(real_events(args.db)))

@@ -102,3 +102,73 @@ def test_a_drift_shared_by_the_estimate_and_its_earlier_errors_leaves_the_headli
     assert b.correction is not None and b.correction["log_shift"] == pytest.approx(
         float(np.median(base + shift)), abs=1e-12
     )
+
+
+# --- the combination (seeds 4 and 5, bench/RESULTS.md "Evaluate: battery, seeds 4 and 5") ----------
+
+METHODS4 = ("synthetic_control", "structural", "its", "did")
+
+
+def _method(name: str, log_effect: float) -> SimpleNamespace:
+    return SimpleNamespace(
+        method=name,
+        effect_rel=math.expm1(log_effect),
+        effect_rel_lo=None,
+        effect_rel_hi=None,
+        log_effect=log_effect,
+        pre_mape=0.05,
+        diagnostic=None,
+        actual_total=1000.0,
+        n_post=6,
+    )
+
+
+def test_combining_methods_whose_errors_are_partly_independent_beats_picking_one() -> None:
+    """Oracle, known +50% effect: four methods, each off by its own error after the start and by
+    a path of its own in the 24 earlier windows (independent of that error, as on the battery's real
+    series, where a draw's earlier errors do not predict its own). Picking the method with the
+    smallest earlier error picks on noise; combining them averages the errors they do not share."""
+    rng = np.random.default_rng(2026)
+    truth = math.log(1.5)
+    picked, combined = [], []
+    for _ in range(300):
+        shared = rng.normal(0, 0.1)  # the part of the error every method shares
+        results, errors = [], {}
+        for name in METHODS4:
+            results.append(_method(name, truth + shared + rng.normal(0, 0.2)))
+            path = rng.normal(0, 0.15)
+            errors[name] = path + 0.1 * np.cumsum(rng.normal(0, 0.3, 24))
+        bt = Backtest(starts=[], errors=errors)
+        for rule, out in ((replace(RULE, selection="best"), picked), (RULE, combined)):
+            h = choose(results, bt, DESIGN, rule)  # type: ignore[arg-type]
+            if h.conclusive:
+                assert h.effect_rel is not None
+                out.append(100 * (h.effect_rel - 0.5))
+    assert len(combined) > 200 and len(picked) > 200
+    # both are unbiased (the truth is set by construction) ...
+    assert abs(np.median(combined)) < 5 and abs(np.median(picked)) < 5
+    # ... but the pick is off by more: its median absolute error is at least a sixth larger
+    assert np.median(np.abs(picked)) > 1.15 * np.median(np.abs(combined))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    logs=st.lists(st.floats(-2.5, 1.0), min_size=2, max_size=4),
+    scales=st.lists(st.floats(0.02, 0.4), min_size=4, max_size=4),
+    seed=st.integers(0, 2**16),
+)
+def test_the_combined_estimate_lies_between_the_methods_own(
+    logs: list[float], scales: list[float], seed: int
+) -> None:
+    """Before the correction, the combination is a weighted mean of the methods' log estimates with
+    positive weights: never outside them, whatever their errors."""
+    rng = np.random.default_rng(seed)
+    names = METHODS4[: len(logs)]
+    results = [_method(n, x) for n, x in zip(names, logs, strict=True)]
+    bt = Backtest(starts=[], errors={n: rng.normal(0, s, 24) for n, s in zip(names, scales, strict=False)})
+    h = choose(results, bt, DESIGN)  # type: ignore[arg-type]
+    if h.correction is None:  # inconclusive (the methods disagree in direction)
+        return
+    assert min(logs) - 1e-9 <= h.correction["method_log_effect"] <= max(logs) + 1e-9
+    assert sum(h.weights.values()) == pytest.approx(1.0, abs=1e-3)
+    assert all(w > 0 for w in h.weights.values())

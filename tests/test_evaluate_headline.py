@@ -69,16 +69,34 @@ def _backtest(**rmse: float) -> Backtest:
 DESIGN = SimpleNamespace(alpha=0.05, post_months=6)
 
 
-def test_the_method_with_the_smallest_out_of_sample_error_is_the_headline() -> None:
+def test_the_eligible_methods_are_combined_by_their_out_of_sample_errors() -> None:
     results = [_result("its", -0.6), _result("synthetic_control", -0.5), _result("did", -0.4)]
-    h = choose(results, _backtest(its=0.3, synthetic_control=0.1, did=0.2), DESIGN)  # type: ignore[arg-type]
+    rmse = {"its": 0.3, "synthetic_control": 0.1, "did": 0.2}
+    h = choose(results, _backtest(**rmse), DESIGN)  # type: ignore[arg-type]
+    assert h.status == "effect" and h.method == "combination"
+    # weights 1 / e^2, normalised: 1/9, 1/1 and 1/4 of 100 / (100/9 + 100 + 25)
+    w = {m: (1 / e**2) / sum(1 / v**2 for v in rmse.values()) for m, e in rmse.items()}
+    assert h.weights == pytest.approx({m: round(v, 4) for m, v in w.items()}, abs=1e-4)
+    centre = w["its"] * math.log(0.4) + w["synthetic_control"] * math.log(0.5) + w["did"] * math.log(0.6)
+    assert math.log1p(h.effect_rel) == pytest.approx(centre)  # the errors' median is 0 here
+    # the documented interval: centre +- t(23) x 1.5 x sqrt(e^2 + 0.1^2), e the combined errors' RMS
+    # (the alternating errors add up in phase: e = the weighted sum of the three)
+    e = sum(w[m] * v for m, v in rmse.items())
+    half = stats.t.ppf(0.975, 23) * 1.5 * math.hypot(e, 0.1)
+    assert math.log1p(h.effect_rel_hi) - centre == pytest.approx(half, rel=1e-6)
+    assert centre - math.log1p(h.effect_rel_lo) == pytest.approx(half, rel=1e-6)
+    assert h.agreement["same_sign"] == 3 and h.agreement["methods"] == 3
+    assert "combined" in h.why and "sets its interval" in h.why
+
+
+def test_the_rule_before_seeds_4_and_5_picked_the_smallest_out_of_sample_error() -> None:
+    results = [_result("its", -0.6), _result("synthetic_control", -0.5), _result("did", -0.4)]
+    bt = _backtest(its=0.3, synthetic_control=0.1, did=0.2)
+    h = choose(results, bt, DESIGN, Rule(selection="best"))  # type: ignore[arg-type]
     assert h.status == "effect" and h.method == "synthetic_control"
     assert h.effect_rel == pytest.approx(-0.5)
-    # the documented interval: log estimate +- t(23) x 1.5 x sqrt(error^2 + 0.1^2)
     half = stats.t.ppf(0.975, 23) * 1.5 * math.hypot(0.1, 0.1)
     assert math.log1p(h.effect_rel_hi) - math.log(0.5) == pytest.approx(half, rel=1e-6)
-    assert math.log(0.5) - math.log1p(h.effect_rel_lo) == pytest.approx(half, rel=1e-6)
-    assert h.agreement["same_sign"] == 3 and h.agreement["methods"] == 3
 
 
 def test_a_method_that_fails_its_check_is_never_the_headline() -> None:
@@ -91,8 +109,9 @@ def test_a_method_that_fails_its_check_is_never_the_headline() -> None:
 
 
 def test_opposite_signs_make_the_headline_inconclusive() -> None:
-    results = [_result("its", 0.4), _result("synthetic_control", -0.5)]
-    h = choose(results, _backtest(its=0.15, synthetic_control=0.1), DESIGN)  # type: ignore[arg-type]
+    # the combination (mostly the synthetic control's -50%) claims a drop; ITS, eligible, says a rise
+    results = [_result("its", 0.05), _result("synthetic_control", -0.5)]
+    h = choose(results, _backtest(its=0.3, synthetic_control=0.1), DESIGN)  # type: ignore[arg-type]
     assert h.status == "inconclusive" and h.method is None and h.effect_rel is None
     assert "disagree in direction" in h.why
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
@@ -112,13 +113,15 @@ def test_the_page_table_leads_with_checks_and_hides_estimates_that_fail(
     page = client.get("/evaluate", params={"run": "evaluate", "policy": policy})
     assert page.status_code == 200
     header, *rows = _page_rows(page.text)
-    assert header[:3] == ["Method", "Checks", "Effect (%)"]
+    assert header[:2] == ["Method", "Checks"]
+    effect = header.index("Effect (%)")
+    assert effect == (3 if res.headline.conclusive else 2)  # the weights, when there is a headline
     failed = {label("method", m) for m in res.failed_checks()}
     for row in rows:
         if row[0] in failed:
-            assert row[1].startswith("fails:") and row[2] == "–", row
+            assert row[1].startswith("fails:") and row[effect] == "–", row
         elif not row[0].startswith("Headline"):
-            assert row[1] == "passes" and row[2] != "–", row
+            assert row[1] == "passes" and row[effect] != "–", row
     # the pre-period error reads as a percentage of the counts, as the checks state it
     pre = header.index("Pre-period error (%)")
     for row in rows:
@@ -177,11 +180,15 @@ def test_the_adjusted_headline_row_says_how_it_differs_from_its_method(
 
     res = evaluations["chnv_parole"]
     h = res.headline.to_dict()
-    own = res[h["method"]].effect_rel
+    assert h["method"] == "combination", "three methods pass their checks for CHNV parole"
+    # the combination's own estimate: the weighted mean of the methods' log estimates
+    log_own = sum(w * math.log1p(res[m].effect_rel) for m, w in h["weights"].items())
+    own = h["correction"]["method_effect_rel"]
+    assert math.isclose(math.log1p(own), log_own, abs_tol=1e-3)  # weights are shown to 4 decimals
     assert abs(own - h["effect_rel"]) > 0.005, "the correction moves this headline"
-    assert row_label(h) == "Headline, adjusted"
+    assert row_label(h) == "Headline (combined, adjusted)"
     note = row_note(h)
-    stated_own = float(re.search(r"own estimate \(([+-][\d.]+)%\)", note).group(1))
+    stated_own = float(re.search(r"estimates \(([+-][\d.]+)%\)", note).group(1))
     assert stated_own == round(100 * own, 1)
     pct_off = float(re.search(r"were (\d+)% (?:above|below)", note).group(1))
     shift = h["correction"]["log_shift"]
@@ -192,10 +199,10 @@ def test_the_adjusted_headline_row_says_how_it_differs_from_its_method(
     cli = runner.invoke(cli_app, ["evaluate", "--policy", "chnv_parole", "--db", str(warehouse)])
     assert cli.exit_code == 0, cli.output
     flat = " ".join(cli.output.split())
-    assert "Headline, adjusted" in flat and " ".join(note.split()) in flat
+    assert "Headline (combined, adjusted)" in flat and " ".join(note.split()) in flat
     page = client.get("/evaluate", params={"run": "evaluate", "policy": "chnv_parole"}).text
     rows = _page_rows(page)
-    assert rows[1][0] == "Headline, adjusted" and "note below the table" in rows[1][1]
+    assert rows[1][0] == "Headline (combined, adjusted)" and "note below the table" in rows[1][1]
     caption = re.search(r'<p class="caption" id="caption-[^"]*evaluate[^"]*">(.*?)</p>', page, re.S)
     assert caption and html.unescape(caption.group(1)).startswith(note)
 
@@ -258,9 +265,43 @@ def test_a_runaway_counterfactual_is_cut_and_named_not_the_scale(evaluations: di
     y = spec["layer"][0]["encoding"]["y"]
     top = y["scale"]["domain"][1]
     actual = max(res.results[0].series["actual"])
-    headline = max(res[res.headline.method].series["counterfactual"])
+    # the headline's counterfactual: for the combination, its methods' weighted geometric mean
+    weights = res.headline.weights
+    paths = {m: np.log(np.asarray(res[m].series["counterfactual"], dtype=float)) for m in weights}
+    headline = float(np.nanmax(np.exp(sum(w * paths[m] for m, w in weights.items()) / sum(weights.values()))))
+    assert "its" in weights, "the runaway method carries a little weight in the combination"
+
     its = max(res["its"].series["counterfactual"])
     assert max(actual, headline) < top < its
     assert spec["layer"][0]["mark"]["clip"] is True
     subtitle = " ".join(spec["title"]["subtitle"])
     assert f"Interrupted time series (up to {its:,.0f} a month)" in subtitle
+
+
+def test_each_method_shows_its_weight_in_the_headline_everywhere(
+    client: TestClient, evaluations: dict[str, Any]
+) -> None:
+    """The combined headline's weights: the same numbers in the JSON, the CLI table and the page,
+    summing to 100%, and none for a method that fails its checks."""
+    res = evaluations["chnv_parole"]
+    weights = res.headline.weights
+    assert res.headline.conclusive and len(weights) >= 2
+    assert math.isclose(sum(weights.values()), 1.0, abs_tol=1e-3)
+    assert not set(weights) & set(res.failed_checks())
+    tidy = res.tidy().set_index("method")["headline_weight"]
+    assert {m: round(w, 4) for m, w in tidy.dropna().items()} == {m: round(w, 4) for m, w in weights.items()}
+    in_cli = {
+        m: int(found.group(1))
+        for m in res.tidy()["method"]
+        for name in res.table()["method"].astype(str)
+        if name.startswith(label("method", m)) and (found := re.search(r"\((\d+)%\)", name))
+    }
+    assert in_cli == {m: round(100 * w) for m, w in weights.items()}
+    header, *rows = _page_rows(
+        client.get("/evaluate", params={"run": "evaluate", "policy": "chnv_parole"}).text
+    )
+    col = header.index("Weight in the headline")
+    on_page = {r[0]: r[col] for r in rows if r[col] not in ("", "–")}
+    assert on_page == {label("method", m): f"{100 * w:.1f}%" for m, w in weights.items()}
+    assert res.headline.weights and not evaluations["venezuela_parole"].headline.conclusive
+    assert evaluations["venezuela_parole"].tidy()["headline_weight"].isna().all()

@@ -301,6 +301,24 @@ def test_the_chart_draws_the_forecast_at_the_scale_it_was_learned_from(obs) -> N
     assert "starts at the level shift" not in " ".join(older.chart()["title"]["subtitle"])
 
 
+def test_the_chart_description_reads_the_series_and_its_forecast_not_a_band(obs) -> None:
+    """The text alternative once gave the 95% band's low edge as the chart's 'lowest' and 'last
+    value'. It describes the history, then the forecast; the numbers are the tables'."""
+    from corridor import charts
+    from corridor.fmt import count
+
+    res = obs.forecast()
+    spec = res.chart()
+    text = charts.describe_any(spec)
+    hist = _charted_history(spec)
+    frame = res.tidy()
+    low = min(hist, key=lambda v: v["encounters"])
+    assert f"lowest {count(low['encounters'])}" in text
+    assert f"last value {count(hist[-1]['encounters'])}" in text
+    assert "then forecast from" in text and f"highest {count(frame['point'].max())}" in text
+    assert count(frame["lo_95"].min()) not in text
+
+
 def test_until_trains_on_the_past_only(obs) -> None:
     a = obs.forecast(region="southwest", until="2024-06", horizon=3).tidy()
     assert a["month"].tolist() == [dt.date(2024, 7, 1), dt.date(2024, 8, 1), dt.date(2024, 9, 1)]

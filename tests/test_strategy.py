@@ -396,3 +396,13 @@ def test_partners_cli_formats(warehouse) -> None:
     res = CliRunner().invoke(app, ["track", "--partners", "--format", "csv", "--db", str(warehouse)])
     assert res.exit_code == 0 and res.stdout.startswith("donor,donor_name,role,year,net_oda_usd_m")
     assert "Multilateral donors" in res.stderr
+
+
+def test_report_scorecard_names_pillars_by_number_and_title(obs) -> None:
+    from corridor.report.sections.tracker import scorecard
+
+    frame = obs.track("root-causes-2021").tidy()
+    pillars = scorecard(frame)["pillar"].tolist()
+    assert "goal" not in pillars and pillars[0] == "Goal"
+    assert "I. Addressing economic insecurity and inequality" in pillars
+    assert len(set(pillars)) == frame["pillar"].nunique()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridor.strategy.scoring import critical, monthly_share_se, score_series
+from corridor.strategy.scoring import change_text, critical, monthly_share_se, score_series, value_text
 
 
 def _series(values: list[float], start: int = 2000) -> pd.Series:
@@ -168,3 +168,45 @@ def test_binomial_floor_is_a_floor(p1: float, p2: float, n: int) -> None:
     )
     floor = 1.96 * 100 * math.sqrt((p1 / 100) * (1 - p1 / 100) / n + (p2 / 100) * (1 - p2 / 100) / n)
     assert s.threshold >= floor - 1e-12
+
+
+# --- How a score reads: the one formatter the CLI tracker and the report's scorecards share ---------
+
+MISSING = st.sampled_from([None, float("nan")])
+FINITE = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False)
+YEARS = st.integers(min_value=1900, max_value=2100)
+TEXT_SCALES = st.sampled_from(["level", "count", "share", "amount"])
+
+
+@given(MISSING, TEXT_SCALES, st.sampled_from(["", "%"]), st.one_of(st.none(), YEARS))
+def test_a_missing_value_reads_as_a_dash_whatever_its_unit_and_year(value, scale, unit, year) -> None:
+    assert value_text(value, scale, unit=unit, year=year) == "–"
+
+
+@given(FINITE, TEXT_SCALES, st.sampled_from(["", "%"]), YEARS)
+def test_unit_and_year_follow_the_number(value: float, scale: str, unit: str, year: int) -> None:
+    assert value_text(value, scale, unit=unit, year=year) == f"{value_text(value, scale)}{unit} ({year})"
+    assert value_text(value, scale, year=float(year)) == f"{value_text(value, scale)} ({year})"
+
+
+@given(FINITE, TEXT_SCALES)
+def test_large_values_are_whole_small_ones_keep_two_decimals(value: float, scale: str) -> None:
+    text = value_text(value, scale)
+    number = float(text.replace(",", ""))
+    if abs(value) >= 1000 or (scale == "count" and value.is_integer()):
+        assert "." not in text and abs(number - value) <= 0.5
+    else:
+        assert len(text.split(".")[1]) == 2 and abs(number - value) <= 0.005 + 1e-9
+
+
+@given(st.one_of(MISSING, FINITE), st.one_of(MISSING, FINITE), TEXT_SCALES)
+def test_a_change_reads_in_points_for_shares_and_carries_its_percent(change, pct, scale) -> None:
+    row = type("Row", (), {"change": change, "change_pct": pct, "scale": scale})()
+    text = change_text(row, lambda c, s: f"<{c}|{s}>")
+    if change is None or change != change:
+        assert text == "–"
+    elif scale == "share":
+        assert text == f"{change:+,.2f} points"
+    else:
+        suffix = "" if pct is None or pct != pct else f" ({pct:+.0f}%)"
+        assert text == f"<{change}|{scale}>{suffix}"

@@ -1,14 +1,16 @@
-"""The fast Hypothesis profile of `make test` (tests/conftest.py): fewer draws, never none."""
+"""How `make test` differs from `make test-all` (tests/conftest.py): the fast Hypothesis profile
+(fewer draws, never none) and the cases SLOW_CASES leaves to `make test-all`."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FAST_FLOOR, _fewer_examples
+from tests.conftest import FAST_FLOOR, SLOW_CASES, _check_slow_cases, _fewer_examples
 
 
 def _property(max_examples: int | None) -> Any:
@@ -48,3 +50,13 @@ def test_a_lowered_property_still_runs_and_can_fail() -> None:
     else:
         raise AssertionError("a property that can fail passed under the fast profile")
     assert calls
+
+
+def test_a_slow_case_that_no_longer_exists_stops_the_run() -> None:
+    case = SLOW_CASES[0]
+    function = case.split("[", 1)[0]
+    renamed = [SimpleNamespace(nodeid=function + "[renamed]")]
+    with pytest.raises(pytest.UsageError, match="do not exist"):
+        _check_slow_cases(renamed)  # type: ignore[arg-type]
+    _check_slow_cases([SimpleNamespace(nodeid=c) for c in SLOW_CASES])  # type: ignore[misc]
+    _check_slow_cases([SimpleNamespace(nodeid="tests/test_other.py::test_x")])  # type: ignore[list-item]

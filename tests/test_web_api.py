@@ -198,7 +198,8 @@ def test_not_available_yet_and_the_verb_seam(warehouse: Path) -> None:
 
     with local(create_app(db=warehouse, obs_class=Missing)) as c:
         html = c.get("/forecast").text
-        assert "Forecast: not available" in html
+        assert "Forecast: not available." in html
+        assert "still being built" not in html  # no promise of work in progress to a reader
         assert "not available" in c.get("/simulate").text
         assert c.get("/api/v1/forecast").status_code == 404
         assert c.get("/api/v1").json()["verbs"]["forecast"] == "not available"

@@ -227,12 +227,17 @@ def test_a_warmed_server_answers_its_first_visitor_from_the_cache(warehouse: Pat
     """`serve --warm` asks the pages once at start: the drivers page (which answered 503 to its
     first visitor on a loaded machine) is then served without computing the model again."""
     from corridor.observatory import Observatory
+    from corridor.web.app import WARM_CLIENT
+    from corridor.web.security import CURRENT
 
     calls: Counter[str] = Counter()
+    clients: list[str] = []
 
     class Counting(Observatory):
         def drivers(self, **kwargs: Any) -> Any:
             calls["drivers"] += 1
+            ctx = CURRENT.get()
+            clients.append(ctx.client if ctx is not None else "")
             return super().drivers(**kwargs)
 
     app = create_app(db=warehouse, obs_class=Counting, warm=("/drivers",))
@@ -242,6 +247,9 @@ def test_a_warmed_server_answers_its_first_visitor_from_the_cache(warehouse: Pat
             time.sleep(0.1)
         assert app.state.warming.result() == {"/drivers": 200}
         assert calls["drivers"] == 1
+        # the warm-up is its own client in the analysis queue, never a visitor's (who would then
+        # wait behind every warmed page: a 503 on a busy machine)
+        assert clients == [WARM_CLIENT]
         page = client.get("/drivers")
         assert page.status_code == 200 and "Drivers" in page.text
         assert calls["drivers"] == 1, "the visitor's page came from the warmed cache"

@@ -241,6 +241,32 @@ def test_verdict_cards_say_one_thing_and_their_counts_add_up(client: TestClient)
     card = html_mod.unescape(_card(client.get("/forecast").text, "forecast"))
     assert "times the forecast wide" not in card
     assert re.search(r"this month's is \d+% of the forecast", card)
+    # the real series fell in 2025 and the backtests cross that fall: their width says so
+    assert re.search(r"In backtests, which span the level shift of [A-Z][a-z]{2} \d{4}, the 80% range", card)
+
+
+@pytest.mark.parametrize("framework", ["root-causes-2021", "collaborative-migration-2021"])
+def test_every_tracker_row_names_its_indicator_and_source(client: TestClient, framework: str, obs) -> None:
+    # the page's table once lost its indicator column (a renamed field): rows of statuses and
+    # numbers with nothing saying what they measure
+    html = client.get("/tracker", params={"run": "track", "framework": framework}).text
+    table = re.search(r"<table.*?</table>", html, re.S).group(0)
+    header = re.findall(r'<th scope="col"[^>]*data-col="([^"]+)"', table)
+    assert header[:2] == ["status", "indicator"] and "source" in header, header
+    first = header.index("baseline")
+    assert header.index("latest") > first and header.index("change") > first
+    shown = [
+        html_mod.unescape(re.sub(r"<[^>]+>", "", cells[1])).strip()
+        for cells in (
+            re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        )
+        if cells
+    ]
+    expected = obs.track(framework).tidy()["indicator"].tolist()
+    assert len(shown) == len(expected)
+    for cell, label in zip(shown, expected, strict=True):  # a long label is cut with an ellipsis
+        assert cell == label or (cell.endswith("…") and label.startswith(cell[:-1].rstrip())), (cell, label)
 
 
 def test_form_fields_speak_the_pages_words(client: TestClient) -> None:
@@ -252,6 +278,30 @@ def test_form_fields_speak_the_pages_words(client: TestClient) -> None:
     assert bad.status_code == 422
     box = _error_box(bad.text)
     assert "“Simulation runs”" in box and "--" not in box
+
+
+def test_since_and_until_say_whether_they_are_months_or_fiscal_years(client: TestClient) -> None:
+    # drivers take fiscal years (numbers), the flows explorer and forecasts take months
+    drivers = client.get("/drivers").text
+    assert ">From (fiscal year)<" in drivers and ">To (fiscal year)<" in drivers
+    assert "From (month)" not in drivers
+    assert ">To (month)<" in client.get("/forecast").text
+
+
+def test_error_messages_read_as_sentences(client: TestClient) -> None:
+    # the page puts a message after "Cannot answer this request.": it starts a new sentence, also
+    # for messages written to follow a colon (the queue's 503: "the server has more analyses...")
+    from corridor.web.render import TEMPLATES
+
+    macro = TEMPLATES.env.from_string('{% from "_macros.html" import error %}{{ error(e) }}')
+    for e in ("the server has more analyses waiting; try again in 3 s", {"message": "the queue is full."}):
+        box = _error_box(macro.render(e=e))
+        text = re.sub(r"<[^>]+>", "", box.split("</p>")[0]).replace("Cannot answer this request.", "").strip()
+        assert text.startswith("The "), text
+    for url in ("/forecast?run=forecast&citizenship=XXX", "/evaluate?run=evaluate&policy=nope"):
+        box = _error_box(client.get(url).text)
+        text = re.sub(r"<[^>]+>", "", box.split("</p>")[0]).replace("Cannot answer this request.", "").strip()
+        assert text[:1].isupper(), (url, text)
 
 
 # --- charts and labels for people ------------------------------------------------------------

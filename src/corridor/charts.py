@@ -258,33 +258,13 @@ def series_chart(
                     },
                 }
             )
-            layer.append(
-                {
-                    "data": {"values": rows},
-                    "mark": {
-                        "type": "text",
-                        "align": "center",
-                        "baseline": "bottom",
-                        "dy": -2,
-                        "fontSize": 10,
-                        "fontWeight": "bold",
-                        "color": EVENT_COLOUR,
-                    },
-                    "encoding": {
-                        "x": {"field": "date", "type": "temporal"},
-                        "y": {"value": 0},
-                        "text": {"field": "label"},
-                        "tooltip": [{"field": "events", "title": "Policy changes"}],
-                    },
-                }
-            )
+            layer.append(_event_labels(rows, "date"))
     spec = base(title, caption)
     spec["data"] = {"values": records(data)}
     spec["layer"] = layer
     spec["description"] = describe_series(data, x=x, y=y, color=color, title=title, y_name=y_name)
     if shown_marks:
-        listed = [{"number": m.number, "date": m.date.isoformat(), "text": m.text()} for m in shown_marks]
-        spec["usermeta"] = {"events": listed}
+        spec["usermeta"] = {"events": _listed(shown_marks)}
     return spec
 
 
@@ -502,32 +482,40 @@ def _number_event_labels(spec: dict[str, Any]) -> dict[str, Any]:
             title = str(row.get("title") or labels.lookup(code) or labels.humanize(code))
             items.append((stamp.date(), code, title))
         marks = cluster(items)
-        out_layers.append(
-            {
-                "data": {
-                    "values": [{xf: m.date.isoformat(), "label": m.label, "events": m.text()} for m in marks]
-                },
-                "mark": {
-                    "type": "text",
-                    "align": "center",
-                    "baseline": "bottom",
-                    "dy": -2,
-                    "fontSize": 10,
-                    "fontWeight": "bold",
-                    "color": EVENT_COLOUR,
-                },
-                "encoding": {
-                    "x": {"field": xf, "type": "temporal"},
-                    "y": {"value": 0},
-                    "text": {"field": "label"},
-                    "tooltip": [{"field": "events", "title": "Policy changes"}],
-                },
-            }
-        )
+        numbered = [{xf: m.date.isoformat(), "label": m.label, "events": m.text()} for m in marks]
+        out_layers.append(_event_labels(numbered, xf))
     if not marks:
         return spec
-    listed = [{"number": m.number, "date": m.date.isoformat(), "text": m.text()} for m in marks]
-    return {**spec, "layer": out_layers, "usermeta": {**(spec.get("usermeta") or {}), "events": listed}}
+    usermeta = {**(spec.get("usermeta") or {}), "events": _listed(marks)}
+    return {**spec, "layer": out_layers, "usermeta": usermeta}
+
+
+def _event_labels(rows: list[dict[str, Any]], x_field: str) -> dict[str, Any]:
+    """The layer of numbered labels above a chart's policy-change rules (`rows`: date in `x_field`,
+    `label`, `events`); one look for every chart that marks events."""
+    return {
+        "data": {"values": rows},
+        "mark": {
+            "type": "text",
+            "align": "center",
+            "baseline": "bottom",
+            "dy": -2,
+            "fontSize": 10,
+            "fontWeight": "bold",
+            "color": EVENT_COLOUR,
+        },
+        "encoding": {
+            "x": {"field": x_field, "type": "temporal"},
+            "y": {"value": 0},
+            "text": {"field": "label"},
+            "tooltip": [{"field": "events", "title": "Policy changes"}],
+        },
+    }
+
+
+def _listed(marks: list[Mark]) -> list[dict[str, Any]]:
+    """The numbered event marks as the spec's `usermeta.events` lists them."""
+    return [{"number": m.number, "date": m.date.isoformat(), "text": m.text()} for m in marks]
 
 
 def _quiet_decorations(node: Any) -> None:
@@ -620,45 +608,72 @@ def _one_axis_title(spec: dict[str, Any]) -> None:
                 e["title"] = chosen
 
 
+def _layers(spec: dict[str, Any]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """Each encoding of a spec (its layers', a facet's panel's) with the data it draws: the
+    layer's own values where it has them, else the chart's."""
+    frame = data_frame(spec)
+    out: list[tuple[dict[str, Any], pd.DataFrame | None]] = []
+    for node in (spec, spec.get("spec")):
+        if not isinstance(node, dict):
+            continue
+        for layer in [node, *(node.get("layer", []) or [])]:
+            enc = layer.get("encoding") if isinstance(layer, dict) else None
+            if not isinstance(enc, dict):
+                continue
+            values = (layer.get("data") or {}).get("values") if layer is not spec else None
+            out.append((enc, pd.DataFrame(values) if values else frame))
+    return out
+
+
+def _ranged(enc: dict[str, Any], frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The (x, y) values one encoding draws, sorted by x; None if it does not plot a quantity."""
+    x, y = enc.get("x") or {}, enc.get("y") or {}
+    xf, yf = str(x.get("field") or ""), str(y.get("field") or "")
+    if frame is None or xf not in frame or yf not in frame or y.get("type", "quantitative") != "quantitative":
+        return None
+    values = frame[[xf, yf]].copy()
+    values[yf] = pd.to_numeric(values[yf], errors="coerce")
+    values = values.dropna().sort_values(xf)
+    return None if values.empty else values
+
+
 def describe_any(spec: dict[str, Any]) -> str:
     """A text description of any spec: its title, what it plots over which period, its range and
-    its latest value, read from its data (or its title and source when the data say too little)."""
+    its latest value, read from its data (or its title and source when the data say too little).
+    Lines and points come before bands (an interval's low edge is not the series), and a layer
+    that continues the first one (a forecast after the history) is described after it."""
     title = spec.get("title")
     text = title.get("text") if isinstance(title, dict) else title
     text = " ".join(text) if isinstance(text, list) else str(text or "Untitled chart")
+    layers = _layers(spec)
     frame = data_frame(spec)
-    encodings = [spec.get("encoding")] + [
-        layer.get("encoding") for layer in spec.get("layer", []) or [] if isinstance(layer, dict)
-    ]
-    inner = spec.get("spec")
-    if isinstance(inner, dict):  # a faceted chart: the encodings of each panel
-        encodings += [inner.get("encoding")] + [
-            layer.get("encoding") for layer in inner.get("layer", []) or [] if isinstance(layer, dict)
-        ]
-    for enc in encodings:
-        if not isinstance(enc, dict) or frame is None:
-            continue
+    encodings = [enc for enc, _ in layers]
+    plotted = [(enc, v) for enc, f in layers if (v := _ranged(enc, f)) is not None]
+    plotted.sort(key=lambda pair: "y2" in pair[0])  # bands last; otherwise the chart's order
+    parts: list[str] = []
+    for enc, values in plotted:
         x, y = enc.get("x") or {}, enc.get("y") or {}
-        xf, yf = str(x.get("field") or ""), str(y.get("field") or "")
-        if xf in frame and yf in frame and y.get("type") == "quantitative":
-            values = frame[[xf, yf]].copy()
-            values[yf] = pd.to_numeric(values[yf], errors="coerce")
-            values = values.dropna().sort_values(xf)
-            if values.empty:
-                break
+        xf, yf = str(x["field"]), str(y["field"])
+        temporal = x.get("type") == "temporal"
+
+        def when(value: Any, temporal: bool = temporal, key: str = xf) -> str:
+            return _when(value, "month") if temporal else _when(value, key)
+
+        low, high = values.loc[values[yf].idxmin()], values.loc[values[yf].idxmax()]
+        last = values.iloc[-1]
+        span = f"from {when(values[xf].iloc[0])} to {when(last[xf])}"
+        extent = (
+            f"lowest {_number(low[yf])} ({when(low[xf])}), highest {_number(high[yf])} ({when(high[xf])})"
+        )
+        if not parts:
             name = str(y.get("title") or labels.column(yf))
-            low, high = values.loc[values[yf].idxmin()], values.loc[values[yf].idxmax()]
-            last = values.iloc[-1]
-            temporal = x.get("type") == "temporal"
-
-            def when(value: Any, temporal: bool = temporal, key: str = xf) -> str:
-                return _when(value, "month") if temporal else _when(value, key)
-
-            return (
-                f"Chart: {text}. {name} from {when(values[xf].iloc[0])} to {when(last[xf])}; "
-                f"lowest {_number(low[yf])} ({when(low[xf])}), highest {_number(high[yf])} "
-                f"({when(high[xf])}); last value {_number(last[yf])} ({when(last[xf])})."
-            )
+            parts.append(f"{name} {span}; {extent}; last value {_number(last[yf])} ({when(last[xf])})")
+            first_end, first_y = last[xf], yf
+        elif yf != first_y and "y2" not in enc and values[xf].iloc[0] > first_end:
+            parts.append(f"then {labels.column(yf).lower()} {span}; {extent}")
+            break
+    if parts:
+        return f"Chart: {text}. " + "; ".join(parts) + "."
     for enc in encodings:  # a timeline: marks along a time axis, without values to range over
         if not isinstance(enc, dict) or frame is None:
             continue

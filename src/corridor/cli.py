@@ -36,6 +36,7 @@ from corridor.commands.common import (
     err,
     exit_on_error,
     observatory,
+    selection_options,
     split_list,
 )
 
@@ -249,6 +250,7 @@ def _months(period: str, *, end: bool) -> str:
 
 @app.command()
 def flows(
+    ctx: typer.Context,
     region: RegionOpt = None,
     component: ComponentOpt = "all",
     citizenship: CitizenshipOpt = None,
@@ -274,18 +276,7 @@ def flows(
 ) -> None:
     """Encounters, sliced and grouped any way; says which sources answered."""
     with observatory(db, verbose=verbose) as obs:
-        result = obs.flows(
-            region=region,
-            component=component,
-            citizenship=citizenship,
-            demographic=demographic,
-            sector=sector,
-            title=title,
-            state=state,
-            by=split_list(by),
-            since=since,
-            until=until,
-        )
+        result = obs.flows(**selection_options(ctx), by=split_list(by), since=since, until=until)
         emit_result(result, fmt=fmt, out=out, title="Encounters")
 
 

@@ -34,21 +34,8 @@ from corridor import fmt, params
 from corridor.errors import NoCubeError, UsageError
 from corridor.reference.calendar import fiscal_year, fy_months, month_range
 from corridor.reference.sectors import SECTORS
-from corridor.reference.vocab import COMPONENTS, REGIONS
+from corridor.reference.vocab import BY_KEYS, COMPONENTS, REGIONS
 
-ByKey = Literal[
-    "month",
-    "fiscal_year",
-    "calendar_year",
-    "region",
-    "component",
-    "citizenship",
-    "demographic",
-    "sector",
-    "title",
-    "state",
-]
-BY_KEYS: tuple[str, ...] = ByKey.__args__  # type: ignore[attr-defined]
 TIME_KEYS = ("month", "fiscal_year", "calendar_year")
 LIST_FILTERS = ("citizenship", "demographic", "sector", "title", "state")
 # Dimensions whose categories publishers added over time: before a category's first month in a
@@ -93,16 +80,10 @@ def _span(runs: Sequence[tuple[dt.date, dt.date]]) -> str:
 
 
 @dataclass(frozen=True)
-class FlowsRequest:
-    """What a user asks: filters (None/empty = all), group-by keys and a period."""
+class FlowsRequest(params.Selection):
+    """What a user asks: the seven filters of a Selection (None/empty = all), group-by keys and a
+    period."""
 
-    region: str | None = None
-    component: str = "all"
-    citizenship: tuple[str, ...] = ()
-    demographic: tuple[str, ...] = ()
-    sector: tuple[str, ...] = ()
-    title: tuple[str, ...] = ()
-    state: tuple[str, ...] = ()
     by: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
@@ -117,30 +98,11 @@ class FlowsRequest:
         until: dt.date | None = None,
     ) -> FlowsRequest:
         """A request from a validated Selection plus grouping and period."""
-        return cls(
-            region=selection.region,
-            component=selection.component,
-            citizenship=selection.citizenship,
-            demographic=selection.demographic,
-            sector=selection.sector,
-            title=selection.title,
-            state=selection.state,
-            by=tuple(by),
-            since=since,
-            until=until,
-        )
+        return cls(**selection.filters(), by=tuple(by), since=since, until=until)
 
     @property
     def selection(self) -> params.Selection:
-        return params.Selection(
-            region=self.region,
-            component=self.component,
-            citizenship=self.citizenship,
-            demographic=self.demographic,
-            sector=self.sector,
-            title=self.title,
-            state=self.state,
-        )
+        return params.Selection(**params.Selection.filters(self))
 
     def validated(self) -> FlowsRequest:
         """Check every option against the vocabularies; raise UsageError naming the bad one."""

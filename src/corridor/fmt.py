@@ -86,7 +86,7 @@ COUNT_NAMES = (
 )
 COUNT_PREFIXES = ("lo_", "hi_", "n_", "encounters_")
 # Fractions shown as percentages (0.59 -> 59.0%), and signed changes as fractions (-0.86 -> -85.9%).
-SHARE_NAMES = ("share", "level", "weight", "negative_share", "pre_mape")
+SHARE_NAMES = ("share", "level", "weight", "headline_weight", "negative_share", "pre_mape")
 SHARE_PREFIXES = ("coverage", "share_")
 CHANGE_NAMES = ("effect_rel", "effect_rel_lo", "effect_rel_hi", "difference_pct")
 # Values already in percent units (51.2 -> +51.2%).

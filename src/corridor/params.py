@@ -20,72 +20,15 @@ from typing import Any
 from corridor.errors import UsageError
 from corridor.reference.calendar import parse_month
 from corridor.reference.sectors import SECTORS
+from corridor.reference.sectors import US_STATES as STATE_NAMES
 from corridor.reference.vocab import COMPONENTS, DEMOGRAPHICS, REGIONS, TITLES
 
 Text = str | Sequence[str] | None
 MAX_ITEMS = 200
 
-# US states and territories as CBP's nationwide file names them (two-letter postal codes).
-US_STATES = frozenset(
-    [
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-        "PR",
-        "VI",
-        "GU",
-        "AS",
-        "MP",
-    ]
-)
+# US states and territories as CBP's nationwide file names them (two-letter postal codes): the
+# reference list's codes, which the sources map to as well.
+US_STATES = frozenset(STATE_NAMES)
 
 
 def items(value: Text | Iterable[Any]) -> tuple[str, ...]:
@@ -250,6 +193,10 @@ class Selection:
             state=states(state),
         )
 
+    def filters(self) -> dict[str, Any]:
+        """The seven filters as they are held (tuples), by name; on a subclass, only these seven."""
+        return {name: getattr(self, name) for name in FILTERS}
+
     def kwargs(self) -> dict[str, Any]:
         """The filters as keyword arguments (lists for the list filters)."""
         return {
@@ -260,3 +207,7 @@ class Selection:
     def replace(self, **changes: Any) -> Selection:
         """A copy with some filters changed (and validated again)."""
         return Selection.parse(**{**self.kwargs(), **changes})
+
+
+# The filters' names, as every surface spells its options and keywords.
+FILTERS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Selection))

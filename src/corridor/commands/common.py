@@ -43,6 +43,14 @@ TitleOpt = Annotated[str | None, typer.Option(help="title8 | title42")]
 StateOpt = Annotated[str | None, typer.Option(help="US state codes, comma-separated")]
 
 
+def selection_options(ctx: typer.Context) -> dict[str, Any]:
+    """The encounter filters a verb was given (its RegionOpt ... StateOpt options) by name, passed
+    on to the API as they came, so that it parses them as it does for every surface."""
+    from corridor.params import FILTERS
+
+    return {name: ctx.params[name] for name in FILTERS}
+
+
 def fail(exc: CorridorError, *, verbose: bool = False) -> NoReturn:
     """Print a Corridor error on stderr (one sentence, with the nearest working options) and exit 2."""
     from corridor.flows import suggestion_text

@@ -137,7 +137,12 @@ def evaluate(
             adjusted = row_note(meta["headline"])
             caption += (
                 (f"\n{adjusted}" if adjusted else "")
-                + "\n* the headline method. p: the method's own placebo p-value. Pre-fit: mean "
+                + (
+                    "\n(%): a method's weight in the headline, from its errors at earlier start dates."
+                    if frame["method"].astype(str).str.contains(r"\(\d+%\)").any()
+                    else ""
+                )
+                + "\np: the method's own placebo p-value. Pre-fit: mean "
                 "absolute error before the start. Held-out: typical error at earlier pseudo-start dates.\n"
             )
             failed = result.failed_checks()

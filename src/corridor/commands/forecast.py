@@ -23,6 +23,7 @@ from corridor.commands.common import (
     emit_result,
     err,
     observatory,
+    selection_options,
     split_list,
     write_chart,
 )
@@ -100,6 +101,7 @@ def _emit_backtest(bt: Any, *, fmt: str, title: str) -> None:
 
 
 def forecast(
+    ctx: typer.Context,
     region: RegionOpt = None,
     component: ComponentOpt = "all",
     citizenship: CitizenshipOpt = None,
@@ -143,13 +145,7 @@ def forecast(
             _emit_backtest(bt, fmt=fmt, title=f"Backtest: {data.title}")
             return
         result = obs.forecast(
-            region=region,
-            component=component,
-            citizenship=citizenship,
-            demographic=demographic,
-            sector=sector,
-            title=title,
-            state=state,
+            **selection_options(ctx),
             by=split_list(by),
             horizon=horizon,
             until=until,

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from corridor import output
 from corridor.commands.common import DbOpt, FormatOpt, OutOpt, emit_unless_table, observatory
+from corridor.strategy.scoring import change_text, value_text
 
 BAND_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", "grey": "dim"}
 STATUS_STYLE = {
@@ -28,36 +29,15 @@ STATUS_STYLE = {
 }
 
 
-def _num(value: Any, scale: str = "level") -> str:
-    if value is None or value != value:
-        return "–"
-    whole = abs(value) >= 1000 or (scale == "count" and float(value).is_integer())
-    return f"{value:,.0f}" if whole else f"{value:,.2f}"
-
-
-def _year(value: Any) -> str:
-    return "" if value is None or value != value else f" ({int(value)})"
-
-
 def _span(r: Any) -> str:
     """'baseline (year) → latest (year)', with '–' for what is missing."""
     unit = "%" if r.scale == "share" and "%" in str(r.unit) else ""
-
-    def one(value: Any, year: Any) -> str:
-        if value is None or value != value:
-            return "–"
-        return f"{_num(value, r.scale)}{unit}{_year(year)}"
-
-    return f"{one(r.baseline, r.baseline_year)} → {one(r.latest, r.latest_year)}"
+    baseline = value_text(r.baseline, r.scale, unit=unit, year=r.baseline_year)
+    return f"{baseline} → {value_text(r.latest, r.scale, unit=unit, year=r.latest_year)}"
 
 
 def _change(r: Any) -> str:
-    if r.change is None or r.change != r.change:
-        return "–"
-    if r.scale == "share":
-        return f"{r.change:+,.2f} points"
-    pct = "" if r.change_pct is None or r.change_pct != r.change_pct else f" ({r.change_pct:+.0f}%)"
-    return ("+" if r.change > 0 else "") + _num(r.change, r.scale) + pct
+    return change_text(r, lambda change, scale: ("+" if change > 0 else "") + value_text(change, scale))
 
 
 def _warn(lines: list[str]) -> None:

@@ -14,6 +14,8 @@ import functools
 import re
 from typing import NamedTuple
 
+from corridor.reference.vocab import BY_KEYS
+
 
 class Label(NamedTuple):
     """A human label and a one-line description of what the id means."""
@@ -500,6 +502,10 @@ COLUMNS: dict[str, Label] = {
     "n_placebos": Label("Placebos"),
     "pre_rmspe": Label("Pre-period error a month"),
     "pre_mape": Label("Pre-period error (%)"),
+    "headline_weight": Label(
+        "Weight in the headline",
+        "The method's share of the headline estimate, from its errors at earlier start dates.",
+    ),
     "n_donors": Label("Comparison units"),
     "library": Label("Library"),
     "interval": Label("Interval"),
@@ -689,18 +695,7 @@ TERMS: dict[str, Label] = {
 }
 
 # Group-by keys shown as "Break down by" choices, with COLUMNS labels.
-BY_LABELS = (
-    "month",
-    "fiscal_year",
-    "calendar_year",
-    "region",
-    "component",
-    "citizenship",
-    "demographic",
-    "sector",
-    "title",
-    "state",
-)
+BY_LABELS = BY_KEYS
 
 _REGISTERED: dict[str, dict[str, Label]] = {}
 

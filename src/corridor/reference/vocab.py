@@ -78,6 +78,19 @@ REGIONS: dict[str, str] = {
     "coastal": "Coastal border and other (incl. air and sea ports)",
     "nationwide": "Nationwide",
 }
+# The keys a flows answer can be grouped by, time first; `flows` and the labels both read this list.
+BY_KEYS: tuple[str, ...] = (
+    "month",
+    "fiscal_year",
+    "calendar_year",
+    "region",
+    "component",
+    "citizenship",
+    "demographic",
+    "sector",
+    "title",
+    "state",
+)
 TITLES: dict[str, str] = {
     "title8": "Title 8 (immigration law)",
     "title42": "Title 42 (public-health expulsions)",

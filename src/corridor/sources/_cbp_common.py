@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from corridor.reference import map_demographic, map_title
+from corridor.reference.countries import cbp_citizenship
 from corridor.sources.base import (
     FileSpec,
     RawTable,
@@ -45,6 +47,14 @@ __all__ = [
 
 # A cube dimension read from the file: (column, label mapper, what the labels are).
 Dimension = tuple[str, Callable[[Any], Any], str]
+# The dimensions both encounter CSVs label alike (citizenship: alike but for its column's name).
+DEMOGRAPHIC: Dimension = ("Demographic", map_demographic, "demographic")
+TITLE: Dimension = ("Title of Authority", map_title, "title of authority")
+
+
+def citizenship(column: str) -> Dimension:
+    """The citizenship dimension, read from `column` ("Citizenship Grouping" in the southwest file)."""
+    return (column, cbp_citizenship, "citizenship")
 
 
 def cbp_file(key: str, url: str, *, rows: int, first_fy: int, published: str) -> FileSpec:

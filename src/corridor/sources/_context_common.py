@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from corridor.reference import to_iso3
-from corridor.sources._indicators import CATALOG_COLUMNS, INDICATOR_COLUMNS, Indicator
+from corridor.sources._indicators import CATALOG_COLUMNS, INDICATOR_COLUMNS, Indicator, catalog_frame
 from corridor.sources.base import (
     Located,
     ParquetTable,
@@ -160,14 +160,6 @@ def summed_rows(
     return indicator_rows(defn, sums[code], sums[year], sums[value], source, release)
 
 
-def catalog_frame(defs: Sequence[Indicator], source: str, licence: str) -> pd.DataFrame:
-    """Rows for the shared `indicator_catalog` view."""
-    return pd.DataFrame(
-        [(d.id, d.name, d.description, d.unit, source, d.url, licence) for d in defs],
-        columns=list(CATALOG_COLUMNS),
-    ).astype("str")
-
-
 @dataclass(frozen=True)
 class IndicatorTables:
     """A context source's `ind_<dataset>` and `cat_<dataset>` tables, which the sync appends to
@@ -192,7 +184,7 @@ class IndicatorTables:
         """The indicator rows (`parts`, each from `indicator_rows`) and the catalog, by table name."""
         return {
             f"ind_{self.dataset}": pd.concat(parts, ignore_index=True),
-            f"cat_{self.dataset}": catalog_frame(self.defs, self.dataset, self.licence),
+            f"cat_{self.dataset}": catalog_frame(self.defs, self.dataset, self.licence).astype("str"),
         }
 
     def add(self, out: Parsed, parts: Sequence[pd.DataFrame]) -> None:

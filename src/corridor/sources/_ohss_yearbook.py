@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from corridor.sources._cells import cell_text, rounded_count
-from corridor.sources._context_common import is_aggregate
-from corridor.sources.base import MAX_WHOLE, RawTable, table_from_rows
+from corridor.sources._context_common import country_code, is_aggregate
+from corridor.sources.base import MAX_WHOLE, RawTable, open_workbook, table_from_rows
 
 CODES = {"D": "suppressed", "X": "not_applicable", "-": "none"}
 OHSS_YEARBOOK_PUBLISHER = (
@@ -66,6 +66,35 @@ def by_country(table: YearbookTable, *, label: str, value: str) -> pd.DataFrame:
     )
     frame["is_aggregate"] = is_aggregate(frame["iso3"]).to_numpy()
     return with_totals(frame, table.totals, label=label, value=value)
+
+
+def country_frame(
+    path: Path,
+    release: str,
+    sheet: str,
+    *,
+    title: str,
+    label: str,
+    years: tuple[int, ...],
+    names: dict[str, str],
+    column: str,
+    value: str,
+) -> tuple[pd.DataFrame, int]:
+    """One yearbook country table read (`read_yearbook_table`, printed names mapped by `names`)
+    into its stored rows (`by_country`: `column` and `value`) of `release`, and the number of
+    printed rows it read."""
+    table = read_yearbook_table(
+        path,
+        sheet,
+        title=title,
+        label=label,
+        years=years,
+        mapper=lambda s: country_code(s, names),
+        workbook=open_workbook(path),
+    )
+    frame = by_country(table, label=column, value=value)
+    frame["release_id"] = release
+    return frame, int(table.frame["row"].nunique())
 
 
 @dataclass

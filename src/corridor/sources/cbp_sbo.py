@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.reference import map_component, map_demographic, map_title
-from corridor.reference.countries import cbp_citizenship
-from corridor.sources._cbp_common import cbp_file, read_cube_csv
+from corridor.reference import map_component
+from corridor.sources._cbp_common import DEMOGRAPHIC, TITLE, cbp_file, citizenship, read_cube_csv
 from corridor.sources.base import Coverage, CubeSpec, Parsed, RawTable
 
 COLUMNS = (
@@ -31,9 +30,9 @@ ENCOUNTER_TYPES = {
 }
 DIMS = {
     "component": ("Component", map_component, "component"),
-    "demographic": ("Demographic", map_demographic, "demographic"),
-    "citizenship": ("Citizenship Grouping", cbp_citizenship, "citizenship"),
-    "title": ("Title of Authority", map_title, "title of authority"),
+    "demographic": DEMOGRAPHIC,
+    "citizenship": citizenship("Citizenship Grouping"),
+    "title": TITLE,
 }
 
 CUBE = CubeSpec(

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from corridor.reference import map_demographic, map_region, map_title
-from corridor.reference.countries import cbp_citizenship
+from corridor.reference import map_region
 from corridor.reference.sectors import state_code
-from corridor.sources._cbp_common import cbp_file, read_cube_csv
+from corridor.sources._cbp_common import DEMOGRAPHIC, TITLE, cbp_file, citizenship, read_cube_csv
 from corridor.sources.base import Coverage, CubeSpec, Parsed, RawTable
 
 COLUMNS = (
@@ -28,9 +27,9 @@ PAGE = "https://www.cbp.gov/document/stats/nationwide-encounters"
 DIMS = {
     "region": ("Land Border Region", map_region, "land border region"),
     "state": ("State", state_code, "US state code"),
-    "demographic": ("Demographic", map_demographic, "demographic"),
-    "citizenship": ("Citizenship", cbp_citizenship, "citizenship"),
-    "title": ("Title of Authority", map_title, "title of authority"),
+    "demographic": DEMOGRAPHIC,
+    "citizenship": citizenship("Citizenship"),
+    "title": TITLE,
 }
 
 CUBE = CubeSpec(

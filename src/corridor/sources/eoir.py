@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from corridor.sources._cells import fiscal_years
 from corridor.sources._context_common import (
     country_code,
     is_aggregate,
@@ -30,6 +31,8 @@ from corridor.sources.base import (
     map_column,
     read_csv,
 )
+
+PLAUSIBLE_FY = 1980  # the first fiscal year a court table may hold; before it, a cell is damaged
 
 ID = "eoir"
 PAGE = "https://www.justice.gov/eoir/workload-and-adjudication-statistics"
@@ -197,7 +200,7 @@ class EoirSource:
         fy, pending, receipts, completions = columns[:4]  # the QAI column is not EOIR's: ignored
         frame = pd.DataFrame(
             {
-                "fiscal_year": _fiscal_years(t, fy).astype("int32"),
+                "fiscal_year": fiscal_years(t, fy, first=PLAUSIBLE_FY).astype("int32"),
                 "definition": definition,
                 "pending": int_column(t, pending),
                 "receipts": int_column(t, receipts),
@@ -224,7 +227,7 @@ class EoirSource:
         iso3 = map_column(t, "nationality", lambda s: country_code(s, EOIR_LABELS), "nationality").astype(
             "str"
         )
-        fiscal_year = _fiscal_years(t, "fiscal_year")
+        fiscal_year = fiscal_years(t, "fiscal_year", first=PLAUSIBLE_FY)
         edition = _editions(t, fiscal_year)
         counts = {
             name: int_column(t, column, allow_blank=True)
@@ -272,16 +275,6 @@ class EoirSource:
             f"{max(edition):%Y-%m}",
         )
         return frame
-
-
-def _fiscal_years(t: RawTable, column: str) -> pd.Series:
-    """Fiscal years as whole numbers in 1980..2100; anything else raises at its row."""
-    years = int_column(t, column)
-    bad = ((years < 1980) | (years > 2100)).to_numpy()
-    if bad.any():
-        i = int(bad.nonzero()[0][0])
-        raise t.error(f"implausible fiscal year {years.iloc[i]}", index=i, column=column)
-    return years
 
 
 def _editions(t: RawTable, fiscal_year: pd.Series) -> pd.Series:

@@ -14,11 +14,10 @@ from pathlib import Path
 from corridor.sources._context_common import (
     Indicator,
     IndicatorTables,
-    country_code,
     indicator_rows,
 )
-from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, by_country, read_yearbook_table
-from corridor.sources.base import FileSpec, Parsed, TableSpec, open_workbook
+from corridor.sources._ohss_yearbook import OHSS_YEARBOOK_PUBLISHER, country_frame
+from corridor.sources.base import FileSpec, Parsed, TableSpec
 
 ID = "lpr"
 URL = "https://ohss.dhs.gov/topics/immigration/yearbook/2023"
@@ -81,18 +80,17 @@ class LprSource:
 
     def parse(self, paths: dict[str, Path], releases: dict[str, str]) -> Parsed:
         path, release = paths["table3"], releases["table3"]
-        wb = open_workbook(path)
-        table = read_yearbook_table(
+        frame, rows = country_frame(
             path,
+            release,
             "Table 3",
             title=TITLE,
             label="Region and country of birth",
             years=YEARS,
-            mapper=lambda s: country_code(s, BIRTH_COUNTRIES),
-            workbook=wb,
+            names=BIRTH_COUNTRIES,
+            column="country_of_birth",
+            value="persons",
         )
-        frame = by_country(table, label="country_of_birth", value="persons")
-        frame["release_id"] = release
         known = frame[frame["persons"].notna() & ~frame["is_aggregate"]]
         indicators = indicator_rows(
             LPR_FY, known["iso3"], known["fiscal_year"], known["persons"].astype("float64"), ID, release
@@ -100,6 +98,6 @@ class LprSource:
         return Parsed(
             frames={LPR.name: frame, **IND.frames([indicators])},
             tables=[LPR, *IND.specs],
-            rows={"table3": int(table.frame["row"].nunique())},
+            rows={"table3": rows},
             periods={"table3": (f"FY{YEARS[0]}", f"FY{YEARS[-1]}")},
         )

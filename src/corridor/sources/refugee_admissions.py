@@ -35,9 +35,8 @@ from corridor.sources._context_common import (
 )
 from corridor.sources._ohss_yearbook import (
     OHSS_YEARBOOK_PUBLISHER,
-    by_country,
+    country_frame,
     fast_counts,
-    read_yearbook_table,
     sheet_rows,
 )
 from corridor.sources.base import (
@@ -485,18 +484,17 @@ OHSS_TITLE = "REFUGEE ARRIVALS BY REGION AND COUNTRY OF NATIONALITY: FISCAL YEAR
 
 
 def _ohss(path: Path, release: str, out: Parsed) -> pd.DataFrame:
-    wb = open_workbook(path)
-    table = read_yearbook_table(
+    frame, rows = country_frame(
         path,
+        release,
         "Table 14",
         title=OHSS_TITLE,
         label="Region and country of nationality",
         years=OHSS_YEARS,
-        mapper=lambda s: country_code(s, NATIONALITY),
-        workbook=wb,
+        names=NATIONALITY,
+        column="nationality",
+        value="arrivals",
     )
-    frame = by_country(table, label="nationality", value="arrivals")
-    frame["release_id"] = release
-    out.rows["ohss_table14"] = int(table.frame["row"].nunique())
+    out.rows["ohss_table14"] = rows
     out.periods["ohss_table14"] = (f"FY{OHSS_YEARS[0]}", f"FY{OHSS_YEARS[-1]}")
     return frame

@@ -18,6 +18,7 @@ from corridor.errors import InputError
 from corridor.reference import sector_region, sector_slug
 from corridor.reference.calendar import month_of_fy
 from corridor.reference.sectors import AGGREGATE_LABELS
+from corridor.sources._cells import fiscal_years
 from corridor.sources._files import release_files
 from corridor.sources.base import (
     Coverage,
@@ -34,6 +35,7 @@ from corridor.sources.base import (
     read_csv,
 )
 
+PLAUSIBLE_FY = 1900  # the tables span FY1925-FY2020; a year before 1900 is a damaged cell
 KAPLAN = "https://www.cbp.gov/newsroom/stats"
 KAPLAN_PUBLISHER = "U.S. Border Patrol (tables cleaned by J. Kaplan, R package borderpatrol)"
 # The Kaplan tables: (file key, mirror path, rows of the published file).
@@ -163,16 +165,6 @@ def _check_aggregate(t: RawTable, frame: pd.DataFrame, keys: list[str], value: s
             )
 
 
-def _fiscal_years(t: RawTable, column: str) -> pd.Series:
-    """Fiscal years as whole numbers in 1900..2100 (the tables span 1925-2020); else raise."""
-    years = int_column(t, column)
-    bad = ((years < 1900) | (years > 2100)).to_numpy()
-    if bad.any():
-        i = int(bad.nonzero()[0][0])
-        raise t.error(f"implausible fiscal year {years.iloc[i]}", index=i, column=column)
-    return years
-
-
 def _first_line(path: Path) -> str:
     """The header line of a file whose columns are read from it (UTF-8, BOM allowed)."""
     first = path.read_bytes().split(b"\n", 1)[0]
@@ -220,7 +212,7 @@ class UsbpHistoricalSource:
 
     def _monthly(self, path: Path, release: str, out: Parsed) -> None:
         t = read_csv(path, columns=PSV_COLUMNS, sep="|")
-        fy = _fiscal_years(t, "fy")
+        fy = fiscal_years(t, "fy", first=PLAUSIBLE_FY)
         months = []
         for i, (year, m) in enumerate(zip(fy.tolist(), int_column(t, "month").tolist(), strict=True)):
             if not 1 <= m <= 12:
@@ -267,7 +259,7 @@ class UsbpHistoricalSource:
         sector, aggregate = _sector_or_aggregate(t)
         frame = pd.DataFrame(
             {
-                "fiscal_year": _fiscal_years(t, "fiscal_year"),
+                "fiscal_year": fiscal_years(t, "fiscal_year", first=PLAUSIBLE_FY),
                 "sector": sector,
                 "is_aggregate": aggregate,
                 "encounters": int_column(t, "total_apprehensions"),
@@ -289,7 +281,7 @@ class UsbpHistoricalSource:
         t = read_csv(path, columns=("fiscal_year", "total_apprehensions"))
         frame = pd.DataFrame(
             {
-                "fiscal_year": _fiscal_years(t, "fiscal_year"),
+                "fiscal_year": fiscal_years(t, "fiscal_year", first=PLAUSIBLE_FY),
                 "encounters": int_column(t, "total_apprehensions"),
             }
         )
@@ -341,7 +333,7 @@ class UsbpHistoricalSource:
                     raise InputError(path, f"unexpected metric column {name!r}", row=1, column=name)
         t = read_csv(path, columns=expected)
         sector, aggregate = _sector_or_aggregate(t)
-        fy = _fiscal_years(t, "fiscal_year")
+        fy = fiscal_years(t, "fiscal_year", first=PLAUSIBLE_FY)
         month: list[dt.date | None] = [None] * len(t)
         yearly_total = pd.Series(False, index=t.frame.index)
         if "month" in expected:

@@ -30,8 +30,9 @@ bounds the noise from below, so it cannot call a change clear by itself).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,27 @@ class IndicatorScore:
     @property
     def score(self) -> float | None:
         return SCORES.get(self.status)
+
+
+def value_text(value: Any, scale: str = "level", *, unit: str = "", year: Any = None) -> str:
+    """A scored value as people read it: '–' when missing, else whole from 1,000 (and for whole
+    counts) or with two decimals, then `unit`, then ' (year)' when a year is given."""
+    if value is None or value != value:
+        return "–"
+    whole = abs(value) >= 1000 or (scale == "count" and float(value).is_integer())
+    number = f"{value:,.0f}" if whole else f"{value:,.2f}"
+    return number + unit + ("" if year is None or year != year else f" ({int(year)})")
+
+
+def change_text(row: Any, number: Callable[[float, str], str]) -> str:
+    """A scored row's change as people read it: '–' when missing, percentage points for a share,
+    else the signed change written by `number(change, scale)` and the percent change beside it."""
+    if row.change is None or row.change != row.change:
+        return "–"
+    if row.scale == "share":
+        return f"{row.change:+,.2f} points"
+    pct = "" if row.change_pct is None or row.change_pct != row.change_pct else f" ({row.change_pct:+.0f}%)"
+    return number(row.change, row.scale) + pct
 
 
 def _empty(status: Status, method: str, **values: float | int | None) -> IndicatorScore:

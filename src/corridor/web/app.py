@@ -136,6 +136,9 @@ def _handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+WARM_CLIENT = "corridor-warm-up"
+
+
 async def warm_pages(app: FastAPI, paths: Sequence[str] | None = None) -> dict[str, int]:
     """Ask every page of the navigation once, in order, as a visitor would (the same routes,
     limits and answer cache), so the default analyses are computed before anyone waits for them.
@@ -149,7 +152,9 @@ async def warm_pages(app: FastAPI, paths: Sequence[str] | None = None) -> dict[s
     started = time.monotonic()
     done: dict[str, int] = {}
     wanted = [path for path, _ in NAV] if paths is None else list(paths)
-    transport = httpx.ASGITransport(app=app)
+    # its own client: the analysis queue takes turns between clients, so a visitor arriving
+    # during the warm-up (even from this machine) is not queued behind the warm-up's pages
+    transport = httpx.ASGITransport(app=app, client=(WARM_CLIENT, 0))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=None) as client:
         for path in wanted:
             try:

@@ -229,7 +229,14 @@ def code_ids(text: Any) -> Markup:
     return Markup(pattern.sub(r"<code>\1</code>", escaped))
 
 
+def sentence(text: Any) -> str:
+    """`text` as a sentence: its first letter upper-case (messages are written to follow a colon)."""
+    out = str(text or "").strip()
+    return out[:1].upper() + out[1:]
+
+
 TEMPLATES.env.filters["code_ids"] = code_ids
+TEMPLATES.env.filters["sentence"] = sentence
 TEMPLATES.env.globals.update(
     chart_parts=chart_parts,
     column=labels.column,

@@ -207,7 +207,7 @@ class Limits:
                 ]
             await send(message)
 
-        answer = _json if _is_api(scope) else _page  # people get a page, programs JSON
+        answer = functools.partial(_error, api=_is_api(scope))  # people get a page, programs JSON
         refusal = self._refuse(scope)
         if refusal is not None:
             await answer(send_with_headers, *refusal)
@@ -310,8 +310,8 @@ class HostCheck:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        answer = _json if _is_api(scope) else _page
-        await answer(send, 400, "this server does not answer to the Host name in the request")
+        refusal = "this server does not answer to the Host name in the request"
+        await _error(send, 400, refusal, api=_is_api(scope))
 
 
 def host_name(raw: bytes) -> str | None:
@@ -346,25 +346,21 @@ def _is_api(scope: Scope) -> bool:
     return path.startswith("/api/v1") or path == "/openapi.json"
 
 
-async def _json(
+async def _error(
     send: Send,
     status: int,
     message: str,
     extra: list[tuple[bytes, bytes]] | None = None,
     fields: dict[str, Any] | None = None,
+    *,
+    api: bool,
 ) -> None:
-    body = {"detail": message, "suggestion": None, "hint": None, "details": [], **(fields or {})}
-    await _send(send, status, json.dumps(body).encode(), b"application/json", extra)
-
-
-async def _page(
-    send: Send,
-    status: int,
-    message: str,
-    extra: list[tuple[bytes, bytes]] | None = None,
-    fields: dict[str, Any] | None = None,
-) -> None:
-    """A plain error page, for people (this middleware sits outside the templates)."""
+    """An error answer: JSON for programs (`api`, with `fields`), else a plain page for people
+    (this middleware sits outside the templates)."""
+    if api:
+        answer = {"detail": message, "suggestion": None, "hint": None, "details": [], **(fields or {})}
+        await _send(send, status, json.dumps(answer).encode(), b"application/json", extra)
+        return
     body = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error · Corridor</title>'
         '<link rel="stylesheet" href="/static/corridor.css"></head><body><main>'

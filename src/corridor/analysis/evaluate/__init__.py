@@ -17,8 +17,9 @@ Modules (method modules import `base` only, never the orchestrator):
 - `metadata["headline"]` (object):
   - `status`: `"effect"` (the interval excludes zero), `"no_clear_effect"` (it includes zero) or
     `"inconclusive"` (no method can be defended, or those that can disagree in direction);
-  - `method`: the method id the headline comes from (`its`, `synthetic_control`, `did`,
-    `structural`), `"combination"`, or null when inconclusive; `method_label`: its label;
+  - `method`: `"combination"` when two or more methods pass their checks (their log estimates
+    weighted by 1 / e^2, e each one's out-of-sample error), else the one method id (`its`,
+    `synthetic_control`, `did`, `structural`); null when inconclusive; `method_label`: its label;
   - `effect_rel`, `effect_rel_lo`, `effect_rel_hi`: relative effect and its interval (-0.4 = 40%
     lower than the counterfactual); `effect_abs`, `effect_abs_lo`, `effect_abs_hi`: encounters a
     month; `p_value`; `level` (0.95). All null when inconclusive;
@@ -26,8 +27,12 @@ Modules (method modules import `base` only, never the orchestrator):
   - `agreement`: `methods` (run), `eligible` (passing their checks), `same_sign` (methods whose
     estimate has the headline's sign; null without a direction), `same_sign_methods`,
     `intervals_overlap` (the methods' own intervals share a point), `estimates` (by method);
-  - `weights` (method -> weight in the headline), `eligible` (method -> null, or why it cannot
-    be the headline), `out_of_sample` (`dates`, `first`, `last`, `rmse_log`, `bias_log`, `n`).
+  - `weights` (method -> weight in the headline, summing to 1), `eligible` (method -> null, or
+    why it cannot carry weight), `out_of_sample` (`dates`, `first`, `last`, `rmse_log`,
+    `bias_log`, `n`);
+  - `correction`: how the headline differs from its method's (or the combination's) own estimate:
+    `method_log_effect` and `method_effect_rel` (that estimate), `log_shift` (the median
+    out-of-sample error taken off it, log scale; 0 when not corrected); null when inconclusive.
 - `metadata["warnings"]`: plain sentences (may be empty).
 """
 

@@ -51,17 +51,26 @@ class EvaluationSet:
         return {m: why for m, why in self.headline.eligible.items() if why}
 
     def tidy(self) -> pd.DataFrame:
-        """One row a method: effects, intervals, p-values, pre-period fit, and its checks."""
+        """One row a method: effects, intervals, p-values, pre-period fit, its checks, and its
+        weight in the headline (missing when the headline is inconclusive or leaves it out)."""
         frame = pd.DataFrame([r.row() for r in self.results])
         failed = self.failed_checks()
         checks = [_sentence(failed[r.method]) if r.method in failed else "passes" for r in self.results]
         frame.insert(1, "checks", checks)
+        frame.insert(2, "headline_weight", [self._weight(r.method) for r in self.results])
         return frame
 
+    def _weight(self, method: str) -> float | None:
+        """`method`'s share of a conclusive headline (None: not in it, or no headline)."""
+        h = self.headline
+        w = h.weights.get(method) if h.conclusive and h.effect_rel is not None else None
+        return float(w) if w else None
+
     def table(self) -> pd.DataFrame:
-        """A compact side-by-side table for people (percentages and rounded counts); the headline
-        method is marked with an asterisk. A method that fails its checks (marked with a dagger) shows
-        no effect: its estimate is in `tidy()` and the JSON, not offered to a reader as an answer."""
+        """A compact side-by-side table for people (percentages and rounded counts); each method in the
+        headline shows its share of it in brackets (100% for a single method). A method that fails its checks
+        (marked with a dagger) shows no effect: its estimate is in `tidy()` and the JSON, not
+        offered to a reader as an answer."""
         from corridor.reference.labels import label
 
         rows = []
@@ -79,12 +88,13 @@ class EvaluationSet:
             )
         failed = self.failed_checks()
         for r in self.results:
-            star = " *" if self.headline.weights.get(r.method) == 1.0 else ""
             mark = " †" if r.method in failed else ""
             ok = r.method not in failed
+            w = self._weight(r.method)
+            share = f" ({w:.0%})" if w else ""
             rows.append(
                 {
-                    "method": label("method", r.method) + star + mark,
+                    "method": label("method", r.method) + share + mark,
                     "effect": pct(r.effect_rel) if ok else "–",
                     f"{100 * (1 - r.alpha):.0f}% CI": _interval(r.effect_rel_lo, r.effect_rel_hi)
                     if ok
@@ -95,6 +105,18 @@ class EvaluationSet:
                 }
             )
         return pd.DataFrame(rows)
+
+    def headline_counterfactual(self) -> np.ndarray | None:
+        """The headline's counterfactual by month: its method's, or for a combination the weighted
+        geometric mean of its methods' (None when the headline has no weights)."""
+        weights = {m: w for m, w in self.headline.weights.items() if w > 0}
+        if not weights:
+            return None
+        logs = sum(
+            w * np.log(np.clip(np.asarray(self[m].series["counterfactual"], dtype=float), 1e-9, None))
+            for m, w in weights.items()
+        )
+        return np.exp(np.asarray(logs) / sum(weights.values()))
 
     def metadata(self) -> dict[str, Any]:
         """Design, methods, headline, verdict and warnings as JSON-ready data."""
@@ -189,11 +211,14 @@ class EvaluationSet:
             what = "No method's counterfactual passes its checks, so none is drawn."
         if failed and drawn:
             what += " Not drawn (fails its checks): " + ", ".join(label("method", m) for m in failed) + "."
-        # The scale follows the actual series and the headline's counterfactual; another method's
-        # line that runs far above them is cut at the top and named, instead of flattening both.
-        shown = [first["actual"]] + [
-            r.series["counterfactual"] for r in drawn if r.method in self.headline.weights
-        ]
+        # The scale follows the actual series and the headline's counterfactual (for a combination,
+        # the weighted geometric mean of its methods' counterfactuals, as its log estimate weighs
+        # them); another method's line that runs far above them is cut at the top and named,
+        # instead of flattening both.
+        shown = [first["actual"]]
+        headline_path = self.headline_counterfactual()
+        if headline_path is not None:
+            shown.append(headline_path)
         top = 1.2 * max(float(np.nanmax(np.asarray(v, dtype=float))) for v in shown)
         above = {
             label("method", r.method): float(np.nanmax(np.asarray(r.series["counterfactual"], dtype=float)))

@@ -21,8 +21,9 @@ def build(obs: Any) -> Section:
     sec.text(res.verdict())
     sec.text(
         f"How this was judged: {label('event', POLICY)}, evaluated on southwest border encounters by every "
-        "method that applies. The headline is the method that best predicted the same-length windows "
-        "before the policy, and those earlier errors set its interval. " + res.headline.why
+        "method that applies. The headline combines the methods that pass their checks, each weighted "
+        "by how well it predicted the same-length windows before the policy, and those earlier errors "
+        "set its interval (one method alone when only one passes). " + res.headline.why
     )
     sec.table(res.table(), title="Every method (for experts)", caption=res.caption())
     sec.chart(res.chart(), alt="Actual encounters against each method's counterfactual")

@@ -8,21 +8,15 @@ from typing import Any
 import pandas as pd
 
 from corridor.errors import CorridorError
+from corridor.reference.countries import NORTHERN_TRIANGLE
 from corridor.report.base import Section
-
-
-def _value(v: Any, year: Any) -> str:
-    if v is None or v != v:
-        return "–"
-    return (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}") + (
-        "" if year is None or year != year else f" ({int(year)})"
-    )
+from corridor.strategy.scoring import value_text
 
 
 def build(obs: Any) -> Section:
     sec = Section("profiles", "Country profiles")
     try:
-        profiles = [obs.profile(code) for code in ("GTM", "HND", "SLV")]
+        profiles = [obs.profile(code) for code in NORTHERN_TRIANGLE]
     except CorridorError as exc:
         sec.unavailable(f"Country profiles are not available: {exc}")
         return sec
@@ -33,7 +27,8 @@ def build(obs: Any) -> Section:
                 "indicator": t["name"],
                 "status": t["status"],
                 "baseline → latest": [
-                    f"{_value(r.baseline, r.baseline_year)} → {_value(r.latest, r.latest_year)}"
+                    f"{value_text(r.baseline, year=r.baseline_year)} → "
+                    f"{value_text(r.latest, year=r.latest_year)}"
                     for r in t.itertuples()
                 ],
                 "change": t["change"],

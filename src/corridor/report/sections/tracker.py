@@ -9,35 +9,28 @@ import pandas as pd
 
 from corridor.errors import CorridorError
 from corridor.report.base import Section
+from corridor.strategy.scoring import change_text, value_text
 
 FRAMEWORKS = ("root-causes-2021", "collaborative-migration-2021")
 
 
-def _value(v: Any, year: Any, scale: str) -> str:
-    if v is None or v != v:
-        return "–"
-    num = f"{v:,.0f}" if abs(v) >= 1000 or (scale == "count" and float(v).is_integer()) else f"{v:,.2f}"
-    return num + ("" if year is None or year != year else f" ({int(year)})")
-
-
 def _change(r: Any) -> str:
-    if r.change is None or r.change != r.change:
-        return "–"
-    if r.scale == "share":
-        return f"{r.change:+,.2f} points"
-    pct = "" if r.change_pct is None or r.change_pct != r.change_pct else f" ({r.change_pct:+.0f}%)"
-    return f"{r.change:+,.0f}{pct}" if abs(r.change) >= 100 else f"{r.change:+,.2f}{pct}"
+    return change_text(r, lambda change, _: f"{change:+,.0f}" if abs(change) >= 100 else f"{change:+,.2f}")
 
 
 def scorecard(frame: pd.DataFrame) -> pd.DataFrame:
-    """The reader's columns, in the reader's order."""
+    """The reader's columns, in the reader's order; pillars by number and title, as the CLI."""
     return pd.DataFrame(
         {
-            "pillar": frame["pillar"],
+            "pillar": [
+                str(title) if str(pid) == "goal" else f"{pid}. {title}"
+                for pid, title in zip(frame["pillar"], frame["pillar_title"], strict=True)
+            ],
             "indicator": frame["indicator"],
             "status": frame["status"],
             "baseline → latest": [
-                f"{_value(r.baseline, r.baseline_year, r.scale)} → {_value(r.latest, r.latest_year, r.scale)}"
+                f"{value_text(r.baseline, r.scale, year=r.baseline_year)} → "
+                f"{value_text(r.latest, r.scale, year=r.latest_year)}"
                 for r in frame.itertuples()
             ],
             "change": [_change(r) for r in frame.itertuples()],

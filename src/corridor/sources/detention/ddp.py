@@ -336,50 +336,46 @@ class DdpFile:
         )
 
 
+def _by_agency_criminality(name: str, table: TableSpec, column: str, value: str) -> DdpFile:
+    """A monthly file by agency and criminality (ADP, length of stay): the publisher's `column`
+    and its fiscal-year-to-date twin, one row per month, agency and criminality, stored as `value`."""
+    ytd = f"{column}_fy_ytd"
+    return DdpFile(
+        name,
+        table,
+        (("agency", "text"), ("month", "text"), ("date", "date"), (column, "number"), (ytd, "number")),
+        _agency_criminality(column, ytd, value),
+        max_rows=58_000,
+        unique=("month", "criminality", "agency"),
+        latest=("month", "agency", "criminality"),
+        value=value,
+    )
+
+
 _FLAGS = (
     "`edition_ok` is false for mislabelled or stale editions (pull date outside the FY, or a table "
     "repeated from another FY); `is_latest` marks the value to use per month (latest good edition)."
 )
 FILES: tuple[DdpFile, ...] = (
-    DdpFile(
+    _by_agency_criminality(
         "adp-by-agency-criminality",
         TableSpec(
             "detention_adp",
             "ICE average daily detained population by month, agency and criminality, every ICE "
             f"edition FY2019-FY2026 (DDP). {_FLAGS}",
         ),
-        (
-            ("agency", "text"),
-            ("month", "text"),
-            ("date", "date"),
-            ("adp", "number"),
-            ("adp_fy_ytd", "number"),
-        ),
-        _agency_criminality("adp", "adp_fy_ytd", "adp"),
-        max_rows=58_000,
-        unique=("month", "criminality", "agency"),
-        latest=("month", "agency", "criminality"),
-        value="adp",
+        "adp",
+        "adp",
     ),
-    DdpFile(
+    _by_agency_criminality(
         "stay-length-by-agency-criminality",
         TableSpec(
             "detention_stay_length",
             "ICE average length of stay (days) of people booked out, by month, agency and "
             "criminality; editions and flags as in detention_adp.",
         ),
-        (
-            ("agency", "text"),
-            ("month", "text"),
-            ("date", "date"),
-            ("avg_stay_length_days", "number"),
-            ("avg_stay_length_days_fy_ytd", "number"),
-        ),
-        _agency_criminality("avg_stay_length_days", "avg_stay_length_days_fy_ytd", "avg_stay_days"),
-        max_rows=58_000,
-        unique=("month", "criminality", "agency"),
-        latest=("month", "agency", "criminality"),
-        value="avg_stay_days",
+        "avg_stay_length_days",
+        "avg_stay_days",
     ),
     DdpFile(
         "book-ins-by-arresting-agency",

@@ -33,24 +33,21 @@ _REASONS = (
     "Relief6",
     "Other7",
 )
+
+
+def _by_arrest_agency(sheet: str) -> SheetSpec:
+    """A sheet of one row of months per arresting agency: Total, CBP, ICE."""
+    return SheetSpec(sheet, (Block("", ("Total", "CBP", "ICE")),), header_rows=1, total_column="Total")
+
+
 OHSS_SHEETS = {
-    "book_ins": SheetSpec(
-        "ICE Book-Ins by Arrest Agency",
-        (Block("", ("Total", "CBP", "ICE")),),
-        header_rows=1,
-        total_column="Total",
-    ),
+    "book_ins": _by_arrest_agency("ICE Book-Ins by Arrest Agency"),
     "book_outs": SheetSpec(
         "ICE Book-Outs by Arrest Agency",
         (Block("Total", _REASONS), Block("CBP", _REASONS), Block("ICE", _REASONS)),
         total_column="Total",
     ),
-    "removals_returns": SheetSpec(
-        "ICE ERO R&R by Arrest Agcy",
-        (Block("", ("Total", "CBP", "ICE")),),
-        header_rows=1,
-        total_column="Total",
-    ),
+    "removals_returns": _by_arrest_agency("ICE ERO R&R by Arrest Agcy"),
     "ero_arrests": SheetSpec(
         "ERO Arrests by Citizenship",
         (

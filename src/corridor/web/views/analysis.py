@@ -102,8 +102,14 @@ CHECKBOX_FIELDS = {"demographic": DEMOGRAPHICS, "title": TITLES}
 SELECT_FIELDS = ("region", "component", "policy", "framework", "scenario")
 
 
-def field_label(alias: str) -> str:
+# "since" and "until" are months in most verbs, fiscal years where the parameter is a number
+YEAR_FIELDS = {"since": "From (fiscal year)", "until": "To (fiscal year)"}
+
+
+def field_label(alias: str, kind: str | None = None) -> str:
     """A form field's label: the vocabulary's, else the column label of its name."""
+    if kind == "int" and alias in YEAR_FIELDS:
+        return YEAR_FIELDS[alias]
     text = labels.label("field", alias)
     return labels.column(alias) if text == alias else text
 
@@ -417,16 +423,19 @@ BACKTEST_COLUMNS = (
 )
 
 
-# The tracker's table leads with each indicator's status (issue 16); long texts stay in the CSV.
+# The tracker's table leads with each indicator's status (issue 16), then the indicator, baseline
+# -> latest, the change and the source, as the CLI's table; long texts stay in the CSV.
 TRACK_COLUMNS = (
     "status",
-    "label",
-    "pillar_title",
+    "indicator",
     "baseline_year",
     "baseline",
     "latest_year",
     "latest",
+    "change",
     "change_pct",
+    "source",
+    "pillar_title",
     "target",
     "target_year",
 )
@@ -435,7 +444,16 @@ TRACK_COLUMNS = (
 # Tables lead with what a reader came for (the effect, the policy), the rest follows.
 LEADING_COLUMNS: dict[str, tuple[str, ...]] = {
     "drivers": ("driver", "effect_pct", "effect_pct_lo", "effect_pct_hi", "per", "p_value", "effect_pct_sd"),
-    "evaluate": ("method", "checks", "effect_rel", "effect_rel_lo", "effect_rel_hi", "p_value", "effect_abs"),
+    "evaluate": (
+        "method",
+        "checks",
+        "headline_weight",
+        "effect_rel",
+        "effect_rel_lo",
+        "effect_rel_hi",
+        "p_value",
+        "effect_abs",
+    ),
     "events": ("title", "effective", "start_month", "citizenships", "regions"),
 }
 LEFT_OUT = ("interpretation",)  # sentences that repeat the row's numbers (in the CSV)
@@ -454,6 +472,8 @@ def evaluate_table(frame: pd.DataFrame, headline: dict[str, Any] | None = None) 
     from corridor.analysis.evaluate.headline import row_label, row_note
 
     keep = [c for c in EVALUATE_COLUMNS if c in frame.columns]
+    if "headline_weight" in keep and frame["headline_weight"].isna().all():
+        keep.remove("headline_weight")  # an inconclusive headline weighs no method
     frame = frame[keep].copy()
     if "checks" in frame.columns:
         failed = frame["checks"].ne("passes")
@@ -486,9 +506,14 @@ def leading(frame: pd.DataFrame, first: tuple[str, ...]) -> pd.DataFrame:
 
 
 def status_first(frame: pd.DataFrame) -> pd.DataFrame:
-    """A tracker table with the status column first, then the indicator and its numbers."""
-    keep = [c for c in TRACK_COLUMNS if c in frame.columns]
-    return frame[keep] if "status" in keep else frame
+    """A tracker table with the status column first, then the indicator and its numbers (targets
+    only when the framework sets some)."""
+    keep = [
+        c
+        for c in TRACK_COLUMNS
+        if c in frame.columns and not (c.startswith("target") and frame[c].isna().all())
+    ]
+    return frame[keep] if {"status", "indicator"} <= set(keep) else frame
 
 
 def indicators_chart(frame: pd.DataFrame | None, caption: str) -> dict[str, Any] | None:
@@ -575,7 +600,7 @@ def _widgets(section: dict[str, Any], lists: dict[str, Any]) -> list[dict[str, A
         value = section["values"][p.alias]
         widget: dict[str, Any] = {
             "name": p.alias,
-            "label": field_label(p.alias),
+            "label": field_label(p.alias, p.kind),
             "hint": labels.describe("field", p.alias),
             "required": p.required,
             "value": value,

@@ -197,7 +197,11 @@ def _evaluate_headline(meta: dict[str, Any], head: dict[str, Any], kicker: str) 
             interval += "; " + _encounters_a_month(
                 head["effect_abs"], head.get("effect_abs_lo"), head.get("effect_abs_hi")
             )
-        interval += f". From {method}."
+        weights = head.get("weights") or {}
+        if head.get("method") == "combination" and len(weights) > 1:
+            interval += f". From {len(weights)} methods combined, weighted by their errors at earlier dates."
+        else:
+            interval += f". From {method}."
     agreement = head.get("agreement") or {}
     parts = [labels.humanize(str(head.get("why") or ""))]
     from corridor.analysis.evaluate.headline import agreement_sentence  # the verdict's own words
@@ -261,8 +265,14 @@ def forecast(result: Any) -> Card | None:
             parts.append(str(one["interval_meaning"]))
         bt = one.get("backtest") or {}
         if _finite(bt.get("relative_width_80")):
+            shift = one.get("break") or {}
+            spans = ""  # backtests end with the data and reach about 30 months back
+            if shift.get("detected") and shift.get("month"):
+                at = pd.Timestamp(str(shift["month"]))
+                if at >= pd.Timestamp(months[0]) - pd.DateOffset(months=30):
+                    spans = f", which span the level shift of {at:%b %Y},"
             sharp = (
-                f"In backtests the 80% range was on average {float(bt['relative_width_80']):.0%} "
+                f"In backtests{spans} the 80% range was on average {float(bt['relative_width_80']):.0%} "
                 "of the actual value wide (its sharpness: narrower is more useful)"
             )
             if single and {"lo_80", "hi_80"} <= set(first.columns) and total > 0:
