@@ -524,3 +524,20 @@ def test_pages_list_every_series_and_show_its_chart_with_source_and_period(
     assert client.get("/series/nope").status_code == 422
     bad = client.get("/series/court_caseload", params={"where": "definition=eoir_2020"})
     assert bad.status_code == 422 and "not a value of definition" in bad.text
+
+
+def test_chart_description_of_lines_that_share_a_label() -> None:
+    """Two entities without a code both read '–' (press freedom: OECS, Northern Cyprus): the
+    description adds up their latest values instead of failing on a duplicated label."""
+    from corridor import charts
+
+    data = pd.DataFrame(
+        {
+            "year": [2020, 2020, 2020, 2021, 2021, 2021],
+            "line": ["Denmark", "–", "–", "Denmark", "–", "–"],
+            "value": [90.0, 75.0, 69.0, 91.0, 76.0, 70.0],
+        }
+    )
+    text = charts.describe_series(data, x="year", y="value", color="line", title="Score", y_name="Score")
+    assert "2 groups" in text
+    assert "Latest, 2021: – 146, Denmark 91." in text

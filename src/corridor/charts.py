@@ -332,7 +332,7 @@ def describe_series(data: pd.DataFrame, *, x: str, y: str, color: str | None, ti
     if color:
         totals = values.groupby(x)[y].sum()
         groups = values.groupby(color)[y].sum().sort_values(ascending=False)
-        latest = values[values[x] == last].set_index(color)[y]
+        latest = values[values[x] == last].groupby(color)[y].sum()  # two rows may share a label
         parts = ", ".join(f"{g} {fmt.count(latest.get(g))}" for g in groups.index[:4] if g in latest)
         return (
             f"{head}, {len(groups)} groups. Totals range from {fmt.count(totals.min())} "
